@@ -1,0 +1,103 @@
+"""The wizard's errors: each carries plain words, a next step and an exit code.
+
+Every failure a user can meet is one of these. The TUI's error screen and the
+headless CLI show `message` and `next_step`; `code` is Microsoft's own code
+(an AADSTS number or a Graph error code) and `request_id` /
+`client_request_id` are what Microsoft support asks for. No secret or token
+ever goes into any of these fields.
+
+Exit codes of the headless CLI (documented in `m365-wizard --help`):
+    0 done, 2 bad input, 3 sign-in failed or blocked, 4 insufficient role,
+    5 Microsoft error, 6 token test failed, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_SIGNIN = 3
+EXIT_ROLE = 4
+EXIT_MICROSOFT = 5
+EXIT_TOKEN_TEST = 6
+EXIT_INTERRUPTED = 130
+
+
+class WizardError(Exception):
+    """A failure explained for a person: what happened and what to do next."""
+
+    exit_code = EXIT_MICROSOFT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        next_step: str = "",
+        code: str = "",
+        request_id: str = "",
+        client_request_id: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.next_step = next_step
+        self.code = code
+        self.request_id = request_id
+        self.client_request_id = client_request_id
+
+    def support_line(self) -> str:
+        """The ids Microsoft support asks for, on one line (empty if none)."""
+        parts = []
+        if self.code:
+            parts.append(f"code {self.code}")
+        if self.request_id:
+            parts.append(f"request-id {self.request_id}")
+        if self.client_request_id:
+            parts.append(f"client-request-id {self.client_request_id}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.next_step:
+            text += f" Next step: {self.next_step}"
+        return text
+
+
+class InputError(WizardError):
+    """An answer the user typed is not what the field expects."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, field: str, message: str, *, example: str = "") -> None:
+        self.field = field
+        self.example = example
+        text = f"{field}: {message}"
+        if example:
+            text += f" (for example: {example})"
+        super().__init__(text, next_step=f"Correct '{field}' and try again.")
+
+
+class SignInError(WizardError):
+    """Device-code sign-in did not give us a usable token."""
+
+    exit_code = EXIT_SIGNIN
+
+
+class RoleError(WizardError):
+    """The signed-in account lacks a directory role the next step needs."""
+
+    exit_code = EXIT_ROLE
+
+
+class MicrosoftError(WizardError):
+    """Microsoft Graph or the identity platform refused or failed a request."""
+
+    exit_code = EXIT_MICROSOFT
+
+    def __init__(self, message: str, *, status: int = 0, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.status = status
+
+
+class TokenTestFailed(WizardError):
+    """The new credentials did not produce a token with the expected claims."""
+
+    exit_code = EXIT_TOKEN_TEST
