@@ -1,0 +1,119 @@
+"""Microsoft's error codes in plain words, each with the next step to take.
+
+Two tables: AADSTS codes from the identity platform
+(https://learn.microsoft.com/entra/identity-platform/reference-error-codes)
+and Graph error codes (https://learn.microsoft.com/graph/errors). Anything not
+listed falls back to Microsoft's own message, never to silence.
+"""
+
+from __future__ import annotations
+
+import re
+
+MANUAL = "Use the guided manual mode instead: run `m365-wizard --manual` and hand the checklist to your Entra admin."
+
+# code -> (plain words, next step)
+AADSTS: dict[str, tuple[str, str]] = {
+    "50011": (
+        "The redirect URI sent at sign-in does not match any redirect URI registered on the app.",
+        "Compare the vendor's redirect URI letter by letter with the registration (re-run the wizard's verify).",
+    ),
+    "50020": ("This account is from another tenant and is not a member of this one.", "Sign in with an account of the target tenant, or pass --tenant."),
+    "50005": ("Your organisation requires sign-in from a managed device, which the device-code flow cannot prove.", MANUAL),
+    "50097": ("Your organisation requires device authentication, which the device-code flow cannot provide.", MANUAL),
+    "50076": ("Multi-factor authentication is required for this sign-in.", "Complete MFA in the browser where you entered the code, then try again."),
+    "50079": ("You must register for multi-factor authentication first.", "Register MFA at https://aka.ms/mfasetup, then sign in again."),
+    "53003": ("Sign-in was blocked by a Conditional Access policy of your organisation.", MANUAL),
+    "53000": ("A Conditional Access policy requires a compliant device.", MANUAL),
+    "65001": ("Consent has not been granted for this application.", "An administrator must grant admin consent (the wizard's consent step)."),
+    "65004": ("The user declined to consent to the application.", "Sign in again and accept the permissions, or ask an administrator to grant consent."),
+    "70016": ("Sign-in has not been completed yet.", "Enter the code in the browser and finish signing in."),
+    "70019": ("The sign-in code expired before it was used.", "Start the sign-in again and enter the new code within 15 minutes."),
+    "700016": (
+        "Microsoft does not know this application (client) ID in this tenant yet, or it is wrong.",
+        "If the app was just created, wait a minute: Microsoft is still replicating it. Otherwise check the client ID and the tenant.",
+    ),
+    "7000215": (
+        "The client secret is not valid. Often the secret's ID was pasted instead of its value, or a new secret is not active yet.",
+        "Use the secret VALUE (not the Secret ID). A new secret can take up to a minute to work.",
+    ),
+    "7000222": (
+        "The client secret has expired (a brand-new secret can also be reported this way for a few seconds).",
+        "Create a new client secret (m365-wizard rotate) and update the vendor's configuration.",
+    ),
+    "7000218": (
+        "The sign-in app does not allow public client flows, so device-code sign-in is refused.",
+        "In the Entra admin center open that app > Authentication > 'Allow public client flows' = Yes, or omit --client-id to use Microsoft Graph Command Line Tools.",
+    ),
+    "90002": ("That tenant does not exist or has no active subscription.", "Check the tenant domain or ID passed with --tenant."),
+    "900023": ("The tenant name is not valid.", "Pass a tenant domain such as contoso.com or a tenant GUID with --tenant."),
+    "500113": ("No reply address is registered for the application.", "Add the vendor's redirect URI (re-run the wizard's verify and repair)."),
+}
+
+# Graph error code -> (plain words, next step)
+GRAPH: dict[str, tuple[str, str]] = {
+    "Authorization_RequestDenied": (
+        "Your account is not allowed to do this in the directory.",
+        "Sign in as an Application Administrator, a Cloud Application Administrator or a Global Administrator (app-role consent on Microsoft Graph or Exchange needs a Global Administrator or Privileged Role Administrator).",
+    ),
+    "Request_ResourceNotFound": (
+        "The object was not found. A new object may still be replicating inside Microsoft.",
+        "Wait a minute and run the wizard again; it continues where it stopped.",
+    ),
+    "Request_BadRequest": ("Microsoft Graph rejected the request as malformed.", "Check the values you entered; report it with the request ids if they are right."),
+    "Request_UnsupportedQuery": ("Microsoft Graph does not support that query.", "Report it with the request ids."),
+    "CredentialInvalidLifetimeAsPerAppPolicy": (
+        "Your organisation's app-management policy does not allow a client secret that long.",
+        "Choose a shorter secret lifetime (the wizard offers the longest the policy allows).",
+    ),
+    "InvalidAuthenticationToken": ("The sign-in token was rejected or has expired.", "Sign in again."),
+    "Authentication_ExpiredToken": ("The sign-in token has expired.", "Sign in again."),
+    "TooManyRequests": ("Microsoft Graph is throttling requests.", "Wait a few minutes and run the wizard again."),
+    "serviceNotAvailable": ("Microsoft Graph is temporarily unavailable.", "Wait a few minutes and run the wizard again."),
+    "ServiceUnavailable": ("Microsoft Graph is temporarily unavailable.", "Wait a few minutes and run the wizard again."),
+    "Directory_QuotaExceeded": ("The directory's object quota is used up.", "Delete unused app registrations or ask Microsoft support to raise the quota."),
+    "ObjectConflict": ("An object with the same unique value already exists.", "Verify the existing registration instead of creating a new one."),
+}
+
+STATUS: dict[int, tuple[str, str]] = {
+    400: ("Microsoft Graph rejected the request.", "Check the values you entered."),
+    401: ("The sign-in is no longer valid.", "Sign in again."),
+    403: GRAPH["Authorization_RequestDenied"],
+    404: GRAPH["Request_ResourceNotFound"],
+    409: GRAPH["ObjectConflict"],
+    429: GRAPH["TooManyRequests"],
+    500: ("Microsoft Graph had an internal error.", "Wait a minute and run the wizard again."),
+    503: GRAPH["ServiceUnavailable"],
+    504: ("Microsoft Graph timed out.", "Wait a minute and run the wizard again."),
+}
+
+_AADSTS_RE = re.compile(r"AADSTS(\d+)")
+
+
+def aadsts_code(text: str) -> str:
+    """The first AADSTS number in a message ('' if none): 'AADSTS7000215: …' → '7000215'."""
+    match = _AADSTS_RE.search(text or "")
+    return match.group(1) if match else ""
+
+
+def explain_aadsts(code: str, description: str = "") -> tuple[str, str]:
+    """Plain words and next step for an AADSTS code (digits, with or without 'AADSTS')."""
+    code = code.removeprefix("AADSTS") if code else aadsts_code(description)
+    if code in AADSTS:
+        return AADSTS[code]
+    first_line = (description or "").split("\r\n")[0].split("\n")[0]
+    plain = f"Microsoft sign-in refused the request: {first_line}" if first_line else "Microsoft sign-in refused the request."
+    return plain, "Check the message above; search the AADSTS code at https://login.microsoftonline.com/error."
+
+
+def explain_graph(status: int, code: str, message: str = "") -> tuple[str, str]:
+    """Plain words and next step for a Graph error response."""
+    if code in GRAPH:
+        plain, next_step = GRAPH[code]
+    elif status in STATUS:
+        plain, next_step = STATUS[status]
+    else:
+        plain, next_step = f"Microsoft Graph answered with status {status}.", "Try again; report it with the request ids if it repeats."
+    if message and code not in GRAPH:
+        plain = f"{plain} Microsoft says: {message}"
+    return plain, next_step
