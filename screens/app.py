@@ -1,0 +1,238 @@
+"""The Textual app: `WizardApp` and `run_app(args)`, which `wizard.cli` calls.
+
+The whole wizard is one worker coroutine, `WizardApp.run_flow`, that reads top
+to bottom: vendor → questions → sign-in → plan → apply → secret → token test →
+result. Each step is `await self.push_screen_wait(SomeScreen(...))`; a screen
+answering None means "back": the flow goes to the previous step and every
+answer is kept in the `WizardSession`.
+
+Keys everywhere: F1 (or `?` outside a text field) opens help for the current
+step; `q` (outside a text field), ctrl+q and ctrl+c leave, after asking when a
+change is under way.
+"""
+
+from __future__ import annotations
+
+import os
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+
+from screens.session import WizardSession
+from wizard.errors import EXIT_INTERRUPTED, EXIT_OK
+
+#: Steps during which leaving would cut a change in half (or lose the secret).
+CHANGING = ("apply", "secret", "tokentest")
+
+
+class WizardApp(App[int]):
+    """Connect a vendor product to Microsoft 365, one screen per step."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "m365-wizard"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("f1", "help", "Help", priority=True),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("q", "leave", "Quit", show=False),
+        Binding("ctrl+q", "leave", "Quit", priority=True),
+        Binding("ctrl+c", "leave", "Quit", show=False, priority=True),
+    ]
+
+    step_id: reactive[str] = reactive("vendor")
+    """The step the flow is on; the header shows it as "Step N of M"."""
+
+    def __init__(self, session: WizardSession, vendor: str | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.start_vendor = vendor
+
+    def on_mount(self) -> None:
+        self.run_flow()
+
+    # -- the flow --------------------------------------------------------------------
+
+    @work(exclusive=True, exit_on_error=False, group="flow")
+    async def run_flow(self) -> None:
+        """Every step in order; None from a screen goes back one step."""
+        # Screens are imported here, not at the top: the first frame stays fast.
+        from screens.questions import QuestionsScreen
+        from screens.signin import SignInScreen
+        from screens.vendor import VendorScreen
+
+        s = self.session
+        step = "vendor"
+        if self.start_vendor:
+            s.choose_vendor(self.start_vendor)
+            step = "questions"
+        try:
+            while step != "done":
+                self.step_id = step
+
+                if step == "vendor":
+                    vendor = await self.push_screen_wait(VendorScreen(s.profile.id if s.profile else None))
+                    if vendor is None:
+                        self.exit(EXIT_OK)
+                        return
+                    s.choose_vendor(vendor)
+                    step = "questions"
+
+                elif step == "questions":
+                    screen = QuestionsScreen(s.profile, s.draft(), mode=s.mode)
+                    result = await self.push_screen_wait(screen)
+                    s.mode = screen.mode
+                    if result is None:
+                        step = "vendor"
+                        continue
+                    if (result.answers, result.mode) != (s.answers, s.mode) or s.plan is None:
+                        s.forget_from("plan")
+                    s.answers, s.mode = result.answers, result.mode
+                    step = "plan" if s.who is not None else "signin"
+
+                elif step == "signin":
+                    who = await self.push_screen_wait(SignInScreen(s))
+                    step = "questions" if who is None else "plan"
+
+                elif step == "plan":
+                    from screens.plan import PlanScreen
+
+                    plan = await self.push_screen_wait(PlanScreen(s))
+                    if plan is None:
+                        step = "questions"
+                        continue
+                    s.plan = plan
+                    step = "apply"
+
+                elif step == "apply":
+                    from screens.apply import ApplyScreen
+
+                    applied = await self.push_screen_wait(ApplyScreen(s, s.plan))
+                    if applied is None:
+                        step = "plan"
+                        continue
+                    s.applied = applied
+                    step = "secret" if s.needs_secret else "tokentest"
+
+                elif step == "secret":
+                    from screens.confirm import ConfirmScreen
+                    from screens.secret import SecretScreen
+
+                    stored = await self.push_screen_wait(SecretScreen(s, s.applied))
+                    if not stored and not await self.push_screen_wait(
+                        ConfirmScreen(
+                            "You have not confirmed that you stored the client secret. "
+                            "Microsoft never shows it again. Go on without it?"
+                        )
+                    ):
+                        continue  # show the secret screen again
+                    s.secret_stored = bool(stored)
+                    step = "tokentest"
+
+                elif step == "tokentest":
+                    from screens.tokentest import TokenTestScreen
+
+                    s.report = await self.push_screen_wait(TokenTestScreen(s, s.applied))
+                    step = "result"
+
+                elif step == "result":
+                    from screens.result import ResultScreen
+
+                    await self.push_screen_wait(ResultScreen(s))
+                    step = "done"
+        except Exception as exc:  # a bug or an engine failure: explain it, never a traceback
+            await self.fail(exc)
+            return
+        s.forget_secret()
+        self.exit(EXIT_OK)
+
+    async def fail(self, exc: Exception) -> None:
+        """Show the error screen, then leave with the error's exit code."""
+        from screens.error import ErrorScreen, unexpected
+
+        error = unexpected(exc)
+        self.session.forget_secret()
+        await self.push_screen_wait(ErrorScreen(error))
+        self.exit(error.exit_code)
+
+    # -- keys -----------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """F1 / ?: help for the current step (F1 again closes it)."""
+        from screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(self.step_id))
+
+    def change_under_way(self) -> bool:
+        """True from the first write until the token test is done."""
+        return self.step_id in CHANGING
+
+    def action_leave(self) -> None:
+        """q / ctrl+q / ctrl+c: leave, asking first when a change is under way."""
+        from screens.confirm import ConfirmScreen
+
+        if isinstance(self.screen, ConfirmScreen):
+            return
+        if not self.change_under_way():
+            self.session.forget_secret()
+            self.exit(EXIT_INTERRUPTED)
+            return
+        question = "A change is under way. Leave the wizard now?"
+        if self.session.secret is not None:
+            question += " The client secret will not be shown again."
+        question += " Run the wizard again later: it continues where it stopped."
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.session.forget_secret()
+                self.exit(EXIT_INTERRUPTED)
+
+        self.push_screen(ConfirmScreen(question, yes="Leave", no="Stay"), answered)
+
+
+def session_from_args(args) -> WizardSession:
+    """Build the session from the command line; Microsoft is reached lazily.
+
+    `--demo`: an in-process simulated tenant that approves the sign-in code by
+    itself after about 3 seconds, on the real clock. `--simtenant URL`: a running
+    `m365-wizard simtenant serve`. Otherwise the real cloud (`--cloud`).
+    """
+    from wizard.clock import Clock
+
+    clock = Clock()
+    client_id = getattr(args, "client_id", None) or os.environ.get("M365_WIZARD_CLIENT_ID") or None
+    tenant = getattr(args, "tenant", None)
+    ca_bundle = getattr(args, "ca_bundle", None)
+
+    def connect():
+        if getattr(args, "demo", False):
+            from wizard.simtenant import SimTenant
+            from wizard.target import demo_target
+
+            sim = SimTenant(scenario="demo", clock=clock, auto_approve_after=3.0)
+            return demo_target(sim), sim
+        from wizard.target import Target
+
+        options = {"tenant": tenant, "public_client_id": client_id, "verify": ca_bundle}
+        options = {k: v for k, v in options.items() if v}
+        if getattr(args, "simtenant", None):
+            url = args.simtenant.rstrip("/")
+            return Target(authority_host=url, graph_url=url, **options), None
+        return Target.for_cloud(getattr(args, "cloud", "global") or "global", **options), None
+
+    if getattr(args, "demo", False):
+        hint = "demo tenant"
+    else:
+        hint = tenant or "tenant: after sign-in"
+    return WizardSession(clock=clock, connect=connect, tenant_hint=hint, manual=bool(getattr(args, "manual", False)))
+
+
+def run_app(args) -> int:
+    """Run the interactive wizard; returns the process exit code."""
+    app = WizardApp(session_from_args(args), vendor=getattr(args, "vendor", None))
+    code = app.run()
+    return code if isinstance(code, int) else EXIT_OK

@@ -1,0 +1,46 @@
+"""Help for the current step: `HelpScreen(step)` (F1 or `?`).
+
+The text lives in `screens/helptext.py`, one Markdown entry per step, so it
+can be read and corrected without touching any screen.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown, Static
+
+from screens.helptext import help_for
+
+
+class HelpScreen(ModalScreen[None]):
+    """The step's help in a scrollable window; Esc, F1, `?` or `q` closes it."""
+
+    CSS_PATH = "help.tcss"
+    BINDINGS = [
+        Binding("escape,f1,question_mark,q", "close", "Close help"),
+        Binding("up", "scroll('up')", show=False),
+        Binding("down", "scroll('down')", show=False),
+    ]
+
+    def __init__(self, step: str) -> None:
+        super().__init__()
+        self.step = step
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            with VerticalScroll(id="text"):
+                yield Markdown(help_for(self.step))
+            yield Static("Esc closes this help.  Up/Down scroll.", id="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_scroll(self, direction: str) -> None:
+        text = self.query_one("#text", VerticalScroll)
+        if direction == "up":
+            text.scroll_up()
+        else:
+            text.scroll_down()

@@ -1,0 +1,216 @@
+"""Step 2: the vendor's questions. `QuestionsScreen(profile, answers)`.
+
+Each of the profile's questions is a labelled input with its help and an
+example. Answers are checked as you leave a field (`wizard.answers.validate_one`)
+and all together on Continue (`profile.validate`); a wrong answer shows, under
+its field, what is wrong and an example, and keeps what was typed.
+
+Questions marked `repeatable` (FlexO redirect URIs, LoopMeeting service
+accounts) take several values separated by commas.
+
+Below the questions: create a new registration, or verify an existing one.
+
+Returns `QuestionsResult(answers, mode)`, or None when the user pressed Esc
+(back to the vendor list). The `answers` dict passed in is the draft: it is
+updated with the raw text as the user types, so nothing typed is lost on Esc.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+
+from screens.header import WizardHeader
+from wizard.errors import InputError
+
+MODES = ("create", "verify")
+
+
+@dataclass(frozen=True)
+class QuestionsResult:
+    """The checked answers, and whether to create or only verify a registration."""
+
+    answers: dict
+    mode: str = "create"
+
+
+def as_text(value) -> str:
+    """An answer (or a list of answers) as the text shown in an input."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def split_values(raw: str) -> list[str]:
+    """`a, b,,c ` → `["a", "b", "c"]`: several values typed in one field."""
+    return [part.strip() for part in raw.replace(";", ",").split(",") if part.strip()]
+
+
+def check_one(question, raw: str):
+    """Check one field; returns the value or raises `InputError` naming the field."""
+    from wizard.answers import validate_one
+
+    if question.repeatable:
+        values = split_values(raw)
+        if not values:
+            return validate_one(question, "")
+        return [validate_one(question, value) for value in values]
+    return validate_one(question, raw)
+
+
+class QuestionsScreen(Screen[QuestionsResult | None]):
+    """One field per question, inline errors, create/verify choice, Continue."""
+
+    CSS_PATH = "questions.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "submit", "Continue"),
+    ]
+
+    def __init__(self, profile, answers: dict, mode: str = "create") -> None:
+        super().__init__()
+        self.profile = profile
+        self.draft = answers
+        self.mode = mode if mode in MODES else "create"
+
+    # -- layout ---------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield WizardHeader()
+        with VerticalScroll(id="form"):
+            yield Static(f"A few details for [b]{escape(self.profile.name)}[/b].", id="intro")
+            for question in self.profile.questions:
+                yield from self.compose_field(question)
+            yield Label("What should the wizard do?", classes="label")
+            with RadioSet(id="mode", compact=True):
+                yield RadioButton("Create a new registration (or repair ours)", value=self.mode == "create", id="mode-create")
+                yield RadioButton("Verify an existing registration, change nothing yet", value=self.mode == "verify", id="mode-verify")
+            with Horizontal(id="buttons"):
+                yield Button("Back (Esc)", id="back", compact=True)
+                yield Button("Continue", id="continue", variant="primary", compact=True)
+        yield Footer()
+
+    def compose_field(self, question) -> ComposeResult:
+        optional = "" if question.required else " (optional)"
+        several = " (several: separate with commas)" if question.repeatable else ""
+        with Vertical(classes="field", id=f"field-{question.key}"):
+            yield Label(f"{escape(question.label)}{optional}{several}", classes="label")
+            value = self.draft.get(question.key, question.default)
+            yield Input(
+                as_text(value),
+                placeholder=f"e.g. {question.example}" if question.example else "",
+                id=f"input-{question.key}",
+                compact=True,
+            )
+            hint = question.help or ""
+            if question.choices:
+                hint = f"{hint} One of: {', '.join(question.choices)}.".strip()
+            if hint:
+                yield Static(escape(hint), classes="help")
+            yield Static("", classes="error", id=f"error-{question.key}")
+
+    def on_mount(self) -> None:
+        inputs = list(self.query(Input))
+        if inputs:
+            inputs[0].focus()
+
+    # -- helpers ----------------------------------------------------------------
+
+    def question(self, key: str):
+        return next(q for q in self.profile.questions if q.key == key)
+
+    def show_error(self, key: str, error: InputError | None) -> None:
+        """Show (or clear) the message under a field: what is wrong, and an example."""
+        label = self.query_one(f"#error-{key}", Static)
+        if error is None:
+            label.update("")
+            label.remove_class("-shown")
+            return
+        question = self.question(key)
+        example = getattr(error, "example", "") or question.example
+        message = getattr(error, "message", str(error))
+        text = f"✗ {escape(message)}"
+        if example and example not in message:
+            text += f"\n  for example: {escape(str(example))}"
+        label.update(text)
+        label.add_class("-shown")
+
+    def check_field(self, key: str) -> bool:
+        raw = self.query_one(f"#input-{key}", Input).value
+        try:
+            check_one(self.question(key), raw)
+        except InputError as exc:
+            self.show_error(key, exc)
+            return False
+        self.show_error(key, None)
+        return True
+
+    # -- events -------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        key = (event.input.id or "").removeprefix("input-")
+        self.draft[key] = event.value
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        key = (event.input.id or "").removeprefix("input-")
+        if event.input.value.strip():
+            self.check_field(key)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter: check this field, then go to the next one (or Continue after the last)."""
+        event.stop()
+        key = (event.input.id or "").removeprefix("input-")
+        if not self.check_field(key):
+            return
+        inputs = list(self.query(Input))
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs):
+            inputs[index + 1].focus()
+        else:
+            self.query_one("#mode", RadioSet).focus()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.mode = "verify" if event.pressed.id == "mode-verify" else "create"
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "back":
+            self.action_back()
+        else:
+            self.action_submit()
+
+    # -- actions ------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_submit(self) -> None:
+        """Check every field, then the answers together; focus the first wrong field."""
+        raw = {}
+        first_bad = None
+        for question in self.profile.questions:
+            raw[question.key] = self.query_one(f"#input-{question.key}", Input).value
+            if not self.check_field(question.key) and first_bad is None:
+                first_bad = question.key
+        if first_bad is None:
+            try:
+                answers = self.profile.validate(
+                    {k: (split_values(v) if self.question(k).repeatable else v) for k, v in raw.items()}
+                )
+            except InputError as exc:
+                first_bad = exc.field if exc.field in raw else self.profile.questions[0].key
+                self.show_error(first_bad, exc)
+        if first_bad is not None:
+            field = self.query_one(f"#input-{first_bad}", Input)
+            field.focus()
+            self.query_one(f"#field-{first_bad}").scroll_visible()
+            return
+        self.dismiss(QuestionsResult(answers=answers, mode=self.mode))

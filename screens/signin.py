@@ -1,0 +1,173 @@
+"""Step 3: sign in with a device code. `SignInScreen(session) -> SignedIn | None`.
+
+A thread worker asks Microsoft for a device code (`session.start_signin()`),
+shows it with the URL, a QR code and a countdown (`DeviceCodePanel`), then
+waits for the admin to approve it on another device
+(`session.wait_signin(cancel)`). The wait polls through the session's clock,
+so Esc simply sets the worker's `cancel` event: the poll stops at once and
+no thread is left behind.
+
+Keys: `c` copies the code (OSC 52, works over SSH), `a` approves at once
+(demo tenant only), `r` tries again after a failure, Esc goes back, Enter
+continues once signed in. Failures (declined, expired, Conditional Access,
+public client flows off) open `ErrorScreen` with the way out.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from screens.error import ErrorScreen, unexpected
+from screens.header import WizardHeader
+from wizard.clock import Cancelled
+from wizard.errors import WizardError
+
+
+class SignInScreen(Screen):
+    """Device-code sign-in, with a live countdown; returns `SignedIn` or None (back)."""
+
+    CSS_PATH = "signin.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("c", "copy_code", "Copy code"),
+        Binding("a", "approve", "Approve now (demo)"),
+        Binding("r", "retry", "Try again"),
+        Binding("enter", "proceed", "Continue"),
+    ]
+
+    def __init__(self, session) -> None:
+        super().__init__()
+        self.session = session
+        self.cancel = threading.Event()
+        self.state = "starting"  # starting | waiting | failed | done
+        self.who = None
+
+    def compose(self) -> ComposeResult:
+        yield WizardHeader()
+        with VerticalScroll(id="body"):
+            yield Static("Sign in to Microsoft 365 as an administrator.", id="intro")
+            yield Vertical(id="code-area")
+            yield Static("Asking Microsoft for a sign-in code…", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.start()
+
+    def on_unmount(self) -> None:
+        self.cancel.set()
+
+    # -- the worker -----------------------------------------------------------------
+
+    def start(self) -> None:
+        self.cancel = threading.Event()
+        self.state = "starting"
+        self.refresh_bindings()
+        self.sign_in(self.cancel)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="signin")
+    def sign_in(self, cancel: threading.Event) -> None:
+        """Get a code, show it, wait for approval. Runs in a thread."""
+        try:
+            code = self.session.start_signin()
+            if cancel.is_set():
+                return
+            self.app.call_from_thread(self.show_code, code, cancel)
+            who = self.session.wait_signin(cancel)
+        except Cancelled:
+            return
+        except Exception as exc:  # every failure is shown, never a traceback
+            if not cancel.is_set():
+                self.app.call_from_thread(self.failed, unexpected(exc), cancel)
+            return
+        if not cancel.is_set():
+            self.app.call_from_thread(self.signed_in, who, cancel)
+
+    # -- called on the event loop by the worker ----------------------------------------
+
+    def show_code(self, code, cancel: threading.Event) -> None:
+        if cancel is not self.cancel:
+            return
+        from screens.widgets.device_code import DeviceCodePanel
+
+        area = self.query_one("#code-area", Vertical)
+        area.remove_children()
+        area.mount(DeviceCodePanel(code.user_code, code.verification_uri, code.expires_at, self.session.clock))
+        self.state = "waiting"
+        self.query_one("#status", Static).update(self.waiting_text())
+        self.refresh_bindings()
+
+    def waiting_text(self) -> str:
+        text = "3. Sign in there. This screen continues by itself.  [b]c[/b] copies the code."
+        if self.session.can_approve:
+            text += "\n   Demo tenant: approves by itself in a few seconds, or press [b]a[/b]."
+        return text
+
+    def failed(self, error: WizardError, cancel: threading.Event) -> None:
+        if cancel is not self.cancel:
+            return
+        self.state = "failed"
+        self.query_one("#code-area", Vertical).remove_children()
+        self.query_one("#status", Static).update(
+            "Sign-in did not complete.  [b]r[/b] tries again, [b]Esc[/b] goes back."
+        )
+        self.refresh_bindings()
+        self.app.push_screen(ErrorScreen(error))
+
+    def signed_in(self, who, cancel: threading.Event) -> None:
+        if cancel is not self.cancel:
+            return
+        self.state = "done"
+        self.who = who
+        self.query_one("#code-area", Vertical).remove_children()
+        name = who.display_name or who.username
+        self.query_one("#status", Static).update(
+            f"[b]✓ Signed in[/b] as {escape(name)} ({escape(who.username)})\n"
+            f"  tenant {escape(self.session.tenant_label)} ({escape(who.tenant_id)})\n\n"
+            "Press [b]Enter[/b] to continue."
+        )
+        self.query_one(WizardHeader).refresh()
+        self.refresh_bindings()
+
+    # -- keys -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show each key only when it does something now."""
+        if action == "copy_code":
+            return self.state == "waiting"
+        if action == "approve":
+            return self.state == "waiting" and self.session.can_approve
+        if action == "retry":
+            return self.state == "failed"
+        if action == "proceed":
+            return self.state == "done"
+        return True
+
+    def action_back(self) -> None:
+        self.cancel.set()
+        self.dismiss(None)
+
+    def action_copy_code(self) -> None:
+        code = self.session.device_code
+        if code is not None:
+            self.app.copy_to_clipboard(code.user_code)
+            self.notify(f"Code {code.user_code} copied (if your terminal allows it).")
+
+    def action_approve(self) -> None:
+        self.session.approve_demo()
+        self.query_one("#status", Static).update("Approved in the demo tenant; finishing sign-in…")
+
+    def action_retry(self) -> None:
+        self.query_one("#status", Static).update("Asking Microsoft for a new sign-in code…")
+        self.start()
+
+    def action_proceed(self) -> None:
+        if self.who is not None:
+            self.dismiss(self.who)

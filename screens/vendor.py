@@ -1,0 +1,114 @@
+"""Step 1: pick the vendor product. `VendorScreen(selected) -> vendor id | None`.
+
+The five vendors come from `wizard.profiles.load_profiles()`, each with one
+line on what will be set up. Keyboard only: the filter box has the focus, so
+typing narrows the list at once ("pex" leaves Pexip), Up/Down move the
+highlight in the list below and Enter picks. Esc answers None (leave).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from screens.header import WizardHeader
+
+
+def matches(profile, words: str) -> bool:
+    """True when every typed word appears in the vendor's id, name or summary."""
+    haystack = f"{profile.id} {profile.name} {profile.summary}".lower()
+    return all(word in haystack for word in words.lower().split())
+
+
+class VendorScreen(Screen[str | None]):
+    """The list of vendors, filtered by what is typed."""
+
+    CSS_PATH = "vendor.tcss"
+    BINDINGS = [
+        Binding("escape", "leave", "Quit"),
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("enter", "pick", "Pick", show=True),
+    ]
+
+    def __init__(self, selected: str | None = None) -> None:
+        super().__init__()
+        from wizard.profiles import load_profiles
+
+        self.profiles = list(load_profiles().values())
+        self.selected = selected
+
+    def compose(self) -> ComposeResult:
+        yield WizardHeader()
+        with Vertical(id="body"):
+            yield Static(
+                "Which product are you connecting to Microsoft 365?",
+                id="prompt",
+            )
+            yield Input(placeholder="Type to filter, e.g. pexip", id="filter")
+            yield OptionList(id="vendors")
+            yield Static("", id="nothing")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refill("")
+        self.query_one("#filter", Input).focus()
+
+    def option_for(self, profile) -> Option:
+        text = Text()
+        text.append(profile.name, style="bold")
+        text.append("\n  ")
+        text.append(profile.summary)
+        return Option(text, id=profile.id)
+
+    def refill(self, words: str) -> None:
+        """Show the vendors that match `words`, keeping the highlight if possible."""
+        options = self.query_one("#vendors", OptionList)
+        keep = self.highlighted_id() or self.selected
+        shown = [p for p in self.profiles if matches(p, words)]
+        options.clear_options()
+        options.add_options([self.option_for(p) for p in shown])
+        ids = [p.id for p in shown]
+        if ids:
+            options.highlighted = ids.index(keep) if keep in ids else 0
+        self.query_one("#nothing", Static).update(
+            "" if ids else f"No product matches '{words}'. Backspace to clear."
+        )
+
+    def highlighted_id(self) -> str | None:
+        options = self.query_one("#vendors", OptionList)
+        if options.highlighted is None or options.option_count == 0:
+            return None
+        return options.get_option_at_index(options.highlighted).id
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.refill(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_pick()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_move(self, delta: int) -> None:
+        options = self.query_one("#vendors", OptionList)
+        if options.option_count:
+            current = options.highlighted or 0
+            options.highlighted = max(0, min(options.option_count - 1, current + delta))
+
+    def action_pick(self) -> None:
+        vendor = self.highlighted_id()
+        if vendor is None:
+            self.notify("Nothing to pick: no product matches the filter.", severity="warning")
+            return
+        self.dismiss(vendor)
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
