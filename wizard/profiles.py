@@ -1,0 +1,527 @@
+"""Vendor profiles: what each vendor needs from Microsoft Entra, as data.
+
+One TOML file per vendor in `wizard/profiles/` describes the app registration the vendor's
+guide asks for: the questions to ask, the redirect URIs, the permissions, whether admin
+consent and a client secret are needed, how to test the result, and the settings block to
+paste into the vendor's console (with the vendor's own labels). Adding a sixth vendor is a
+new file, not code. The schema is checked when the files load; a malformed file raises
+`ProfileError` naming the file and the key.
+
+    >>> profile = get_profile("pexip")
+    >>> answers = profile.validate({"addin_fqdn": "px01.example.com"})
+    >>> profile.redirect_uris(answers)
+    ['https://px01.example.com/api/client/v2/msexchange_schedulers/oauth_redirect']
+
+Template fields (`{name}`) in redirect URIs and snippet rows are question keys, keys of the
+profile's `[values]` table (defaults the engine may override), or values the engine passes
+to `render_snippet`: see `ENGINE_VALUES`. A repeatable answer in a redirect URI template
+gives one URI per value; in a snippet row the values are joined with ", ".
+
+Loading uses only the standard library and `wizard.catalog` (no httpx, msal or textual).
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Mapping
+
+from wizard import answers as answers_mod
+from wizard import catalog
+from wizard.errors import InputError, WizardError
+
+KINDS = ("registration", "enterprise_app")
+TOKEN_TESTS = ("app_roles", "delegated_grant", "enterprise_app")
+# signInAudience values: https://learn.microsoft.com/en-us/entra/identity-platform/supported-accounts-validation
+AUDIENCES = {"single": "AzureADMyOrg", "multi": "AzureADMultipleOrgs"}
+# Values the engine passes to `Profile.render_snippet` (besides the answers).
+ENGINE_VALUES = (
+    "tenant_id",
+    "client_id",
+    "client_secret",
+    "authorize_url",
+    "token_url",
+    "redirect_uris",
+    "display_name",
+    "enterprise_app_name",
+)
+
+
+class ProfileError(WizardError):
+    """A vendor profile file is malformed (a packaging bug, not the user's fault)."""
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One permission the registration requests; ids come from `wizard.catalog`."""
+
+    resource: str  # "graph" | "exchange"
+    resource_app_id: str
+    name: str  # Microsoft's spelling, e.g. "Calendars.ReadWrite"
+    type: str  # "delegated" | "application"
+
+    @property
+    def id(self) -> str:
+        """The published id (catalog): a Scope id for delegated, a Role id for application."""
+        return catalog.lookup(self.resource, self.name, self.type)
+
+    @property
+    def description(self) -> str:
+        return catalog.describe(self.resource, self.name)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One answer the admin gives; `kind` picks the validator in `wizard.answers`."""
+
+    key: str  # used on the command line: --set key=value
+    label: str  # shown in the form (vendor's words where the vendor names the field)
+    help: str = ""
+    example: str = ""
+    kind: str = "text"  # fqdn | domain | url | email | choice | months | text
+    required: bool = True
+    repeatable: bool = False
+    default: Any = None
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SnippetField:
+    """One row of the vendor's settings block.
+
+    `template` is filled with str.format-style `{name}` fields. When `value_map` is given,
+    the filled text is translated through it (e.g. tenancy "single" → "My organization only").
+    """
+
+    label: str
+    template: str
+    secret: bool = False
+    value_map: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    name: str
+    summary: str
+    kind: str
+    questions: tuple[Question, ...]
+    display_name_default: str
+    implicit_id_tokens: bool
+    implicit_access_tokens: bool
+    permissions: tuple[Permission, ...]
+    admin_consent: bool
+    secret_needed: bool
+    secret_default_months: int
+    token_test: str
+    token_resource: str
+    snippet: tuple[SnippetField, ...]
+    followup: tuple[str, ...]
+    notes: tuple[str, ...]
+    enterprise_app_name: str = ""
+    # Beyond the design's minimum (backward compatible additions):
+    sign_in_audience_default: str = "AzureADMyOrg"
+    audience_question: str = ""  # key of a "single"/"multi" question, if the admin chooses
+    redirect_uri_templates: tuple[str, ...] = ()
+    values: tuple[tuple[str, str], ...] = ()  # snippet defaults the engine may override
+    order: int = 100
+    source: str = ""  # file name, for messages
+
+    # ----------------------------------------------------------------- questions
+
+    def question(self, key: str) -> Question:
+        for q in self.questions:
+            if q.key == key:
+                return q
+        known = ", ".join(q.key for q in self.questions)
+        raise InputError(key, f"is not a question of {self.name}; the questions are: {known}")
+
+    def validate(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """All answers checked and normalised; blanks get defaults. `InputError` names the field.
+
+        The result has every question key (None / [] for an optional blank answer).
+        """
+        unknown = [k for k in raw if k not in {q.key for q in self.questions}]
+        if unknown:
+            known = ", ".join(q.key for q in self.questions)
+            raise InputError(
+                str(unknown[0])[:60], f"is not a question of {self.name}; the questions are: {known}"
+            )
+        result = {q.key: answers_mod.validate_one(q, raw.get(q.key)) for q in self.questions}
+        # The rendered redirect URIs must also pass Entra's rules (length!), blamed on the
+        # question that fed them.
+        for template in self.redirect_uri_templates:
+            blamed = _fields(template)
+            for uri in _expand(template, result):
+                try:
+                    answers_mod.url(uri, "redirect URI")
+                except InputError as err:
+                    q = self.question(blamed[0]) if blamed else None
+                    reason = err.message.removeprefix("redirect URI: ")
+                    new = InputError(
+                        q.label if q else "redirect URI",
+                        f"gives the redirect URI {uri[:80]}, which Entra would refuse: {reason}",
+                    )
+                    new.key = q.key if q else ""
+                    raise new from None
+        return result
+
+    # ----------------------------------------------------------------- registration
+
+    def sign_in_audience(self, answers: Mapping[str, Any]) -> str:
+        """"AzureADMyOrg" (single tenant) or "AzureADMultipleOrgs" (multi-tenant)."""
+        if self.audience_question:
+            choice = answers.get(self.audience_question) or self.question(self.audience_question).default
+            return AUDIENCES[str(choice)]
+        return self.sign_in_audience_default
+
+    def redirect_uris(self, answers: Mapping[str, Any]) -> list[str]:
+        """The Web platform redirect URIs, filled from the answers (validated answers expected)."""
+        uris: list[str] = []
+        for template in self.redirect_uri_templates:
+            for uri in _expand(template, answers):
+                if uri not in uris:
+                    uris.append(uri)
+        return uris
+
+    def display_name(self, answers: Mapping[str, Any]) -> str:
+        return str(answers.get("display_name") or self.display_name_default)
+
+    def secret_months(self, answers: Mapping[str, Any]) -> int:
+        return int(answers.get("secret_months") or self.secret_default_months)
+
+    # ----------------------------------------------------------------- snippet
+
+    def render_snippet(self, values: Mapping[str, Any]):
+        """The vendor's settings block. `values`: tenant_id, client_id, client_secret,
+        authorize_url, token_url and the answers. A missing value raises `InputError`
+        naming the row, never renders as an empty string."""
+        from wizard.snippet import Snippet, SnippetRow
+
+        filled: dict[str, Any] = dict(self.values)
+        filled.setdefault("display_name", self.display_name_default)
+        if self.enterprise_app_name:
+            filled["enterprise_app_name"] = self.enterprise_app_name
+        filled.update({k: v for k, v in values.items() if not _missing(v)})
+        if "redirect_uris" not in filled and self.redirect_uri_templates:
+            try:
+                filled["redirect_uris"] = self.redirect_uris(filled)
+            except KeyError:
+                pass
+        rows = []
+        for f in self.snippet:
+            text = _render(f.template, filled, f.label)
+            if f.value_map:
+                mapping = dict(f.value_map)
+                if text not in mapping:
+                    raise InputError(f.label, f"has no text for '{text}'; expected one of {', '.join(mapping)}")
+                text = mapping[text]
+            rows.append(SnippetRow(f.label, text, f.secret))
+        return Snippet(self.id, rows)
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def _fields(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == ()
+
+
+def _render(template: str, values: Mapping[str, Any], label: str) -> str:
+    out = []
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        out.append(literal)
+        if name is None:
+            continue
+        value = values.get(name)
+        if _missing(value):
+            raise InputError(label, f"needs a value for '{name}', which was not given")
+        out.append(", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value))
+    return "".join(out)
+
+
+def _expand(template: str, values: Mapping[str, Any]) -> list[str]:
+    """Fill a redirect URI template; a list value gives one URI per item."""
+    names = _fields(template)
+    lists = [n for n in names if isinstance(values.get(n), (list, tuple))]
+    if not lists:
+        if any(_missing(values.get(n)) for n in names):
+            return []
+        return [template.format(**{n: values[n] for n in names})]
+    (list_name,) = lists  # the schema allows one repeatable field per template
+    uris = []
+    for item in values[list_name]:
+        uris.extend(_expand(template, {**values, list_name: item}))
+    return uris
+
+
+# --------------------------------------------------------------------------- loading
+
+_TOP_KEYS = {
+    "id": str, "name": str, "summary": str, "kind": str, "order": int,
+    "display_name_default": str, "sign_in_audience": str, "audience_question": str,
+    "redirect_uris": list, "implicit_id_tokens": bool, "implicit_access_tokens": bool,
+    "admin_consent": bool, "secret_needed": bool, "secret_default_months": int,
+    "token_test": str, "token_resource": str, "enterprise_app_name": str,
+    "followup": list, "notes": list, "questions": list, "permissions": list,
+    "snippet": list, "values": dict,
+}
+_REQUIRED_TOP = {"id", "name", "summary", "kind", "token_test", "token_resource", "snippet"}
+_QUESTION_KEYS = {
+    "key": str, "label": str, "help": str, "example": str, "kind": str, "required": bool,
+    "repeatable": bool, "default": object, "choices": list,
+}
+_PERMISSION_KEYS = {"resource": str, "name": str, "type": str}
+_SNIPPET_KEYS = {"label": str, "template": str, "secret": bool, "value_map": dict}
+
+
+def _common_questions(data: dict) -> list[dict]:
+    """Questions every registration vendor gets; a profile may override any field by
+    declaring a question with the same key."""
+    common = [
+        {
+            "key": "display_name",
+            "label": "Application name",
+            "help": "The name of the app registration, as admins and users will see it in Entra.",
+            "example": data.get("display_name_default", ""),
+            "kind": "text",
+            "default": data.get("display_name_default", ""),
+        }
+    ]
+    if data.get("secret_needed", True):
+        common.append(
+            {
+                "key": "secret_months",
+                "label": "Client secret lifetime (months)",
+                "help": "How long the client secret stays valid, 1 to 24 months (Entra's "
+                "longest). When it expires the vendor's connection stops until a new "
+                "secret is created and entered in the vendor's console.",
+                "example": str(data.get("secret_default_months", 24)),
+                "kind": "months",
+                "default": data.get("secret_default_months", 24),
+            }
+        )
+    return common
+
+
+def _fail(source: str, key: str, message: str) -> ProfileError:
+    return ProfileError(
+        f"Vendor profile {source}: key '{key}' {message}",
+        next_step="This is a bug in the wizard's bundled profiles; please report it.",
+    )
+
+
+def _check_keys(source: str, where: str, table: Any, schema: dict, required: set[str]) -> None:
+    if not isinstance(table, dict):
+        raise _fail(source, where, "must be a table")
+    for key, value in table.items():
+        if key not in schema:
+            raise _fail(source, f"{where}.{key}" if where else key,
+                        f"is not known; allowed keys: {', '.join(sorted(schema))}")
+        expected = schema[key]
+        if expected is not object and (not isinstance(value, expected) or
+                                       (expected is int and isinstance(value, bool))):
+            raise _fail(source, f"{where}.{key}" if where else key,
+                        f"must be a {expected.__name__}, not {type(value).__name__}")
+    for key in sorted(required - table.keys()):
+        raise _fail(source, f"{where}.{key}" if where else key, "is missing")
+
+
+def _str_list(source: str, key: str, value: list) -> tuple[str, ...]:
+    if not all(isinstance(v, str) and v.strip() for v in value):
+        raise _fail(source, key, "must be a list of non-empty strings")
+    return tuple(value)
+
+
+def parse_profile(text: str, source: str) -> Profile:
+    """Build and check one `Profile` from TOML text (`source` names the file in errors)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise _fail(source, "(file)", f"is not valid TOML: {err}") from None
+    _check_keys(source, "", data, _TOP_KEYS, _REQUIRED_TOP)
+    kind = data["kind"]
+    if kind not in KINDS:
+        raise _fail(source, "kind", f"must be one of {', '.join(KINDS)}")
+    if data["token_test"] not in TOKEN_TESTS:
+        raise _fail(source, "token_test", f"must be one of {', '.join(TOKEN_TESTS)}")
+    registration = kind == "registration"
+    if registration:
+        for key in ("display_name_default", "secret_needed"):
+            if key not in data:
+                raise _fail(source, key, "is missing (needed for a registration)")
+    elif not data.get("enterprise_app_name"):
+        raise _fail(source, "enterprise_app_name", "is missing (needed for an enterprise_app)")
+    secret_needed = bool(data.get("secret_needed", False))
+    months = data.get("secret_default_months", 24 if secret_needed else 0)
+    if secret_needed and not 1 <= months <= 24:
+        raise _fail(source, "secret_default_months", "must be from 1 to 24")
+
+    # questions: the vendor's own, then the common ones (overridable by key)
+    raw_questions = list(data.get("questions", []))
+    for i, q in enumerate(raw_questions):
+        _check_keys(source, f"questions[{i}]", q, _QUESTION_KEYS, {"key", "label", "kind"})
+    if registration:
+        # the vendor's own questions first, then the common ones, always in the same order
+        declared = {q["key"]: q for q in raw_questions}
+        commons = _common_questions(data)
+        common_keys = [c["key"] for c in commons]
+        raw_questions = [q for q in raw_questions if q["key"] not in common_keys]
+        for common in commons:
+            override = declared.get(common["key"], {})
+            raw_questions.append({**common, **override})
+    questions = []
+    seen: set[str] = set()
+    for i, q in enumerate(raw_questions):
+        where = f"questions[{i}]"
+        if q["key"] in seen:
+            raise _fail(source, f"{where}.key", f"'{q['key']}' is declared twice")
+        seen.add(q["key"])
+        if q["kind"] not in answers_mod.KINDS:
+            raise _fail(source, f"{where}.kind", f"must be one of {', '.join(answers_mod.KINDS)}")
+        choices = _str_list(source, f"{where}.choices", q.get("choices", []))
+        if q["kind"] == "choice" and not choices:
+            raise _fail(source, f"{where}.choices", "is needed for a choice question")
+        default = q.get("default")
+        if isinstance(default, list):
+            default = tuple(default)
+        question = Question(
+            key=q["key"], label=q["label"], help=q.get("help", ""), example=q.get("example", ""),
+            kind=q["kind"], required=q.get("required", True), repeatable=q.get("repeatable", False),
+            default=default, choices=choices,
+        )
+        if default not in (None, "", ()):
+            try:
+                answers_mod.validate_one(question, default)
+            except InputError as err:
+                raise _fail(source, f"{where}.default", f"is not a valid answer: {err.message}") from None
+        questions.append(question)
+    keys = {q.key for q in questions}
+
+    audience_question = data.get("audience_question", "")
+    if audience_question:
+        q = next((q for q in questions if q.key == audience_question), None)
+        if q is None or set(q.choices) != set(AUDIENCES):
+            raise _fail(source, "audience_question",
+                        f"must name a choice question with choices {', '.join(AUDIENCES)}")
+    audience = data.get("sign_in_audience", "AzureADMyOrg")
+    if audience not in AUDIENCES.values():
+        raise _fail(source, "sign_in_audience", f"must be one of {', '.join(AUDIENCES.values())}")
+
+    templates = _str_list(source, "redirect_uris", data.get("redirect_uris", []))
+    for i, template in enumerate(templates):
+        names = _check_template(source, f"redirect_uris[{i}]", template, keys)
+        if sum(1 for n in names if next(q for q in questions if q.key == n).repeatable) > 1:
+            raise _fail(source, f"redirect_uris[{i}]", "may use at most one repeatable answer")
+        # "https://{host}/path", or a whole URL the admin types ("{redirect_uri}", kind url)
+        starts_with_url = template.startswith("{") and names and any(
+            q.key == names[0] and q.kind == "url" for q in questions)
+        if not (template.startswith("https://") or starts_with_url):
+            raise _fail(source, f"redirect_uris[{i}]",
+                        "must start with https:// or with a url question's {key}")
+
+    permissions = []
+    for i, p in enumerate(data.get("permissions", [])):
+        where = f"permissions[{i}]"
+        _check_keys(source, where, p, _PERMISSION_KEYS, set(_PERMISSION_KEYS))
+        try:
+            catalog.lookup(p["resource"], p["name"], p["type"])
+            res = catalog.resource(p["resource"])
+            perm = catalog.permission(p["resource"], p["name"])
+        except InputError as err:
+            raise _fail(source, where, f"is not a valid permission: {err.message}") from None
+        if p["type"] not in ("delegated", "application"):
+            raise _fail(source, f"{where}.type", "must be 'delegated' or 'application'")
+        permissions.append(Permission(res.key, res.app_id, perm.name, p["type"]))
+
+    values = data.get("values", {})
+    for key, value in values.items():
+        if not isinstance(value, str):
+            raise _fail(source, f"values.{key}", "must be a string")
+    snippet = []
+    for i, s in enumerate(data["snippet"]):
+        where = f"snippet[{i}]"
+        _check_keys(source, where, s, _SNIPPET_KEYS, {"label", "template"})
+        _check_template(source, f"{where}.template", s["template"],
+                        keys | set(values) | set(ENGINE_VALUES))
+        vmap = s.get("value_map", {})
+        if not all(isinstance(v, str) for v in vmap.values()):
+            raise _fail(source, f"{where}.value_map", "must map strings to strings")
+        snippet.append(SnippetField(s["label"], s["template"], bool(s.get("secret", False)),
+                                    tuple(vmap.items())))
+    if not snippet:
+        raise _fail(source, "snippet", "needs at least one row")
+    if secret_needed and not any(f.secret for f in snippet):
+        raise _fail(source, "snippet", "has no secret row although secret_needed is true")
+
+    return Profile(
+        id=data["id"], name=data["name"], summary=data["summary"], kind=kind,
+        questions=tuple(questions),
+        display_name_default=data.get("display_name_default", data.get("enterprise_app_name", "")),
+        implicit_id_tokens=data.get("implicit_id_tokens", False),
+        implicit_access_tokens=data.get("implicit_access_tokens", False),
+        permissions=tuple(permissions),
+        admin_consent=data.get("admin_consent", False),
+        secret_needed=secret_needed, secret_default_months=months,
+        token_test=data["token_test"], token_resource=data["token_resource"],
+        snippet=tuple(snippet),
+        followup=_str_list(source, "followup", data.get("followup", [])),
+        notes=_str_list(source, "notes", data.get("notes", [])),
+        enterprise_app_name=data.get("enterprise_app_name", ""),
+        sign_in_audience_default=audience, audience_question=audience_question,
+        redirect_uri_templates=templates, values=tuple(values.items()),
+        order=data.get("order", 100), source=source,
+    )
+
+
+def _check_template(source: str, key: str, template: str, allowed: set[str]) -> list[str]:
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as err:
+        raise _fail(source, key, f"is not a valid template: {err}") from None
+    names = []
+    for _, name, spec, conv in parsed:
+        if name is None:
+            continue
+        if name not in allowed or spec or conv:
+            raise _fail(source, key, f"uses '{{{name}}}', which is not one of: {', '.join(sorted(allowed))}")
+        names.append(name)
+    return names
+
+
+@functools.cache
+def load_profiles() -> dict[str, Profile]:
+    """Every bundled profile, id → Profile, in the wizard's order (loaded once)."""
+    folder = resources.files("wizard").joinpath("profiles")
+    loaded = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".toml"):
+            profile = parse_profile(entry.read_text("utf-8"), f"wizard/profiles/{entry.name}")
+            if entry.name != f"{profile.id}.toml":
+                raise _fail(profile.source, "id", f"'{profile.id}' must match the file name")
+            loaded.append(profile)
+    loaded.sort(key=lambda p: (p.order, p.id))
+    return {p.id: p for p in loaded}
+
+
+def get_profile(profile_id: str) -> Profile:
+    """The profile of one vendor; `InputError` listing the known ids when there is none."""
+    profiles = load_profiles()
+    wanted = str(profile_id).strip().lower()
+    if wanted in profiles:
+        return profiles[wanted]
+    raise InputError("vendor", f"'{str(profile_id)[:40]}' is not known; choose one of: "
+                     f"{', '.join(profiles)}", example=next(iter(profiles), ""))
+
+
+__all__ = [
+    "ENGINE_VALUES", "Permission", "Profile", "ProfileError", "Question", "SnippetField",
+    "get_profile", "load_profiles", "parse_profile",
+]
