@@ -43,7 +43,8 @@ AADSTS: dict[str, tuple[str, str]] = {
     ),
     "7000218": (
         "The sign-in app does not allow public client flows, so device-code sign-in is refused.",
-        "In the Entra admin center open that app > Authentication > 'Allow public client flows' = Yes, or omit --client-id to use Microsoft Graph Command Line Tools.",
+        "In the Entra admin center open that app > Authentication > 'Allow public client flows' = Yes,"
+        " or omit --client-id to use Microsoft Graph Command Line Tools, or run `m365-wizard --manual`.",
     ),
     "90002": ("That tenant does not exist or has no active subscription.", "Check the tenant domain or ID passed with --tenant."),
     "900023": ("The tenant name is not valid.", "Pass a tenant domain such as contoso.com or a tenant GUID with --tenant."),
@@ -87,6 +88,24 @@ STATUS: dict[int, tuple[str, str]] = {
     504: ("Microsoft Graph timed out.", "Wait a minute and run the wizard again."),
 }
 
+# Device authorization grant errors (RFC 8628 section 3.5 and
+# https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code#expected-errors).
+# `authorization_pending` and `slow_down` are not failures: the poller keeps waiting.
+DEVICE_FLOW: dict[str, tuple[str, str]] = {
+    "authorization_declined": (
+        "The sign-in was declined in the browser.",
+        "Start the sign-in again and choose Accept (or Continue) after entering the code.",
+    ),
+    "expired_token": (
+        "The sign-in code expired before the sign-in was finished.",
+        "Start the sign-in again and enter the new code within 15 minutes.",
+    ),
+    "bad_verification_code": (
+        "Microsoft did not recognise the sign-in code.",
+        "Start the sign-in again and type the new code exactly as shown.",
+    ),
+}
+
 _AADSTS_RE = re.compile(r"AADSTS(\d+)")
 
 
@@ -104,6 +123,25 @@ def explain_aadsts(code: str, description: str = "") -> tuple[str, str]:
     first_line = (description or "").split("\r\n")[0].split("\n")[0]
     plain = f"Microsoft sign-in refused the request: {first_line}" if first_line else "Microsoft sign-in refused the request."
     return plain, "Check the message above; search the AADSTS code at https://login.microsoftonline.com/error."
+
+
+def explain_signin(error: str, description: str = "") -> tuple[str, str, str]:
+    """Plain words, next step and code for a failed token or device-code response.
+
+    An AADSTS number in the description wins (it is the more precise reason, e.g.
+    AADSTS53003 Conditional Access arrives as `invalid_grant`); otherwise the OAuth
+    `error` value is explained. Returns (plain, next_step, code) where code is
+    'AADSTS53003' or the OAuth error name.
+    """
+    number = aadsts_code(description)
+    if number and number in AADSTS:
+        plain, next_step = AADSTS[number]
+        return plain, next_step, f"AADSTS{number}"
+    if error in DEVICE_FLOW:
+        plain, next_step = DEVICE_FLOW[error]
+        return plain, next_step, error
+    plain, next_step = explain_aadsts(number, description)
+    return plain, next_step, f"AADSTS{number}" if number else (error or "")
 
 
 def explain_graph(status: int, code: str, message: str = "") -> tuple[str, str]:

@@ -1,0 +1,370 @@
+"""Device-code sign-in for the admin, with MSAL's public client.
+
+The admin signs in on any device (phone, laptop) with a short code, so the
+wizard works over SSH and on servers without a browser
+(https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code).
+
+    signin = SignIn(target, http, clock, scopes_for(profile))
+    code = signin.start()          # show code.user_code and code.verification_uri
+    who = signin.wait(cancel)      # SignedIn(tenant_id, username, display_name, roles, …)
+    graph = signin.graph           # a GraphClient whose token provider is signin.access_token
+
+Design choices:
+- MSAL talks through the wizard's one shared `httpx.Client` (MSAL calls
+  `.get/.post(url, params=, data=, headers=, timeout=)` and reads
+  `.status_code/.text/.headers`, all of which httpx provides).
+- The polling loop is ours, not MSAL's: each poll is one request
+  (`exit_condition=lambda flow: True`), the waits go through `Clock.sleep`
+  so a cancel stops it at once and tests never really sleep, and `slow_down`
+  adds 5 seconds to the interval (RFC 8628 section 3.5).
+- The token cache is in memory unless the admin opted in to a remembered
+  sign-in (`wizard.tokencache`).
+- The directory roles come from `GET /me/memberOf/microsoft.graph.directoryRole`,
+  which needs only `User.Read`
+  (https://learn.microsoft.com/graph/api/user-list-memberof), plus the
+  `wids` claim when the id token carries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import httpx
+import msal
+
+from wizard.clock import Cancelled, Clock
+from wizard.errors import SignInError
+from wizard.explain import MANUAL, explain_signin
+from wizard.graph import GraphClient, GraphError
+from wizard.target import Target
+
+log = logging.getLogger("wizard.signin")
+
+# Built-in Microsoft Entra role template ids
+# (https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
+GLOBAL_ADMINISTRATOR = "Global Administrator"
+APPLICATION_ADMINISTRATOR = "Application Administrator"
+CLOUD_APPLICATION_ADMINISTRATOR = "Cloud Application Administrator"
+PRIVILEGED_ROLE_ADMINISTRATOR = "Privileged Role Administrator"
+ROLE_NAMES: dict[str, str] = {
+    "62e90394-69f5-4237-9190-012177145e10": GLOBAL_ADMINISTRATOR,
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": APPLICATION_ADMINISTRATOR,
+    "158c047a-c907-4556-b7ef-446551a6b5f7": CLOUD_APPLICATION_ADMINISTRATOR,
+    "e8611ab8-c189-46e8-94e1-60213ab1f814": PRIVILEGED_ROLE_ADMINISTRATOR,
+}
+
+# Hosts of Microsoft's own clouds: MSAL's instance discovery knows them. Any
+# other host (the simulated tenant) is used as given, without discovery.
+MICROSOFT_AUTHORITY_HOSTS = frozenset(
+    {"login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn", "login.microsoft.com"}
+)
+
+# RFC 8628 section 3.5: on `slow_down` the interval grows by 5 seconds for good.
+SLOW_DOWN_STEP = 5
+
+
+@dataclass(frozen=True)
+class DeviceCode:
+    """What to show the admin: go to `verification_uri`, type `user_code`."""
+
+    user_code: str
+    verification_uri: str
+    expires_at: float  # on the wizard's clock (clock.now())
+    interval: int
+    message: str
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who signed in, to which tenant, holding which directory roles (by name)."""
+
+    tenant_id: str
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    scopes: tuple[str, ...] = ()
+    role_template_ids: frozenset[str] = field(default_factory=frozenset)
+    roles_known: bool = True  # False when Graph would not tell us (then let Graph decide)
+
+
+def scopes_for(profile: Any, graph_resource: str | None = None) -> list[str]:
+    """The delegated Graph scopes the admin's sign-in needs for this vendor, and no more.
+
+    - `Application.ReadWrite.All`: create / repair the registration and service principal.
+    - `DelegatedPermissionGrant.ReadWrite.All`: admin consent to delegated permissions
+      (https://learn.microsoft.com/graph/api/oauth2permissiongrant-post).
+    - `AppRoleAssignment.ReadWrite.All`: admin consent to application permissions,
+      and LoopMeeting's user assignment
+      (https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto).
+    - `User.Read.All`: a mailbox or service account the admin names must be looked up.
+    - `User.Read`: `/me` and the admin's own directory roles.
+
+    Short names mean Microsoft Graph to the identity platform
+    (https://learn.microsoft.com/entra/identity-platform/scopes-oidc); for a national
+    cloud pass `graph_resource` (e.g. https://graph.microsoft.us) to get full scope URIs.
+    """
+    permissions = tuple(getattr(profile, "permissions", ()) or ())
+    kinds = {getattr(p, "type", "") for p in permissions}
+    consent = bool(getattr(profile, "admin_consent", True))
+    scopes = {"User.Read", "Application.ReadWrite.All"}
+    if consent and "delegated" in kinds:
+        scopes.add("DelegatedPermissionGrant.ReadWrite.All")
+    if (consent and "application" in kinds) or getattr(profile, "kind", "") == "enterprise_app":
+        scopes.add("AppRoleAssignment.ReadWrite.All")
+    if any(getattr(q, "kind", "") == "email" for q in getattr(profile, "questions", ()) or ()):
+        scopes.add("User.Read.All")
+    ordered = sorted(scopes)
+    if graph_resource:
+        base = graph_resource.rstrip("/")
+        ordered = [f"{base}/{s}" for s in ordered]
+    return ordered
+
+
+def graph_scopes(scopes: Iterable[str], target: Target) -> list[str]:
+    """Qualify short scope names for a national cloud; the global cloud and the simulator keep them short."""
+    if target.cloud in ("usgov", "china"):
+        base = target.graph_resource
+        return [s if "://" in s else f"{base}/{s}" for s in scopes]
+    return list(scopes)
+
+
+class SignIn:
+    """One admin sign-in: start the device code, wait for it, hand out fresh tokens."""
+
+    def __init__(
+        self,
+        target: Target,
+        http: httpx.Client,
+        clock: Clock,
+        scopes: Iterable[str],
+        *,
+        token_cache: msal.TokenCache | None = None,
+    ) -> None:
+        self.target = target
+        self.http = http
+        self.clock = clock
+        self.scopes = graph_scopes(scopes, target)
+        self.token_cache = token_cache if token_cache is not None else msal.TokenCache()
+        self.graph = GraphClient(http, target.graph_url, self.access_token, clock=clock)
+        self.who: SignedIn | None = None
+        self._app: msal.PublicClientApplication | None = None
+        self._flow: dict | None = None
+        self._code: DeviceCode | None = None
+        self._account: dict | None = None
+        self._lock = threading.Lock()
+
+    # -- MSAL ------------------------------------------------------------
+
+    def _application(self) -> msal.PublicClientApplication:
+        """Build MSAL's app once; MSAL fetches the tenant's OpenID configuration here."""
+        if self._app is not None:
+            return self._app
+        host = self.target.authority_host.split("://", 1)[-1].rstrip("/")
+        kwargs: dict[str, Any] = {}
+        if host not in MICROSOFT_AUTHORITY_HOSTS:
+            # https://learn.microsoft.com/python/api/msal/msal.application.publicclientapplication
+            # instance_discovery=False: trust the authority as given (the simulated tenant).
+            kwargs["instance_discovery"] = False
+        try:
+            self._app = msal.PublicClientApplication(
+                self.target.public_client_id,
+                authority=self.target.authority,
+                http_client=self.http,
+                token_cache=self.token_cache,
+                **kwargs,
+            )
+        except httpx.TransportError as exc:
+            raise _unreachable(exc) from None
+        except ValueError:
+            # MSAL raises ValueError when the tenant's OpenID configuration is missing:
+            # an unknown tenant (AADSTS90002) or a mistyped --tenant.
+            raise SignInError(
+                f"Microsoft does not know the tenant '{self.target.tenant}'.",
+                next_step="Check the tenant domain or ID passed with --tenant (or leave it out).",
+                code="AADSTS90002",
+            ) from None
+        return self._app
+
+    # -- the flow ----------------------------------------------------------
+
+    def start(self) -> DeviceCode:
+        """Ask Microsoft for a device code; raise SignInError with plain words if refused."""
+        app = self._application()
+        try:
+            flow = app.initiate_device_flow(scopes=self.scopes)
+        except httpx.TransportError as exc:
+            raise _unreachable(exc) from None
+        if "user_code" not in flow:
+            raise _signin_error(flow)
+        self._flow = flow
+        self._code = DeviceCode(
+            user_code=flow["user_code"],
+            verification_uri=flow.get("verification_uri") or flow.get("verification_url", ""),
+            expires_at=self.clock.now() + int(flow.get("expires_in", 900)),
+            interval=max(1, int(flow.get("interval", 5))),
+            message=flow.get("message", ""),
+        )
+        return self._code
+
+    def wait(self, cancel: threading.Event | None = None) -> SignedIn:
+        """Poll until the admin finished signing in; `Cancelled` when `cancel` is set.
+
+        Each poll is a single token request; between polls the wizard's clock
+        waits `interval` seconds (more after `slow_down`). The loop runs in the
+        caller's thread, so once this returns or raises nothing is polling.
+        """
+        if self._flow is None or self._code is None:
+            raise RuntimeError("SignIn.wait() called before start()")
+        app, flow, code = self._application(), self._flow, self._code
+        interval = code.interval
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            remaining = code.expires_at - self.clock.now()
+            if remaining <= 0:
+                raise _signin_error({"error": "expired_token"})
+            # Our clock paces the polls; MSAL's own real-time pacing check would only
+            # warn under a FakeClock, so its bookkeeping key is cleared (the flow dict
+            # is shared with callers precisely to allow an own loop).
+            flow.pop("latest_attempt_at", None)
+            try:
+                result = app.acquire_token_by_device_flow(flow, exit_condition=lambda _flow: True)
+            except httpx.TransportError as exc:
+                raise _unreachable(exc) from None
+            if "access_token" in result:
+                break
+            error = result.get("error", "")
+            if error == "slow_down":
+                interval += SLOW_DOWN_STEP
+            elif error != "authorization_pending":
+                raise _signin_error(result)
+            self.clock.sleep(min(interval, max(remaining, 0.0)), cancel)
+        self._flow = None
+        return self._finish(result)
+
+    def try_silent(self) -> SignedIn | None:
+        """Reuse a remembered sign-in (opt-in keyring cache) without a device code, if any."""
+        accounts = self._application().get_accounts()
+        if not accounts:
+            return None
+        self._account = accounts[0]
+        try:
+            result = self._silent()
+        except SignInError:
+            return None
+        if not result:
+            self._account = None
+            return None
+        return self._finish(result)
+
+    def _finish(self, result: dict) -> SignedIn:
+        claims = result.get("id_token_claims") or {}
+        tenant_id = str(claims.get("tid", ""))
+        username = str(claims.get("preferred_username", "") or claims.get("upn", ""))
+        display_name = str(claims.get("name", "") or username)
+        if self._account is None:
+            accounts = self._application().get_accounts(username=username or None)
+            self._account = accounts[0] if accounts else None
+        if tenant_id and self.target.tenant in ("organizations", "common"):
+            # Pin everything that follows to the tenant the admin actually signed in to.
+            self.target = self.target.with_tenant(tenant_id)
+        template_ids, names, known = self._read_roles(claims)
+        granted = result.get("scope")
+        scopes = tuple(granted.split()) if isinstance(granted, str) else tuple(self.scopes)
+        self.who = SignedIn(
+            tenant_id=tenant_id,
+            username=username,
+            display_name=display_name,
+            roles=names,
+            scopes=scopes,
+            role_template_ids=template_ids,
+            roles_known=known,
+        )
+        return self.who
+
+    def _read_roles(self, claims: dict) -> tuple[frozenset[str], frozenset[str], bool]:
+        """The admin's active directory roles: template ids and names.
+
+        `GET /me/memberOf/microsoft.graph.directoryRole` (least privileged: User.Read,
+        https://learn.microsoft.com/graph/api/user-list-memberof) returns the roles
+        the user is a direct member of; the `wids` claim
+        (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference)
+        adds the same ids when the token has it. Roles held only through PIM
+        eligibility are not active and are rightly not listed.
+        """
+        template_ids: set[str] = {str(w) for w in claims.get("wids", ()) or ()}
+        names: set[str] = set()
+        known = True
+        try:
+            roles = self.graph.get_all(
+                "/me/memberOf/microsoft.graph.directoryRole",
+                params={"$select": "id,displayName,roleTemplateId"},
+            )
+        except GraphError as exc:
+            log.info("could not read the signed-in user's directory roles: %s (%s)", exc.code, exc.status)
+            roles, known = [], bool(template_ids)
+        for role in roles:
+            template = str(role.get("roleTemplateId") or "")
+            if template:
+                template_ids.add(template)
+            if template not in ROLE_NAMES and role.get("displayName"):
+                names.add(str(role["displayName"]))  # a role the wizard has no name for
+        names.update(ROLE_NAMES[t] for t in template_ids if t in ROLE_NAMES)
+        return frozenset(template_ids), frozenset(names), known
+
+    # -- tokens for Graph -------------------------------------------------
+
+    def access_token(self) -> str:
+        """A valid access token for the admin (refreshed silently by MSAL when needed)."""
+        result = self._silent()
+        if not result:
+            raise SignInError(
+                "The sign-in is no longer valid.",
+                next_step="Sign in again (run the wizard again).",
+            )
+        return result["access_token"]
+
+    def _silent(self) -> dict | None:
+        if self._account is None:
+            return None
+        with self._lock:  # one refresh at a time when several workers ask at once
+            try:
+                result = self._application().acquire_token_silent(self.scopes, account=self._account)
+            except httpx.TransportError as exc:
+                raise _unreachable(exc) from None
+        if result and "access_token" in result:
+            return result
+        if result and "error" in result:
+            raise _signin_error(result)
+        return None
+
+    def sign_out(self) -> None:
+        """Forget the account in the token cache (the keyring copy too, once saved)."""
+        if self._app is not None and self._account is not None:
+            self._app.remove_account(self._account)
+        self._account = None
+        self.who = None
+
+
+def _signin_error(result: dict) -> SignInError:
+    """A MSAL error response as a SignInError: plain words, next step, support ids."""
+    error = str(result.get("error", ""))
+    description = str(result.get("error_description", ""))
+    plain, next_step, code = explain_signin(error, description)
+    return SignInError(
+        plain,
+        next_step=next_step,
+        code=code,
+        request_id=str(result.get("trace_id", "") or ""),
+        client_request_id=str(result.get("correlation_id", "") or ""),
+    )
+
+
+def _unreachable(exc: Exception) -> SignInError:
+    return SignInError(
+        f"Microsoft's sign-in service could not be reached ({type(exc).__name__}).",
+        next_step="Check the network or proxy (a TLS-inspecting proxy needs --ca-bundle). " + MANUAL,
+    )
