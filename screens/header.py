@@ -35,8 +35,8 @@ class WizardHeader(Widget):
         step_id = getattr(self.app, "step_id", "")
         left = ["m365-wizard"]
         if session is not None:
-            if session.vendor_name:
-                left.append(session.vendor_name)
+            if session.short_vendor_name:
+                left.append(session.short_vendor_name)
             if session.tenant_label:
                 left.append(session.tenant_label)
         right = ""

@@ -49,20 +49,14 @@ def as_text(value) -> str:
     return str(value)
 
 
-def split_values(raw: str) -> list[str]:
-    """`a, b,,c ` → `["a", "b", "c"]`: several values typed in one field."""
-    return [part.strip() for part in raw.replace(";", ",").split(",") if part.strip()]
-
-
 def check_one(question, raw: str):
-    """Check one field; returns the value or raises `InputError` naming the field."""
+    """Check one field; returns the value or raises `InputError` naming the field.
+
+    Repeatable questions take several values in one string (commas, spaces or
+    semicolons between them): `wizard.answers.validate_one` splits them.
+    """
     from wizard.answers import validate_one
 
-    if question.repeatable:
-        values = split_values(raw)
-        if not values:
-            return validate_one(question, "")
-        return [validate_one(question, value) for value in values]
     return validate_one(question, raw)
 
 
@@ -202,11 +196,10 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
                 first_bad = question.key
         if first_bad is None:
             try:
-                answers = self.profile.validate(
-                    {k: (split_values(v) if self.question(k).repeatable else v) for k, v in raw.items()}
-                )
+                answers = self.profile.validate(raw)
             except InputError as exc:
-                first_bad = exc.field if exc.field in raw else self.profile.questions[0].key
+                key = getattr(exc, "key", "")
+                first_bad = key if key in raw else self.profile.questions[0].key
                 self.show_error(first_bad, exc)
         if first_bad is not None:
             field = self.query_one(f"#input-{first_bad}", Input)

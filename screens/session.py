@@ -75,6 +75,11 @@ class WizardSession:
         return self.profile.name if self.profile is not None else ""
 
     @property
+    def short_vendor_name(self) -> str:
+        """`FlexO (oomnis) — Microsoft Teams …` → `FlexO`: for the header."""
+        return self.vendor_name.split(" — ")[0].split(" (")[0].removesuffix(" registration")
+
+    @property
     def tenant_label(self) -> str:
         """The tenant in words: the signed-in domain, else what we were told."""
         if self.who is not None:

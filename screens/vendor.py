@@ -46,13 +46,12 @@ class VendorScreen(Screen[str | None]):
     def compose(self) -> ComposeResult:
         yield WizardHeader()
         with Vertical(id="body"):
-            yield Static(
-                "Which product are you connecting to Microsoft 365?",
-                id="prompt",
-            )
-            yield Input(placeholder="Type to filter, e.g. pexip", id="filter")
+            yield Static("Which product are you connecting to Microsoft 365?", id="prompt")
+            yield Static("Type to filter · Up/Down move · Enter picks · F1 help", id="keys")
+            yield Input(placeholder="Type to filter, e.g. pexip", id="filter", compact=True)
             yield OptionList(id="vendors")
             yield Static("", id="nothing")
+            yield Static("", id="detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -60,10 +59,11 @@ class VendorScreen(Screen[str | None]):
         self.query_one("#filter", Input).focus()
 
     def option_for(self, profile) -> Option:
-        text = Text()
+        """Two lines: the name, then what will be set up (cut to the width, no wrapping)."""
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append(profile.name, style="bold")
         text.append("\n  ")
-        text.append(profile.summary)
+        text.append(profile.summary, style="dim")
         return Option(text, id=profile.id)
 
     def refill(self, words: str) -> None:
@@ -73,6 +73,8 @@ class VendorScreen(Screen[str | None]):
         shown = [p for p in self.profiles if matches(p, words)]
         options.clear_options()
         options.add_options([self.option_for(p) for p in shown])
+        if not shown:
+            self.query_one("#detail", Static).update("")
         ids = [p.id for p in shown]
         if ids:
             options.highlighted = ids.index(keep) if keep in ids else 0
@@ -85,6 +87,11 @@ class VendorScreen(Screen[str | None]):
         if options.highlighted is None or options.option_count == 0:
             return None
         return options.get_option_at_index(options.highlighted).id
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """Below the list: the full description of the highlighted vendor."""
+        profile = next((p for p in self.profiles if p.id == event.option.id), None)
+        self.query_one("#detail", Static).update(Text(profile.summary if profile else ""))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.refill(event.value)
