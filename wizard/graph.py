@@ -23,7 +23,9 @@ What it does for every request:
 
 from __future__ import annotations
 
+import datetime
 import email.utils
+import inspect
 import logging
 import random
 import threading
@@ -67,6 +69,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
             return None
         if when is None:
             return None
+        if when.tzinfo is None:  # "-0000" dates parse naive; HTTP dates are always UTC
+            when = when.replace(tzinfo=datetime.timezone.utc)
         seconds = when.timestamp() - now
     if seconds != seconds:  # NaN
         return None
@@ -135,6 +139,12 @@ class GraphClient:
         self.base_url = base_url.rstrip("/")
         self.api = f"{self.base_url}/v1.0"
         self._token = token
+        # A provider that accepts `force_refresh` (SignIn.access_token does) is asked
+        # for a brand-new token after a 401, not the cached one that was just refused.
+        try:
+            self._token_can_force = "force_refresh" in inspect.signature(token).parameters
+        except (TypeError, ValueError):
+            self._token_can_force = False
         self.clock = clock or Clock()
         self.cancel = cancel
         self.max_attempts = max_attempts
@@ -207,6 +217,7 @@ class GraphClient:
         waited = 0.0
         attempt = 0
         unauthorized_retry_done = False
+        force_refresh = False
         while True:
             attempt += 1
             if self.cancel is not None and self.cancel.is_set():
@@ -214,8 +225,10 @@ class GraphClient:
 
                 raise Cancelled()
             client_request_id = str(uuid.uuid4())
+            token = self._token(force_refresh=True) if force_refresh and self._token_can_force else self._token()
+            force_refresh = False
             send_headers = {
-                "Authorization": f"Bearer {self._token()}",
+                "Authorization": f"Bearer {token}",
                 "client-request-id": client_request_id,
                 "return-client-request-id": "true",
                 "Accept": "application/json",
@@ -254,9 +267,17 @@ class GraphClient:
                     self._wait(method, path, attempt, wait, reason)
                     waited += wait
                     continue
+                error = self._error(method, path, response, client_request_id)
+                error.message = (
+                    f"{error.message} The wizard gave up after {attempt} attempts and {waited:.0f} s of waiting."
+                )
+                error.args = (error.message,)
+                raise error
             if response.status_code == 401 and not unauthorized_retry_done:
-                # An access token can expire mid-run; the provider refreshes silently.
+                # An access token can expire or be revoked mid-run: ask the provider
+                # once more (forcing a refresh when it can), then give up.
                 unauthorized_retry_done = True
+                force_refresh = True
                 continue
             if response.status_code >= 400:
                 raise self._error(method, path, response, client_request_id)

@@ -317,9 +317,13 @@ class SignIn:
 
     # -- tokens for Graph -------------------------------------------------
 
-    def access_token(self) -> str:
-        """A valid access token for the admin (refreshed silently by MSAL when needed)."""
-        result = self._silent()
+    def access_token(self, force_refresh: bool = False) -> str:
+        """A valid access token for the admin (refreshed silently by MSAL when needed).
+
+        `force_refresh=True` (used by GraphClient after a 401) skips the cached
+        access token and redeems the refresh token.
+        """
+        result = self._silent(force_refresh)
         if not result:
             raise SignInError(
                 "The sign-in is no longer valid.",
@@ -327,12 +331,14 @@ class SignIn:
             )
         return result["access_token"]
 
-    def _silent(self) -> dict | None:
+    def _silent(self, force_refresh: bool = False) -> dict | None:
         if self._account is None:
             return None
         with self._lock:  # one refresh at a time when several workers ask at once
             try:
-                result = self._application().acquire_token_silent(self.scopes, account=self._account)
+                result = self._application().acquire_token_silent(
+                    self.scopes, account=self._account, force_refresh=force_refresh
+                )
             except httpx.TransportError as exc:
                 raise _unreachable(exc) from None
         if result and "access_token" in result:
