@@ -77,6 +77,11 @@ def _norm_type(type_: str) -> str:
         ) from None
 
 
+def normalise_type(type_: str) -> str:
+    """"delegated" | "application" from any accepted spelling (Scope, Role, …)."""
+    return _norm_type(type_)
+
+
 @functools.cache
 def resources_() -> dict[str, CatalogResource]:
     """All resources of the catalog by key ("graph", "exchange"), loaded once."""
