@@ -70,6 +70,10 @@ class DeviceCodePanel(Vertical, can_focus=True):
         color: $text-accent;
         padding-left: 3;
     }
+    DeviceCodePanel #dc-scan {
+        padding-left: 3;
+        color: $text-muted;
+    }
     DeviceCodePanel .dc-step {
         margin-top: 1;
     }
@@ -107,7 +111,7 @@ class DeviceCodePanel(Vertical, can_focus=True):
             with Vertical(id="dc-text"):
                 yield Static("1. On a phone or any computer, open:", classes="dc-step")
                 yield Static(self.verification_uri, id="dc-url", markup=False)
-                yield Static("   (or scan the QR code)", id="dc-scan")
+                yield Static("(or scan the QR code)", id="dc-scan")
                 yield Static("2. Enter this code:", classes="dc-step")
                 yield Static(spaced_code(self.user_code), id="dc-code", markup=False)
                 yield Static(self._countdown(), id="dc-countdown")
@@ -136,7 +140,7 @@ class DeviceCodePanel(Vertical, can_focus=True):
         too_narrow = too_narrow or too_short
         self.set_class(too_narrow, "-no-qr")
         self.query_one("#dc-scan", Static).update(
-            "   (press q for a QR code)" if too_narrow else "   (or scan the QR code)"
+            "(press q for a QR code)" if too_narrow else "(or scan the QR code)"
         )
 
     def action_show_qr(self) -> None:

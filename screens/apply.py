@@ -1,0 +1,144 @@
+"""Step "Apply": the wizard makes the changes, step by step, and shows each one.
+
+`ApplyScreen(session, plan)` runs `Setup.apply(plan, on_progress, cancel)` in a
+thread worker. Each `StepProgress` the engine reports is handed to the event
+loop with `app.call_from_thread` and shown in a `StepList`: running, done,
+"retrying: Microsoft is still replicating the new app (attempt 3)", failed.
+
+Esc while working sets the cancel `Event`: the engine stops at its next wait,
+and because every step checks before it writes, running the wizard again
+continues where it stopped. On failure the error screen explains it; `r`
+tries again. Enter, once done, returns the `Applied` result.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from screens.header import WizardHeader
+from screens.widgets.step_list import StepList
+from wizard.clock import Cancelled
+
+
+def step_id_of(step) -> str:
+    """The id the engine's progress events use for a plan step."""
+    for name in ("step_id", "id", "key"):
+        value = getattr(step, name, None)
+        if value:
+            return str(value)
+    return step.sentence
+
+
+class ApplyScreen(Screen):
+    """Applies the plan with live progress; returns `Applied` (or None if left)."""
+
+    CSS_PATH = "apply.tcss"
+    BINDINGS = [
+        Binding("enter", "continue", "Continue"),
+        Binding("r", "retry", "Try again"),
+        Binding("escape", "stop_or_back", "Stop"),
+    ]
+
+    def __init__(self, session, plan) -> None:
+        super().__init__()
+        self.session = session
+        self.plan = plan
+        self.applied = None
+        self.state = "working"  # working | stopping | stopped | failed | done
+        self.cancel = threading.Event()
+        self.error: BaseException | None = None
+
+    def compose(self) -> ComposeResult:
+        yield WizardHeader()
+        yield Static("Making the changes", id="apply-title")
+        steps = [(step_id_of(step), step.sentence) for step in getattr(self.plan, "steps", ())]
+        yield StepList(steps, id="apply-steps")
+        yield Static("", id="apply-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._set_state("working")
+        self.run_apply()
+
+    # -- the worker ------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="apply")
+    def run_apply(self) -> None:
+        """Run the engine's apply; every event crosses to the UI via call_from_thread."""
+        cancel = self.cancel
+        call = self.app.call_from_thread
+
+        def on_progress(progress) -> None:
+            call(self.on_step, progress)
+
+        try:
+            setup = self.session.setup or self.session.make_setup()
+            applied = setup.apply(self.plan, on_progress, cancel)
+        except Cancelled:
+            call(self._set_state, "stopped")
+        except Exception as error:  # explained on the error screen
+            call(self.failed, error)
+        else:
+            call(self.finished, applied)
+
+    # -- on the event loop -----------------------------------------------------
+
+    def on_step(self, progress) -> None:
+        self.query_one(StepList).update_step(progress)
+
+    def finished(self, applied) -> None:
+        self.applied = applied
+        self.session.applied = applied
+        self._set_state("done")
+
+    def failed(self, error: BaseException) -> None:
+        from screens.error import ErrorScreen
+
+        self.error = error
+        self._set_state("failed")
+        self.app.push_screen(ErrorScreen(error))
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        status = self.query_one("#apply-status", Static)
+        status.set_classes(f"-{state}")
+        status.update({
+            "working": "Working… Esc stops safely: a re-run continues where it stopped.",
+            "stopping": "Stopping at the next safe point…",
+            "stopped": "Stopped. Nothing is half-done: running the wizard again continues "
+                       "where it stopped. r continues now, Esc goes back.",
+            "failed": "This step failed (see the reason above). Fix what it says, then press r "
+                      "to try again: done steps are not repeated. Esc goes back.",
+            "done": "All changes are in place. Press Enter to continue.",
+        }[state])
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "continue":
+            return True if self.state == "done" else None
+        if action == "retry":
+            return True if self.state in ("failed", "stopped") else None
+        return True
+
+    def action_continue(self) -> None:
+        if self.state == "done":
+            self.dismiss(self.applied)
+
+    def action_retry(self) -> None:
+        if self.state in ("failed", "stopped"):
+            self.cancel = threading.Event()
+            self._set_state("working")
+            self.run_apply()
+
+    def action_stop_or_back(self) -> None:
+        if self.state == "working":
+            self.cancel.set()
+            self._set_state("stopping")
+        elif self.state != "stopping":
+            self.dismiss(self.applied)

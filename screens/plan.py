@@ -1,0 +1,159 @@
+"""Step "Plan": what the wizard is about to change, in plain words, before it changes anything.
+
+`PlanScreen(session)` asks the engine for the plan in a thread worker
+(`Setup.plan()` reads the existing registration from Microsoft), then shows
+
+- the changes, numbered ("Create the app registration …"), or
+  "Nothing to change: the registration already matches";
+- each permission: its name, its type (delegated = acts as a signed-in user,
+  application = acts as itself, on every mailbox unless limited), what it allows;
+- which permissions need admin consent.
+
+Enter confirms (the screen returns the `Plan`), Esc goes back (None).
+"""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, LoadingIndicator, Static
+
+from screens.header import WizardHeader
+from wizard.errors import WizardError
+
+TYPE_WORDS = {
+    "delegated": "delegated: acts for a signed-in user",
+    "application": "application: acts as itself, without a user",
+}
+
+
+def describe_permission(permission) -> str:
+    """What a permission allows, in one line (from the plan, else the bundled catalog)."""
+    text = getattr(permission, "description", "") or getattr(permission, "allows", "")
+    if text:
+        return text
+    try:
+        from wizard import catalog
+
+        return catalog.describe(getattr(permission, "resource", "graph"), permission.name)
+    except (WizardError, KeyError, ImportError):
+        return ""
+
+
+def needs_consent(permission) -> bool:
+    """Application permissions always need admin consent; the plan may say so for others."""
+    for name in ("admin_consent", "needs_admin_consent", "needs_consent"):
+        value = getattr(permission, name, None)
+        if value is not None:
+            return bool(value)
+    return getattr(permission, "type", "") == "application"
+
+
+class PlanScreen(Screen):
+    """Shows the plan; Enter applies it, Esc goes back."""
+
+    CSS_PATH = "plan.tcss"
+    BINDINGS = [
+        Binding("enter", "confirm", "Apply these changes"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, session) -> None:
+        super().__init__()
+        self.session = session
+        self.plan = None
+
+    def compose(self) -> ComposeResult:
+        yield WizardHeader()
+        yield Static("What will change in your tenant", id="plan-title")
+        with VerticalScroll(id="plan-body"):
+            yield Static("Reading the current app registration from Microsoft…", id="plan-wait")
+            yield LoadingIndicator()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.compute_plan()
+
+    @work(thread=True, exclusive=True, group="plan")
+    def compute_plan(self) -> None:
+        """Ask the engine for the plan (blocking Graph reads, so in a thread)."""
+        try:
+            setup = self.session.setup or self.session.make_setup()
+            plan = setup.plan()
+        except Exception as error:  # shown on the error screen, in plain words
+            self.app.call_from_thread(self.show_error, error)
+            return
+        self.app.call_from_thread(self.show_plan, plan)
+
+    def show_error(self, error: BaseException) -> None:
+        from screens.error import ErrorScreen
+
+        self.query_one("#plan-wait", Static).update(
+            "Could not read the registration from Microsoft. Esc goes back; then try again."
+        )
+        self.query(LoadingIndicator).remove()
+        self.app.push_screen(ErrorScreen(error))
+
+    def show_plan(self, plan) -> None:
+        """Replace the spinner with the plan in words."""
+        self.plan = plan
+        body = self.query_one("#plan-body", VerticalScroll)
+        body.remove_children()
+        body.mount_all(self._plan_widgets(plan))
+        body.focus()
+        self.refresh_bindings()
+
+    def _plan_widgets(self, plan) -> list[Static]:
+        widgets: list[Static] = []
+        if getattr(plan, "nothing_to_do", False) or not plan.steps:
+            widgets.append(Static("Nothing to change: the registration already matches.", id="plan-nothing"))
+        else:
+            widgets.append(Static("Changes, in this order:", classes="plan-heading"))
+            for number, step in enumerate(plan.steps, 1):
+                line = f"{number:2d}. {escape(step.sentence)}"
+                detail = getattr(step, "detail", "")
+                if detail:
+                    line += f"\n    [dim]{escape(detail)}[/dim]"
+                widgets.append(Static(line, classes="plan-step"))
+        permissions = list(getattr(plan, "permissions", ()) or ())
+        if permissions:
+            widgets.append(Static("Permissions the vendor's product gets:", classes="plan-heading"))
+            for permission in permissions:
+                kind = getattr(permission, "type", "")
+                line = f"[b]{escape(permission.name)}[/b]  ({escape(TYPE_WORDS.get(kind, kind))})"
+                allows = describe_permission(permission)
+                if allows:
+                    line += f"\n    {escape(allows)}"
+                widgets.append(Static(line, classes="plan-permission"))
+            consent = [p.name for p in permissions if needs_consent(p)]
+            if consent:
+                widgets.append(Static(
+                    "Needs admin consent (a Global Administrator or Privileged Role "
+                    "Administrator grants it for the whole organisation): "
+                    + escape(", ".join(consent)) + ".",
+                    id="plan-consent",
+                ))
+        widgets.append(Static(
+            "Enter applies" + (" (nothing to write; it checks and continues)" if getattr(plan, "nothing_to_do", False) else "")
+            + " · Esc goes back without changing anything.",
+            id="plan-keys",
+        ))
+        return widgets
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "confirm" and self.plan is None:
+            return None  # shown greyed out until the plan is known
+        return True
+
+    def action_confirm(self) -> None:
+        if self.plan is not None:
+            self.session.plan = self.plan
+            self.dismiss(self.plan)
+
+    def action_back(self) -> None:
+        self.workers.cancel_group(self, "plan")
+        self.dismiss(None)

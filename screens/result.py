@@ -1,0 +1,87 @@
+"""Step "Result": what to type into the vendor's console, and what is left to do there.
+
+`ResultScreen(session)` shows the vendor's settings block in a `SnippetView`
+(labels exactly as the vendor's console names them; c copies, s saves, f
+switches text / JSON / .env). The secret was shown once on its own step and
+forgotten after the token test, so its row says "<the client secret VALUE you
+stored>" (if the session still has it, it is masked and v shows it). Then
+the remaining steps in the vendor's console, numbered (`profile.followup`),
+and the notes (`profile.notes`). Enter or q finishes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from screens.header import WizardHeader
+from screens.widgets.snippet_view import SnippetView
+
+#: Shown in the secret's row once the wizard no longer has the value (it was shown once).
+STORED_PLACEHOLDER = "<the client secret VALUE you stored>"
+
+
+class ResultScreen(Screen[None]):
+    """The vendor's settings and the follow-up steps; returns None when done."""
+
+    CSS_PATH = "result.tcss"
+    BINDINGS = [
+        Binding("enter,q", "done", "Finish"),
+    ]
+
+    def __init__(self, session) -> None:
+        super().__init__()
+        self.session = session
+
+    def _snippet(self):
+        """The vendor's block; once the secret is forgotten, its row says where it went."""
+        setup = self.session.setup or self.session.make_setup()
+        secret = self.session.secret
+        if secret is not None and secret.value:
+            return setup.snippet(self.session.applied.client_id, secret.value)
+        snippet = setup.snippet(self.session.applied.client_id, STORED_PLACEHOLDER)
+        rows = [replace(row, secret=False) if row.secret else row for row in snippet.rows]
+        return replace(snippet, rows=rows)
+
+    def compose(self) -> ComposeResult:
+        profile = self.session.profile
+        report = self.session.report
+        yield WizardHeader()
+        title = f"Done: enter these settings in {profile.name}"
+        yield Static(title, id="result-title", markup=False)
+        with VerticalScroll(id="result-body"):
+            if report is not None and not _passed(report):
+                yield Static(
+                    "The token test did not pass yet. Microsoft may need a few more minutes; "
+                    "the settings below are still right.",
+                    id="result-warning",
+                )
+            yield SnippetView(self._snippet(), id="result-snippet")
+            if profile.followup:
+                steps = "\n".join(
+                    f"{number:2d}. {escape(step)}" for number, step in enumerate(profile.followup, 1)
+                )
+                yield Static(f"[b]Then, in the {escape(profile.name)} console:[/b]\n{steps}",
+                             id="result-followup")
+            if profile.notes:
+                notes = "\n".join(f" • {escape(note)}" for note in profile.notes)
+                yield Static(f"[b]Notes:[/b]\n{notes}", id="result-notes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(SnippetView).focus()
+
+    def action_done(self) -> None:
+        self.dismiss(None)
+
+
+def _passed(report) -> bool:
+    from screens.tokentest import report_passed
+
+    return report_passed(report)

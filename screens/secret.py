@@ -1,0 +1,174 @@
+"""Step "Client secret": create it, show it ONCE, make sure the admin stored it.
+
+Microsoft shows a client secret's value only when it is created; nobody can
+read it again later (a lost value means a new secret). `SecretScreen(session,
+applied)` creates the secret in a thread worker (`Setup.create_secret`), shows
+it masked in a `SecretReveal` (r reveal, c copy with OSC 52), offers to save
+it to the system keyring (k) or to a file readable by you only (f, 0600) —
+both through the engine, never written here — and waits for an explicit
+"I have stored it" (s). Then the widget forgets the value. Esc leaves without
+confirming (returns False); the flow in `screens.app` then asks whether to go on.
+
+Coming back to this screen does not create a second secret: the session's
+`secret` is shown again while it is still there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, LoadingIndicator, Static
+
+from screens.header import WizardHeader
+from screens.widgets.save_prompt import SavePrompt
+from screens.widgets.secret_reveal import SecretReveal
+from screens.widgets.snippet_view import default_save_dir
+
+
+def end_date_words(end) -> str:
+    """`2026-09-14` from a datetime, an ISO string or epoch seconds ('' if unknown)."""
+    if not end:
+        return ""
+    if isinstance(end, (int, float)):
+        end = datetime.fromtimestamp(end, tz=timezone.utc)
+    if isinstance(end, str):
+        return end[:10]
+    return end.strftime("%Y-%m-%d")
+
+
+class SecretScreen(Screen[bool]):
+    """Creates and shows the client secret once; returns True when stored."""
+
+    CSS_PATH = "secret.tcss"
+    BINDINGS = [
+        Binding("s", "stored", "I have stored it"),
+        Binding("k", "save_keyring", "Save to keyring"),
+        Binding("f", "save_file", "Save to file"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, session, applied) -> None:
+        super().__init__()
+        self.session = session
+        self.applied = applied
+        self.secret = None
+
+    def compose(self) -> ComposeResult:
+        yield WizardHeader()
+        yield Static("The client secret", id="secret-title")
+        with VerticalScroll(id="secret-body"):
+            yield Static(
+                "Microsoft shows this value only now. Store it where the vendor's "
+                "setup needs it (a password manager, or paste it into the vendor's "
+                "console). If it is lost, the wizard can make a new one.",
+                id="secret-intro",
+            )
+            yield Static("Creating the client secret…", id="secret-wait")
+            yield LoadingIndicator()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.session.secret is not None:
+            self.show_secret(self.session.secret)
+        else:
+            self.create_secret()
+
+    @work(thread=True, exclusive=True, group="secret")
+    def create_secret(self) -> None:
+        """Ask Microsoft for a new client secret (addPassword), in a thread."""
+        try:
+            setup = self.session.setup or self.session.make_setup()
+            secret = setup.create_secret(self.applied)
+        except Exception as error:  # explained on the error screen
+            self.app.call_from_thread(self.show_error, error)
+            return
+        self.app.call_from_thread(self.show_secret, secret)
+
+    def show_error(self, error: BaseException) -> None:
+        from screens.error import ErrorScreen
+
+        self.query(LoadingIndicator).remove()
+        self.query_one("#secret-wait", Static).update(
+            "No secret was created. Esc goes back; run this step again to retry."
+        )
+        self.app.push_screen(ErrorScreen(error))
+
+    def show_secret(self, secret) -> None:
+        self.secret = secret
+        self.session.secret = secret
+        self.query(LoadingIndicator).remove()
+        self.query_one("#secret-wait", Static).remove()
+        body = self.query_one("#secret-body", VerticalScroll)
+        reveal = SecretReveal(secret.value, hint=getattr(secret, "hint", "") or "", id="secret-reveal")
+        ends = end_date_words(getattr(secret, "end", None))
+        facts = "Valid until " + ends + ". " if ends else ""
+        if getattr(secret, "key_id", ""):
+            facts += f"Its Secret ID is {secret.key_id}: do not give that to the vendor."
+        body.mount(reveal)
+        body.mount(Static(facts, id="secret-facts", markup=False))
+        body.mount(Static(
+            "r reveal · c copy · k save to the keyring · f save to a file (0600)\n"
+            "s  I have stored it: continue",
+            id="secret-keys",
+        ))
+        reveal.focus()
+        self.refresh_bindings()
+
+    @property
+    def _has_value(self) -> bool:
+        reveal = self.query(SecretReveal)
+        return bool(reveal) and reveal.first().has_value
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in ("stored", "save_keyring", "save_file"):
+            return True if self._has_value else None
+        return True
+
+    def action_stored(self) -> None:
+        """The admin says the value is safe: forget it here and go on."""
+        if not self._has_value:
+            return
+        self.query_one(SecretReveal).clear()
+        # The token test (next step) still needs the value; it forgets it when done.
+        self.dismiss(True)
+
+    def action_save_keyring(self) -> None:
+        from wizard import secret as engine_secret
+
+        try:
+            where = engine_secret.save_to_keyring(self.secret, self.applied)
+        except Exception as error:  # noqa: BLE001 - the keyring backend may be missing
+            self.notify(f"Could not save to the keyring ({type(error).__name__}). "
+                        "Copy the value instead.", severity="error")
+            return
+        self.notify(f"Saved to the system keyring{f': {where}' if where else ''}.")
+
+    def action_save_file(self) -> None:
+        vendor = getattr(self.session.profile, "id", "vendor")
+        default = Path(default_save_dir()) / f"{vendor}-client-secret.txt"
+
+        def chosen(path: Path | None) -> None:
+            if path is None or self.secret is None:
+                return
+            from wizard.files import write_private
+
+            try:
+                written = write_private(path, self.secret.value + "\n")
+            except OSError as error:
+                self.notify(f"Could not save: {error.strerror or type(error).__name__}", severity="error")
+                return
+            self.notify(f"Saved to {written} (readable by you only).")
+
+        self.app.push_screen(SavePrompt(default, "The file will contain the client secret VALUE; "
+                                        "it is written readable by you only (0600).",
+                                        title="Save the client secret to a file"), chosen)
+
+    def action_back(self) -> None:
+        """Leave without confirming: the flow (`screens.app`) asks before going on."""
+        self.dismiss(False)

@@ -1,0 +1,192 @@
+"""Step "Token test": prove the new credentials work before the vendor tries them.
+
+`TokenTestScreen(session, applied)` runs `Setup.test_token(client_id, secret,
+on_progress, cancel)` in a thread worker. A brand-new secret is often refused
+for a minute while Microsoft replicates it, so the engine retries; the screen
+shows the wait ("waiting for Microsoft to accept the new secret… 12 s", timed
+with the session's clock) and then each check with pass or fail and the reason
+in plain words. Enter returns the `TokenTestReport`; `r` runs it again.
+
+When the screen is left, the session forgets the secret value: the admin has
+confirmed storing it on the previous step, and nothing after this needs it.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from screens.header import WizardHeader
+from screens.widgets.step_list import StepList
+from wizard.clock import Cancelled
+
+
+def check_passed(check) -> bool:
+    """A check's verdict, whatever the engine calls the field."""
+    for name in ("ok", "passed", "success"):
+        value = getattr(check, name, None)
+        if value is not None:
+            return bool(value)
+    return getattr(check, "state", "") == "done"
+
+
+def report_passed(report) -> bool:
+    value = getattr(report, "ok", None)
+    if value is None:
+        value = getattr(report, "passed", None)
+    if value is None:
+        return all(check_passed(check) for check in report.checks)
+    return bool(value)
+
+
+class TokenTestScreen(Screen):
+    """Runs the token test with the new secret and shows each check."""
+
+    CSS_PATH = "tokentest.tcss"
+    BINDINGS = [
+        Binding("enter", "continue", "Continue"),
+        Binding("r", "retry", "Test again"),
+        Binding("escape", "stop", "Stop"),
+    ]
+
+    def __init__(self, session, applied) -> None:
+        super().__init__()
+        self.session = session
+        self.applied = applied
+        self.report = None
+        self.cancel = threading.Event()
+        self.started = 0.0
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        yield WizardHeader()
+        yield Static("Testing the new credentials", id="tt-title")
+        with VerticalScroll(id="tt-body"):
+            yield Static(
+                "The wizard signs in as the vendor's product would, with the new client id "
+                "and secret, and checks what Microsoft puts in the token.",
+                id="tt-intro",
+            )
+            yield StepList(id="tt-steps")
+            yield Static("", id="tt-wait")
+            yield Static("", id="tt-checks")
+        yield Static("", id="tt-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.refresh_wait)
+        self.start()
+
+    def start(self) -> None:
+        if self.session.secret is None:
+            self.running = False
+            self.query_one("#tt-status", Static).update(
+                "The secret value is no longer here, so the test cannot run. Enter continues.")
+            self.refresh_bindings()
+            return
+        self.report = None
+        self.cancel = threading.Event()
+        self.started = self.session.clock.monotonic()
+        self.running = True
+        self.query_one("#tt-checks", Static).update("")
+        self.query_one("#tt-status", Static).update("Testing… Esc stops.")
+        self.refresh_wait()
+        self.refresh_bindings()
+        self.run_test()
+
+    @work(thread=True, exclusive=True, group="tokentest")
+    def run_test(self) -> None:
+        """Ask Microsoft for a token with the new credentials (retries inside the engine)."""
+        call = self.app.call_from_thread
+        secret = self.session.secret
+        try:
+            setup = self.session.setup or self.session.make_setup()
+            report = setup.test_token(
+                self.applied.client_id, secret.value, lambda p: call(self.on_step, p), self.cancel
+            )
+        except Cancelled:
+            call(self.stopped)
+        except Exception as error:  # explained on the error screen
+            call(self.failed, error)
+        else:
+            call(self.finished, report)
+
+    def on_step(self, progress) -> None:
+        self.query_one(StepList).update_step(progress)
+
+    def refresh_wait(self) -> None:
+        """'waiting for Microsoft to accept the new secret… 12 s', by the session clock."""
+        wait = self.query_one("#tt-wait", Static)
+        if not self.running:
+            wait.update("")
+            return
+        seconds = int(self.session.clock.monotonic() - self.started)
+        wait.update(f"waiting for Microsoft to accept the new secret… {seconds} s")
+
+    def finished(self, report) -> None:
+        self.running = False
+        self.report = report
+        self.session.report = report
+        self.refresh_wait()
+        lines = []
+        for check in report.checks:
+            ok = check_passed(check)
+            icon = "[b $text-success]\\[ok][/]" if ok else "[b $text-error]\\[!!][/]"
+            name = getattr(check, "name", "") or getattr(check, "title", "")
+            reason = getattr(check, "reason", "") or getattr(check, "detail", "")
+            lines.append(f"{icon} {escape(name)}" + (f"\n     {escape(reason)}" if reason else ""))
+        self.query_one("#tt-checks", Static).update("\n".join(lines))
+        status = self.query_one("#tt-status", Static)
+        passed = report_passed(report)
+        status.set_classes("-passed" if passed else "-failed")
+        status.update(
+            "The new credentials work. Enter shows the vendor's settings."
+            if passed else
+            "The test failed: see the reasons above. r tests again (Microsoft can take a few "
+            "minutes); Enter continues to the vendor's settings anyway."
+        )
+        self.refresh_bindings()
+
+    def failed(self, error: BaseException) -> None:
+        from screens.error import ErrorScreen
+
+        self.running = False
+        self.refresh_wait()
+        status = self.query_one("#tt-status", Static)
+        status.set_classes("-failed")
+        status.update("The test could not run. r tries again; Enter continues without it.")
+        self.refresh_bindings()
+        self.app.push_screen(ErrorScreen(error))
+
+    def stopped(self) -> None:
+        self.running = False
+        self.refresh_wait()
+        self.query_one("#tt-status", Static).update("Stopped. r tests again; Enter continues.")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in ("continue", "retry"):
+            return None if self.running else True
+        if action == "stop":
+            return True if self.running else None
+        return True
+
+    def action_continue(self) -> None:
+        if not self.running:
+            self.session.forget_secret()
+            self.dismiss(self.report)
+
+    def action_retry(self) -> None:
+        if not self.running:
+            self.start()
+
+    def action_stop(self) -> None:
+        if self.running:
+            self.cancel.set()
