@@ -1,0 +1,122 @@
+"""The app shell driven like a person would: keyboard only, 80x24, a seeded
+simulated tenant and a FakeClock (nothing really sleeps; the test decides when
+the device code is approved).
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, OptionList
+
+from screens.confirm import ConfirmScreen
+from screens.header import WizardHeader
+from screens.help import HelpScreen
+from screens.questions import QuestionsScreen
+from screens.vendor import VendorScreen
+from test_app_helpers import make_app, text_of, to_questions, wait_for
+
+pytestmark = pytest.mark.anyio
+
+
+# -- vendor and questions ------------------------------------------------------------
+
+
+async def test_filter_then_enter_picks_the_vendor():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, VendorScreen), "the vendor list")
+        assert app.screen.query_one(OptionList).option_count == 5
+        await pilot.press("s", "o", "p", "s")
+        assert app.screen.query_one(OptionList).option_count == 1
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuestionsScreen), "the questions")
+        assert app.session.profile.id == "syncsign"
+        assert app.step_id == "questions"
+        header = str(app.screen.query_one(WizardHeader).render())
+        assert "SyncSign SOPS" in header and "Step 2 of 8" in header
+
+
+async def test_arrows_move_and_no_match_says_so():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, VendorScreen), "the vendor list")
+        await pilot.press("down", "down", "down")
+        assert app.screen.highlighted_id() == "pexip"
+        await pilot.press(*"zzz")
+        assert "No product matches 'zzz'" in text_of(app.screen)
+        await pilot.press("enter")
+        assert isinstance(app.screen, VendorScreen)
+
+
+async def test_escape_goes_back_to_the_vendor_list_and_keeps_the_answers():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_questions(pilot, app)
+        await pilot.press(*"px01.example.com")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, VendorScreen), "the vendor list")
+        assert app.screen.highlighted_id() == "pexip"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuestionsScreen), "the questions")
+        assert app.screen.query_one("#input-addin_fqdn", Input).value == "px01.example.com"
+
+
+# -- help and leaving ----------------------------------------------------------------------
+
+
+async def test_f1_shows_help_for_the_current_step_and_closes_again():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_questions(pilot, app)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen) and app.screen.step == "questions"
+        await pilot.press("f1")
+        assert isinstance(app.screen, QuestionsScreen)
+
+
+async def test_question_mark_types_in_a_field_but_opens_help_elsewhere():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_questions(pilot, app)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, QuestionsScreen)
+        app.screen.query_one("#continue").focus()
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_leaving_before_any_change_needs_no_confirmation():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_questions(pilot, app)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+    assert app.return_value == 130
+
+
+async def test_leaving_while_a_change_is_under_way_asks_first():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_questions(pilot, app)
+        app.step_id = "apply"  # as if the apply step were running
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, QuestionsScreen)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.return_value == 130
+
+
+async def test_escape_on_the_vendor_list_leaves():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, VendorScreen), "the vendor list")
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.return_value == 0
+
+
