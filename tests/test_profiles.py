@@ -334,3 +334,12 @@ def test_loading_imports_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_question_defaults_stand_in_for_answers_not_passed():
+    inno = get_profile("innovaphone")
+    snippet = inno.render_snippet({**VALUES, "mailbox": "calendar@contoso.com"})
+    assert snippet.value("Supported account") == "My organization only"
+    assert inno.sign_in_audience({"tenancy": " MULTI "}) == "AzureADMultipleOrgs"
+    with pytest.raises(InputError, match="Supported account types"):
+        inno.sign_in_audience({"tenancy": "everyone"})

@@ -174,8 +174,8 @@ class Profile:
     def sign_in_audience(self, answers: Mapping[str, Any]) -> str:
         """"AzureADMyOrg" (single tenant) or "AzureADMultipleOrgs" (multi-tenant)."""
         if self.audience_question:
-            choice = answers.get(self.audience_question) or self.question(self.audience_question).default
-            return AUDIENCES[str(choice)]
+            question = self.question(self.audience_question)
+            return AUDIENCES[answers_mod.validate_one(question, answers.get(self.audience_question))]
         return self.sign_in_audience_default
 
     def redirect_uris(self, answers: Mapping[str, Any]) -> list[str]:
@@ -202,6 +202,9 @@ class Profile:
         from wizard.snippet import Snippet, SnippetRow
 
         filled: dict[str, Any] = dict(self.values)
+        for q in self.questions:  # a question's default stands in for an answer not passed
+            if not _missing(q.default):
+                filled[q.key] = q.default
         filled.setdefault("display_name", self.display_name_default)
         if self.enterprise_app_name:
             filled["enterprise_app_name"] = self.enterprise_app_name
