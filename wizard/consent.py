@@ -1,0 +1,140 @@
+"""Admin consent, granted and verified through Microsoft Graph.
+
+Following https://learn.microsoft.com/graph/permissions-grant-via-msgraph :
+
+- delegated permissions: one `oauth2PermissionGrant` with `consentType: AllPrincipals`
+  per (client service principal, resource service principal), its `scope` a
+  space-separated list of scope names. If a grant already exists, the missing scopes
+  are merged into it with PATCH (a second AllPrincipals grant for the same pair is
+  refused by Microsoft);
+  https://learn.microsoft.com/graph/api/oauth2permissiongrant-post-oauth2permissiongrants
+  https://learn.microsoft.com/graph/api/oauth2permissiongrant-update
+- application permissions: an `appRoleAssignment` on the resource service principal,
+  `POST /servicePrincipals/{resource-sp-id}/appRoleAssignedTo` with
+  `principalId` (our service principal), `resourceId` and `appRoleId`;
+  https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto
+
+Both are read back afterwards (`verify`): what counts is what Microsoft stored.
+Writes right after the service principal was created may answer 404/400 while it
+replicates; the caller wraps them in `replication.retry_transient`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from wizard.graph import quote
+from wizard.plan import read_grants
+
+DEFAULT_ACCESS_ROLE = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass(frozen=True)
+class ConsentCheck:
+    """The outcome of reading consent back: what is missing, in words."""
+
+    ok: bool
+    missing_scopes: tuple[str, ...] = ()
+    missing_roles: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        parts = []
+        if self.missing_scopes:
+            parts.append("delegated scopes not granted: " + " ".join(self.missing_scopes))
+        if self.missing_roles:
+            parts.append("application permissions not granted: " + ", ".join(self.missing_roles))
+        return "; ".join(parts) or "every permission is granted"
+
+
+def find_all_principals_grant(graph: Any, client_sp_id: str, resource_sp_id: str) -> dict | None:
+    for g in read_grants(graph, client_sp_id):
+        if g.get("consentType") == "AllPrincipals" and g.get("resourceId") == resource_sp_id:
+            return g
+    return None
+
+
+def grant_delegated(graph: Any, client_sp_id: str, resource_sp_id: str, scopes: list[str]) -> str:
+    """Make sure an AllPrincipals grant holds every scope; return what was done, in words."""
+    existing = find_all_principals_grant(graph, client_sp_id, resource_sp_id)
+    if existing is None:
+        graph.post("/oauth2PermissionGrants", json={
+            "clientId": client_sp_id,
+            "consentType": "AllPrincipals",
+            "resourceId": resource_sp_id,
+            "scope": " ".join(scopes),
+        })
+        return "granted"
+    have = (existing.get("scope") or "").split()
+    missing = [s for s in scopes if s not in have]
+    if not missing:
+        return "already granted"
+    graph.patch(f"/oauth2PermissionGrants/{existing['id']}", json={"scope": " ".join(have + missing)})
+    return "added " + " ".join(missing)
+
+
+def assign_app_role(graph: Any, client_sp_id: str, resource_sp_id: str, app_role_id: str) -> str:
+    """Make sure our service principal holds the app role; return what was done."""
+    for a in graph.get_all(f"/servicePrincipals/{client_sp_id}/appRoleAssignments"):
+        if a.get("appRoleId") == app_role_id and a.get("resourceId") == resource_sp_id:
+            return "already granted"
+    graph.post(f"/servicePrincipals/{resource_sp_id}/appRoleAssignedTo", json={
+        "principalId": client_sp_id,
+        "resourceId": resource_sp_id,
+        "appRoleId": app_role_id,
+    })
+    return "granted"
+
+
+def assign_user(graph: Any, user_id: str, resource_sp_id: str, app_role_id: str = DEFAULT_ACCESS_ROLE) -> str:
+    """Assign a user to an enterprise application (Users and groups), the default role.
+
+    https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto
+    """
+    for a in graph.get_all(f"/servicePrincipals/{resource_sp_id}/appRoleAssignedTo"):
+        if a.get("principalId") == user_id and a.get("appRoleId") == app_role_id:
+            return "already assigned"
+    graph.post(f"/servicePrincipals/{resource_sp_id}/appRoleAssignedTo", json={
+        "principalId": user_id,
+        "resourceId": resource_sp_id,
+        "appRoleId": app_role_id,
+    })
+    return "assigned"
+
+
+def verify(graph: Any, client_sp_id: str, delegated: dict[str, list[str]], roles: list[tuple[str, str, str]]) -> ConsentCheck:
+    """Read back grants and assignments.
+
+    delegated: resource SP id → scope names; roles: (resource SP id, appRoleId, name).
+    """
+    grants = read_grants(graph, client_sp_id) if delegated else []
+    missing_scopes: list[str] = []
+    for res_sp, scopes in delegated.items():
+        have: set[str] = set()
+        for g in grants:
+            if g.get("consentType") == "AllPrincipals" and g.get("resourceId") == res_sp:
+                have |= set((g.get("scope") or "").split())
+        missing_scopes += [s for s in scopes if s not in have]
+    missing_roles: list[str] = []
+    if roles:
+        assigned = {(a.get("resourceId"), a.get("appRoleId")) for a in graph.get_all(f"/servicePrincipals/{client_sp_id}/appRoleAssignments")}
+        missing_roles = [name for res_sp, role_id, name in roles if (res_sp, role_id) not in assigned]
+    return ConsentCheck(not missing_scopes and not missing_roles, tuple(missing_scopes), tuple(missing_roles))
+
+
+def ensure_resource_sp(graph: Any, resource_app_id: str) -> str:
+    """The resource API's service principal id, creating it if the tenant lacks it.
+
+    https://learn.microsoft.com/graph/permissions-grant-via-msgraph ("If the resource
+    service principal doesn't exist, create it").
+    """
+    from wizard.graph import GraphError
+
+    try:
+        return graph.get(f"/servicePrincipals(appId={quote(resource_app_id)})", params={"$select": "id"})["id"]
+    except GraphError as exc:
+        if exc.status != 404:
+            raise
+    created = graph.post("/servicePrincipals", json={"appId": resource_app_id})
+    return created["id"]

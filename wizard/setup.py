@@ -1,0 +1,532 @@
+"""`Setup`: the one object the TUI and the CLI use to set a vendor up.
+
+    setup = Setup(profile, answers, graph, who, target, clock=clock, state_dir=None)
+    setup.check_roles()                       # RoleError before any write
+    setup.find_existing() -> list[AppSummary] # by appId / the wizard's uniqueName / display name
+    plan = setup.plan(existing=None)          # Plan(steps, permissions, nothing_to_do) — reads only
+    applied = setup.apply(plan, on_progress, cancel)         # Applied(object_id, client_id, sp_id, tenant_id)
+    secret = setup.create_secret(applied, months=None, on_progress=None)   # NewSecret, value shown once
+    report = setup.test_token(applied.client_id, secret.value, on_progress, cancel)
+    snippet = setup.snippet(applied.client_id, secret.value)
+
+Two kinds of vendor:
+- "registration" (FlexO, SyncSign, innovaphone, Pexip): the tenant gets its own app
+  registration, service principal, admin consent and a client secret;
+- "enterprise_app" (LoopMeeting): the vendor's multi-tenant app appears after an admin
+  consents in the vendor's console; the wizard finds it, shows its delegated grants and
+  assigns the service account(s). No secret.
+
+`on_progress(StepProgress)` is called from the calling (worker) thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from wizard import replication
+from wizard.apply import DONE, FAILED, PENDING, RETRYING, RUNNING, SKIPPED, Applied, Applier, StepProgress
+from wizard.clock import Clock
+from wizard.errors import InputError, MicrosoftError, RoleError
+from wizard.graph import GraphError, quote
+from wizard.journal import Journal
+from wizard.permissions import APPLICATION, DELEGATED, PermissionInfo, PermissionResolver
+from wizard.plan import Existing, Plan, Step, desired_state, make_plan, read_existing, unique_name_for
+
+__all__ = ["Setup", "AppSummary", "Applied", "StepProgress", "Plan", "Step",
+           "PENDING", "RUNNING", "RETRYING", "DONE", "FAILED", "SKIPPED"]
+
+GLOBAL_ADMINISTRATOR = "Global Administrator"
+APPLICATION_ADMINISTRATOR = "Application Administrator"
+CLOUD_APPLICATION_ADMINISTRATOR = "Cloud Application Administrator"
+PRIVILEGED_ROLE_ADMINISTRATOR = "Privileged Role Administrator"
+# Role template ids (https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference)
+ROLE_TEMPLATES = {
+    "62e90394-69f5-4237-9190-012177145e10": GLOBAL_ADMINISTRATOR,
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": APPLICATION_ADMINISTRATOR,
+    "158c047a-c907-4556-b7ef-446551a6b5f7": CLOUD_APPLICATION_ADMINISTRATOR,
+    "e8611ab8-c189-46e8-94e1-60213ab1f814": PRIVILEGED_ROLE_ADMINISTRATOR,
+}
+APP_WRITERS = (APPLICATION_ADMINISTRATOR, CLOUD_APPLICATION_ADMINISTRATOR, GLOBAL_ADMINISTRATOR)
+APP_ROLE_CONSENTERS = (GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR)
+APP_SELECT = "id,appId,displayName,uniqueName,tags,createdDateTime,signInAudience"
+AUTODISCOVER_V2 = "https://outlook.office365.com/autodiscover/autodiscover.json/v1.0/{email}?Protocol=AutodiscoverV1"
+
+
+@dataclass(frozen=True)
+class AppSummary:
+    """A registration (or enterprise app) that may be the one to verify and repair."""
+
+    object_id: str
+    client_id: str
+    display_name: str
+    unique_name: str = ""
+    match: str = ""  # "appId" | "uniqueName" | "journal" | "displayName" | "enterprise_app"
+    managed: bool = False  # created by the wizard (has its uniqueName / tag)
+    created: str = ""
+
+
+def autodiscover_url(email: str) -> str:
+    """Exchange Online's Autodiscover V2 URL for a mailbox (computed, never fetched here)."""
+    from urllib.parse import quote as urlquote
+
+    return AUTODISCOVER_V2.format(email=urlquote(email, safe="@"))
+
+
+class Setup:
+    """Find, plan, apply, secret, token test and snippet for one vendor in one tenant."""
+
+    def __init__(
+        self,
+        profile: Any,
+        answers: dict,
+        graph: Any,
+        who: Any,
+        target: Any,
+        clock: Clock | None = None,
+        state_dir: Any = None,
+        *,
+        consecutive_reads: int | None = None,
+        max_wait: float = 180.0,
+        enterprise_app_wait: float = 900.0,
+    ) -> None:
+        self.profile = profile
+        self.answers = dict(answers)
+        self.graph = graph
+        self.who = who
+        self.target = target
+        self.clock = clock or Clock()
+        self.tenant_id = str(getattr(who, "tenant_id", "") or getattr(target, "tenant", ""))
+        # Terraform's azuread provider waits for 5 consistent reads; the demo tenant 3.
+        self.consecutive_reads = consecutive_reads or (3 if getattr(target, "demo", False) else 5)
+        self.max_wait = max_wait
+        self.enterprise_app_wait = enterprise_app_wait
+        self.resolver = PermissionResolver(graph)
+        self.unique_name = unique_name_for(profile, self.answers)
+        self.journal = Journal(self.tenant_id, self.unique_name, state_dir)
+        self.last_plan: Plan | None = None
+        self.mailbox_user: dict | None = None
+
+    @property
+    def is_enterprise_app(self) -> bool:
+        return getattr(self.profile, "kind", "registration") == "enterprise_app"
+
+    # ------------------------------------------------------------------ roles
+
+    def _roles(self) -> set[str]:
+        names = {str(r) for r in getattr(self.who, "roles", ()) or ()}
+        for template in getattr(self.who, "role_template_ids", ()) or ():
+            if template in ROLE_TEMPLATES:
+                names.add(ROLE_TEMPLATES[template])
+        names |= {ROLE_TEMPLATES[r] for r in list(names) if r in ROLE_TEMPLATES}
+        return names
+
+    def check_roles(self) -> None:
+        """Raise `RoleError` naming the role needed, before anything is written.
+
+        Creating app registrations: Application Administrator, Cloud Application
+        Administrator or Global Administrator. Consent to application permissions of
+        Microsoft Graph / Exchange Online: Global Administrator or Privileged Role
+        Administrator (the two app administrator roles may not grant those).
+        """
+        if not getattr(self.who, "roles_known", True):
+            return  # Graph would not tell us the roles: let Microsoft decide, and explain its 403.
+        roles = self._roles()
+        account = getattr(self.who, "username", "") or "The signed-in account"
+        if not roles & set(APP_WRITERS):
+            needed = "Application Administrator or Cloud Application Administrator (or Global Administrator)"
+            what = "manage enterprise applications" if self.is_enterprise_app else "create app registrations"
+            raise RoleError(
+                f"{account} has none of the directory roles needed to {what}: {needed}.",
+                next_step=f"Sign in with an account that holds {needed}, or ask your admin to assign one (PIM: activate it first).",
+            )
+        needs_app_roles = getattr(self.profile, "admin_consent", False) and any(
+            getattr(p, "type", "") == APPLICATION for p in getattr(self.profile, "permissions", ()) or ())
+        if needs_app_roles and not roles & set(APP_ROLE_CONSENTERS):
+            raise RoleError(
+                f"{account} can create the app, but granting admin consent to application permissions "
+                "(such as full_access_as_app) needs a Global Administrator or a Privileged Role Administrator.",
+                next_step="Sign in as a Global Administrator or Privileged Role Administrator, or ask one to run the wizard.",
+            )
+
+    # ------------------------------------------------------------------ finding
+
+    def _get_app(self, path: str) -> dict | None:
+        try:
+            return self.graph.get(path)
+        except GraphError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def _summary(self, app: dict, match: str) -> AppSummary:
+        unique = app.get("uniqueName") or ""
+        return AppSummary(
+            object_id=app["id"], client_id=app.get("appId", ""), display_name=app.get("displayName", ""),
+            unique_name=unique, match=match,
+            managed=unique == self.unique_name or "m365-wizard" in (app.get("tags") or []),
+            created=app.get("createdDateTime") or "",
+        )
+
+    def find_existing(self, app_id: str | None = None) -> list[AppSummary]:
+        """Registrations this could be: by appId (given), the wizard's uniqueName, or display name.
+
+        Display-name matches are candidates only: the admin confirms which one (if any).
+        """
+        if self.is_enterprise_app:
+            sp = self._find_enterprise_sp()
+            return [AppSummary("", sp["appId"], sp.get("displayName", ""), match="enterprise_app")] if sp else []
+        found: list[AppSummary] = []
+        if app_id:
+            app = self._get_app(f"/applications(appId={quote(app_id)})")
+            if app:
+                found.append(self._summary(app, "appId"))
+        app = self._find_managed_app()
+        if app and all(s.object_id != app["id"] for s in found):
+            found.append(self._summary(app, "uniqueName"))
+        name = self.profile.display_name(self.answers)
+        for app in self.graph.get_all("/applications", params={
+                "$filter": f"displayName eq {quote(name)}", "$select": APP_SELECT}):
+            if all(s.object_id != app["id"] for s in found):
+                found.append(self._summary(app, "displayName"))
+        return found
+
+    def _find_managed_app(self) -> dict | None:
+        """The app with the wizard's uniqueName; if Microsoft does not show it yet but the
+        journal says it was created, wait for it (replication) instead of creating another."""
+        app = self._get_app(f"/applications(uniqueName={quote(self.unique_name)})")
+        if app is not None:
+            return app
+        object_id = self.journal.get("app_object_id")
+        if not object_id:
+            return None
+        try:
+            return replication.wait_until_visible(
+                lambda: self.graph.get(f"/applications/{object_id}"), clock=self.clock,
+                consecutive=1, max_wait=min(60.0, self.max_wait), what="the app created in the last run",
+            )
+        except MicrosoftError:
+            return None  # deleted since: plan to create it again (the upsert cannot duplicate)
+
+    # ------------------------------------------------------------------ plan
+
+    def plan(self, existing: AppSummary | None = None) -> Plan:
+        """Read the tenant and return what would change. Writes nothing."""
+        if self.is_enterprise_app:
+            self.last_plan = self._plan_enterprise()
+            return self.last_plan
+        permissions = self.resolver.resolve_all(self.profile.permissions)
+        if self._mailbox_key():
+            self.mailbox_user = self.check_mailbox(self.answers[self._mailbox_key()])
+        desired = desired_state(self.profile, self.answers, permissions)
+        if existing is not None and existing.object_id:
+            app = self.graph.get(f"/applications/{existing.object_id}")
+        else:
+            app = self._find_managed_app()
+            if app is not None and "passwordCredentials" not in app:
+                app = self.graph.get(f"/applications/{app['id']}")
+        current = read_existing(self.graph, app)
+        resource_sp_ids = {}
+        for p in permissions:
+            sp = self.resolver.resource_sp(p.resource_app_id)
+            resource_sp_ids[p.resource_app_id] = sp.get("id") if sp else None
+        self.last_plan = make_plan(desired, current, resource_sp_ids, self.clock.now())
+        if self.mailbox_user is not None:
+            self.last_plan.notes.append(
+                f"{self.answers[self._mailbox_key()]} is a user with a mailbox; its Autodiscover V2 URL is "
+                f"{autodiscover_url(self.answers[self._mailbox_key()])}")
+        if self.resolver.used_catalog:
+            self.last_plan.notes.append("Some permission ids came from the wizard's built-in list: your account could not read them from the tenant.")
+        return self.last_plan
+
+    def _mailbox_key(self) -> str:
+        return "mailbox" if "mailbox" in self.answers and self.answers.get("mailbox") else ""
+
+    def find_user(self, email: str) -> dict | None:
+        """A user by mail or user principal name (https://learn.microsoft.com/graph/api/user-list)."""
+        users = self.graph.get_all("/users", params={
+            "$filter": f"mail eq {quote(email)} or userPrincipalName eq {quote(email)}",
+            "$select": "id,userPrincipalName,mail,displayName",
+        })
+        return users[0] if users else None
+
+    def check_mailbox(self, email: str) -> dict:
+        """The user behind `email`; InputError when there is none or it has no mailbox."""
+        user = self.find_user(email)
+        if user is None:
+            raise InputError("mailbox", f"{email} is not a user in this tenant; the Calendar needs an address with a mailbox",
+                             example=f"calendar@{email.split('@')[-1]}")
+        if not user.get("mail"):
+            raise InputError("mailbox", f"{email} is a user but has no mailbox (no email address in Exchange Online)")
+        return user
+
+    # ------------------------------------------------------------------ apply
+
+    def apply(self, plan: Plan, on_progress: Callable[[StepProgress], None] | None = None,
+              cancel: threading.Event | None = None) -> Applied:
+        """Carry out the plan (roles are checked first: nothing is written without them)."""
+        self.check_roles()
+        if self.is_enterprise_app:
+            return self._apply_enterprise(plan, on_progress, cancel)
+        applier = Applier(
+            self.graph, clock=self.clock, resolver=self.resolver, journal=self.journal,
+            tenant_id=self.tenant_id, on_progress=on_progress, cancel=cancel,
+            consecutive_reads=self.consecutive_reads, max_wait=self.max_wait,
+        )
+        return applier.run(plan)
+
+    # ------------------------------------------------------------------ secret
+
+    def create_secret(self, applied: Applied, months: int | None = None,
+                      on_progress: Callable[[StepProgress], None] | None = None):
+        """addPassword, once. Returns `NewSecret` (the VALUE is shown once, never stored by us)."""
+        from wizard.secret import create_secret
+
+        if self.is_enterprise_app:
+            raise InputError("secret", f"{self.profile.name} holds its own credentials; no client secret is created")
+        if months is None:
+            months = int(self.answers.get("secret_months") or self.profile.secret_default_months)
+        sentence = f"Create a client secret valid {months} months"
+        emit = on_progress or (lambda p: None)
+        emit(StepProgress("secret", sentence, RUNNING))
+        try:
+            secret = create_secret(
+                self.graph, applied.object_id, vendor_name=self.profile.id, months=months, now=self.clock.now(),
+                on_note=lambda text: emit(StepProgress("secret", sentence, RETRYING, text)),
+            )
+        except BaseException as exc:
+            emit(StepProgress("secret", sentence, FAILED, getattr(exc, "message", "") or type(exc).__name__))
+            raise
+        self.journal.secret_created(secret.key_id, secret.end, secret.display_name)
+        emit(StepProgress("secret", sentence, DONE, f"Secret ID {secret.key_id}, expires {secret.end[:10]}"))
+        return secret
+
+    # ------------------------------------------------------------------ token test
+
+    def _token_resource(self) -> str:
+        resource = getattr(self.profile, "token_resource", "") or "https://graph.microsoft.com"
+        if resource == "https://graph.microsoft.com" and getattr(self.target, "cloud", "") in ("usgov", "china"):
+            return self.target.graph_resource
+        return resource
+
+    def test_token(self, client_id: str, secret_value: str | None,
+                   on_progress: Callable[[StepProgress], None] | None = None,
+                   cancel: threading.Event | None = None):
+        """Client-credentials token with the new secret, and the checks of `wizard.tokentest`."""
+        from wizard import consent, tokentest
+
+        emit = on_progress or (lambda p: None)
+        report = tokentest.TokenTestReport()
+        if self.is_enterprise_app:
+            return self._test_enterprise(report, emit)
+        resource = self._token_resource()
+        sentence = f"Get a token for {resource} with the new client ID and secret"
+        emit(StepProgress("token", sentence, RUNNING))
+
+        def attempt(n: int, code: str) -> None:
+            emit(StepProgress("token", sentence, RETRYING,
+                              f"Microsoft does not accept the new credentials yet (AADSTS{code}), attempt {n}"))
+
+        result, code, tries = tokentest.acquire_token(
+            self.target, self.tenant_id, client_id, secret_value or "", resource,
+            http=self.graph.http, clock=self.clock, cancel=cancel, on_attempt=attempt,
+        )
+        report.attempts = tries
+        if result is None:
+            report.code = code
+            report.checks.append(tokentest.failure_check(code, tries))
+            emit(StepProgress("token", sentence, FAILED, report.checks[-1].reason))
+            return report
+        report.checks.append(tokentest.Check("token", True, f"Microsoft issued a token for {resource} (attempt {tries})"))
+        emit(StepProgress("token", sentence, DONE))
+        claims = tokentest.decode_claims(result["access_token"])
+        roles_needed = [p.name for p in self.profile.permissions
+                        if p.type == APPLICATION and _token_resource_of(p) == resource.rstrip("/")]
+        report.checks += tokentest.claim_checks(claims, tenant_id=self.tenant_id, client_id=client_id, roles_needed=roles_needed)
+        delegated = [p for p in self.profile.permissions if p.type == DELEGATED]
+        if delegated:
+            emit(StepProgress("consent", "Read back the delegated admin consent", RUNNING))
+            sp = self._get_app(f"/servicePrincipals(appId={quote(client_id)})")
+            if sp is None:
+                report.checks.append(tokentest.Check("delegated consent", False, "the app has no service principal in this tenant"))
+            else:
+                by_res: dict[str, list[str]] = {}
+                for p in delegated:
+                    res_sp = self.resolver.resource_sp(p.resource_app_id)
+                    by_res.setdefault(res_sp["id"] if res_sp else p.resource_app_id, []).append(p.name)
+                check = consent.verify(self.graph, sp["id"], by_res, [])
+                report.checks.append(tokentest.Check(
+                    "delegated consent", check.ok,
+                    f"admin consent holds {', '.join(p.name for p in delegated)}" if check.ok else check.reason))
+            emit(StepProgress("consent", "Read back the delegated admin consent", DONE if report.checks[-1].ok else FAILED))
+        return report
+
+    # ------------------------------------------------------------------ snippet
+
+    def snippet(self, client_id: str, client_secret: str | None = None):
+        """The vendor's settings block, with the vendor's labels."""
+        values: dict[str, Any] = {k: v for k, v in self.answers.items() if v not in (None, "", [])}
+        values.update({
+            "tenant_id": self.tenant_id,
+            "client_id": client_id,
+            "authorize_url": self.target.authorize_url(self.tenant_id),
+            "token_url": self.target.token_url(self.tenant_id),
+            "display_name": self.profile.display_name(self.answers) if not self.is_enterprise_app else self.profile.enterprise_app_name,
+        })
+        if client_secret:
+            values["client_secret"] = client_secret
+        if not self.is_enterprise_app:
+            values["redirect_uris"] = self.profile.redirect_uris(self.answers)
+        if self.answers.get("mailbox"):
+            values["autodiscover_v2_url"] = autodiscover_url(self.answers["mailbox"])
+        return self.profile.render_snippet(values)
+
+    # ------------------------------------------------------------------ enterprise app (LoopMeeting)
+
+    def _find_enterprise_sp(self) -> dict | None:
+        name = self.profile.enterprise_app_name
+        sps = self.graph.get_all("/servicePrincipals", params={
+            "$filter": f"displayName eq {quote(name)}",
+            "$select": "id,appId,displayName,appOwnerOrganizationId,servicePrincipalType",
+        })
+        return sps[0] if sps else None
+
+    def _service_accounts(self) -> list[str]:
+        value = self.answers.get("service_account") or []
+        return [value] if isinstance(value, str) else list(value)
+
+    def _plan_enterprise(self) -> Plan:
+        from wizard.plan import read_grants
+
+        name = self.profile.enterprise_app_name
+        users = []
+        for email in self._service_accounts():
+            user = self.find_user(email)
+            if user is None:
+                raise InputError("service_account", f"{email} is not a user in this tenant")
+            users.append(user)
+        sp = self._find_enterprise_sp()
+        steps: list[Step] = []
+        notes: list[str] = []
+        permissions: list[PermissionInfo] = []
+        assigned: set[str] = set()
+        if sp is None:
+            steps.append(Step("wait_enterprise_app",
+                              f"Wait for the {name} enterprise application: do the 'Get Access Token' consent in {name} Central Config now",
+                              "wait_enterprise_app"))
+        else:
+            assigned = {a.get("principalId") for a in self.graph.get_all(f"/servicePrincipals/{sp['id']}/appRoleAssignedTo")}
+            permissions = self._enterprise_permissions(read_grants(self.graph, sp["id"]))
+            if permissions:
+                notes.append(f"{name} holds these delegated permissions: " + ", ".join(p.name for p in permissions))
+        for user in users:
+            if user["id"] not in assigned:
+                upn = user.get("userPrincipalName") or user.get("mail")
+                steps.append(Step(f"assign_user:{upn}", f"Assign {upn} to the {name} enterprise application (Users and groups)",
+                                  "assign_user", {"user_id": user["id"], "upn": upn}))
+        if any(s.kind == "assign_user" for s in steps):
+            steps.append(Step("verify_assignments", "Read back the user assignments", "verify_assignments"))
+        existing = Existing(sp=sp)
+        return Plan(steps=steps, permissions=permissions, nothing_to_do=not steps, existing=existing, notes=notes)
+
+    def _enterprise_permissions(self, grants: list[dict]) -> list[PermissionInfo]:
+        from wizard import catalog
+
+        out: list[PermissionInfo] = []
+        for g in grants:
+            for scope in (g.get("scope") or "").split():
+                try:
+                    cat = catalog.permission("graph", scope)
+                    pid, desc = cat.delegated_id or "", cat.description
+                except InputError:
+                    pid, desc = "", ""
+                info = PermissionInfo("Microsoft Graph", scope, DELEGATED, pid, desc,
+                                      g.get("consentType") == "AllPrincipals", catalog.resource_app_id("graph"), "graph")
+                if info not in out:
+                    out.append(info)
+        return out
+
+    def _apply_enterprise(self, plan: Plan, on_progress, cancel) -> Applied:
+        from wizard import consent
+
+        emit = on_progress or (lambda p: None)
+        for step in plan.steps:
+            emit(StepProgress(step.id, step.sentence, PENDING))
+        sp = plan.existing.sp if plan.existing else None
+        for step in plan.steps:
+            emit(StepProgress(step.id, step.sentence, RUNNING))
+            try:
+                if step.kind == "wait_enterprise_app":
+                    sp = self._wait_enterprise_sp(step, emit, cancel)
+                    detail = f"found, client ID {sp['appId']}"
+                elif step.kind == "assign_user":
+                    detail = consent.assign_user(self.graph, step.data["user_id"], sp["id"])
+                else:  # verify_assignments
+                    assigned = {a.get("principalId") for a in self.graph.get_all(f"/servicePrincipals/{sp['id']}/appRoleAssignedTo")}
+                    missing = [s.data["upn"] for s in plan.steps if s.kind == "assign_user" and s.data["user_id"] not in assigned]
+                    if missing:
+                        raise MicrosoftError(f"These accounts are not assigned yet: {', '.join(missing)}.",
+                                             next_step="Run the wizard again in a minute.")
+                    detail = "every service account is assigned"
+            except BaseException as exc:
+                emit(StepProgress(step.id, step.sentence, FAILED, getattr(exc, "message", "") or type(exc).__name__))
+                raise
+            emit(StepProgress(step.id, step.sentence, SKIPPED if detail.startswith("already") else DONE, detail))
+        if sp is None:
+            sp = self._find_enterprise_sp()
+        if sp is None:
+            raise MicrosoftError(f"The {self.profile.enterprise_app_name} enterprise application is not in this tenant.",
+                                 next_step="Do the consent in the vendor's Central Config, then run the wizard again.")
+        self.journal.set(sp_id=sp["id"], app_id=sp["appId"])
+        return Applied("", sp["appId"], sp["id"], self.tenant_id)
+
+    def _wait_enterprise_sp(self, step: Step, emit, cancel) -> dict:
+        """Poll (bounded) until the vendor's app appears after the admin's consent."""
+        waited, checks, interval = 0.0, 0, 10.0
+        while True:
+            checks += 1
+            sp = self._find_enterprise_sp()
+            if sp is not None:
+                return sp
+            if waited + interval > self.enterprise_app_wait:
+                raise MicrosoftError(
+                    f"The {self.profile.enterprise_app_name} enterprise application did not appear within {int(waited // 60)} minutes.",
+                    next_step=self.profile.notes[0] if self.profile.notes else "Do the vendor's consent, then run the wizard again.",
+                )
+            emit(StepProgress(step.id, step.sentence, RETRYING,
+                              f"Not there yet (checked {checks} times); waiting for the consent in {self.profile.enterprise_app_name} Central Config"))
+            self.clock.sleep(interval, cancel)
+            waited += interval
+
+    def _test_enterprise(self, report, emit):
+        from wizard import tokentest
+
+        sentence = f"Check the {self.profile.enterprise_app_name} enterprise application"
+        emit(StepProgress("check", sentence, RUNNING))
+        sp = self._find_enterprise_sp()
+        if sp is None:
+            report.checks.append(tokentest.Check("enterprise app", False, f"{self.profile.enterprise_app_name} is not in this tenant"))
+            emit(StepProgress("check", sentence, FAILED))
+            return report
+        report.checks.append(tokentest.Check("enterprise app", True, f"{sp.get('displayName')} is in this tenant (client ID {sp['appId']})"))
+        assigned = {a.get("principalId") for a in self.graph.get_all(f"/servicePrincipals/{sp['id']}/appRoleAssignedTo")}
+        for email in self._service_accounts():
+            user = self.find_user(email)
+            ok = bool(user) and user["id"] in assigned
+            report.checks.append(tokentest.Check(f"assigned {email}", ok,
+                                                 f"{email} is assigned to the app" if ok else f"{email} is not assigned to the app"))
+        from wizard.plan import read_grants
+
+        grants = read_grants(self.graph, sp["id"])
+        scopes = sorted({s for g in grants for s in (g.get("scope") or "").split()})
+        report.checks.append(tokentest.Check("delegated permissions", bool(scopes),
+                                             ("granted: " + " ".join(scopes)) if scopes else "no delegated permission is granted: redo the Central Config consent"))
+        emit(StepProgress("check", sentence, DONE if report.ok else FAILED))
+        return report
+
+
+def _token_resource_of(perm: Any) -> str:
+    from wizard import catalog
+
+    return catalog.resource(getattr(perm, "resource_app_id", "") or perm.resource).token_resource.rstrip("/")

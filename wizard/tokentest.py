@@ -1,0 +1,136 @@
+"""Prove the new credentials work: a client-credentials token with the new secret.
+
+`msal.ConfidentialClientApplication(client_id, client_credential=secret)` asks the
+tenant's token endpoint for `<resource>/.default`
+(https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow).
+A brand-new app or secret is not accepted everywhere at once: AADSTS7000215 (invalid
+secret), 7000222 (expired) and 700016 (unknown app) are retried for about two
+minutes on the injected clock, with visible progress (a fresh secret usually works
+after 4–18 s).
+
+The token's claims are decoded (no signature check: this is a report, the token is
+never used for anything; https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference)
+and checked: `tid` is the tenant, `appid`/`azp` the client id, and `roles` holds every
+application permission. For delegated-only apps (Pexip, SyncSign, FlexO) a token for
+Graph proves the ID+secret pair; the delegated consent is read back from Graph.
+
+The token and the secret never leave this module: not in a check's reason, not in a log.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from wizard.clock import Clock
+from wizard.explain import aadsts_code, explain_aadsts
+
+RETRY_CODES = frozenset({"7000215", "7000222", "700016"})
+MICROSOFT_AUTHORITY_HOSTS = frozenset(
+    {"login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn", "login.microsoft.com"}
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of the token test, in plain words."""
+
+    name: str
+    ok: bool
+    reason: str
+
+
+@dataclass
+class TokenTestReport:
+    checks: list[Check] = field(default_factory=list)
+    attempts: int = 0
+    code: str = ""  # the last AADSTS code when no token was issued
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if not c.ok]
+
+
+def acquire_token(
+    target: Any,
+    tenant_id: str,
+    client_id: str,
+    secret_value: str,
+    resource: str,
+    *,
+    http: Any,
+    clock: Clock,
+    cancel: threading.Event | None = None,
+    on_attempt: Callable[[int, str], None] | None = None,
+    max_wait: float = 120.0,
+) -> tuple[dict | None, str, int]:
+    """(result with access_token | None, last AADSTS code, attempts). Retries propagation errors."""
+    import msal
+
+    host = target.authority_host.split("://", 1)[-1].rstrip("/")
+    kwargs: dict[str, Any] = {}
+    if host not in MICROSOFT_AUTHORITY_HOSTS:
+        kwargs["instance_discovery"] = False
+    authority = f"{target.authority_host.rstrip('/')}/{tenant_id}"
+    waited = 0.0
+    attempt = 0
+    code = ""
+    app = None
+    while True:
+        attempt += 1
+        if app is None:
+            app = msal.ConfidentialClientApplication(
+                client_id, client_credential=secret_value, authority=authority, http_client=http,
+                token_cache=msal.TokenCache(), **kwargs,
+            )
+        result = app.acquire_token_for_client(scopes=[f"{resource.rstrip('/')}/.default"])
+        if "access_token" in result:
+            return result, "", attempt
+        codes = [str(c) for c in result.get("error_codes") or []]
+        code = codes[0] if codes else aadsts_code(result.get("error_description", ""))
+        wait = min(16.0, 2.0 * 2 ** (attempt - 1))
+        if code not in RETRY_CODES or waited + wait > max_wait:
+            return None, code or str(result.get("error", "")), attempt
+        if on_attempt is not None:
+            on_attempt(attempt + 1, code)
+        clock.sleep(wait, cancel)
+        waited += wait
+
+
+def decode_claims(access_token: str) -> dict:
+    """The token's claims, without checking the signature (report only)."""
+    import jwt
+
+    return jwt.decode(access_token, options={"verify_signature": False, "verify_aud": False, "verify_exp": False})
+
+
+def claim_checks(claims: dict, *, tenant_id: str, client_id: str, roles_needed: list[str]) -> list[Check]:
+    checks = [
+        Check("tenant", str(claims.get("tid", "")).lower() == tenant_id.lower(),
+              "the token was issued by your tenant" if str(claims.get("tid", "")).lower() == tenant_id.lower()
+              else f"the token names another tenant ({claims.get('tid', 'none')})"),
+    ]
+    app = str(claims.get("appid") or claims.get("azp") or "")
+    checks.append(Check("client id", app.lower() == client_id.lower(),
+                        "the token was issued to the new app" if app.lower() == client_id.lower()
+                        else f"the token was issued to another app ({app or 'none'})"))
+    if roles_needed:
+        have = set(claims.get("roles") or [])
+        missing = [r for r in roles_needed if r not in have]
+        checks.append(Check(
+            "application permissions", not missing,
+            f"the token carries {', '.join(roles_needed)}" if not missing
+            else f"the token lacks {', '.join(missing)}: admin consent is missing or not replicated yet",
+        ))
+    return checks
+
+
+def failure_check(code: str, attempts: int) -> Check:
+    """A plain-words check for a token request that never succeeded."""
+    plain, next_step = explain_aadsts(code) if code else ("Microsoft issued no token.", "Check the network and try again.")
+    prefix = f"AADSTS{code}: " if code.isdigit() else ""
+    return Check("token", False, f"{prefix}{plain} {next_step} (tried {attempts} times)")
