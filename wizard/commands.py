@@ -1,0 +1,567 @@
+"""The headless subcommands: `plan`, `apply`, `verify`, `test`, `snippet`.
+
+For scripts and for admins who prefer a plain terminal. Each command does what
+the interactive wizard does, through the same `wizard.setup.Setup` facade:
+
+    m365-wizard --demo apply --vendor pexip --set addin_fqdn=px01.example.com --json
+
+Conventions:
+- the device code and progress go to stderr, results to stdout;
+- `--json` prints exactly one JSON object on stdout (also after an error:
+  `{"error": …}`), so a script can always parse it;
+- a client secret is printed only with `--show-secret`, written only with
+  `--secret-file PATH` (0600), and read (for `test` / `snippet`) only from a file
+  or `M365_WIZARD_CLIENT_SECRET`, never from an argument that `ps` would show;
+- errors print plain words, the next step and the support ids, never a traceback;
+  the exit codes are those of `wizard.errors` (130 after Ctrl+C or SIGTERM).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from wizard.clock import Cancelled, Clock
+from wizard.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TOKEN_TEST, InputError, WizardError
+
+SECRET_ENV = "M365_WIZARD_CLIENT_SECRET"
+CLIENT_ID_ENV = "M365_WIZARD_CLIENT_ID"
+EXIT_INTERNAL = 1
+
+
+# --------------------------------------------------------------------------- output
+
+
+@dataclass
+class Report:
+    """Everything a command tells: printed as text, or as one JSON object."""
+
+    command: str
+    vendor: str
+    tenant_id: str = ""
+    client_id: str = ""
+    signed_in_as: str = ""
+    steps: list[dict] = field(default_factory=list)
+    graph_requests: int = 0
+    graph_writes: int = 0
+    token_test: dict | None = None
+    snippet: dict | None = None
+    secret: dict | None = None
+    followup: list[str] = field(default_factory=list)
+    in_order: bool | None = None  # verify: True when nothing needs changing
+
+    def as_dict(self) -> dict:
+        data = {
+            "command": self.command,
+            "vendor": self.vendor,
+            "tenant_id": self.tenant_id,
+            "client_id": self.client_id,
+            "signed_in_as": self.signed_in_as,
+            "steps": self.steps,
+            "graph_requests": self.graph_requests,
+            "graph_writes": self.graph_writes,
+            "token_test": self.token_test,
+            "snippet": self.snippet,
+        }
+        if self.secret is not None:
+            data["secret"] = self.secret
+        if self.in_order is not None:
+            data["in_order"] = self.in_order
+        if self.followup:
+            data["followup"] = self.followup
+        return data
+
+
+def _say(text: str) -> None:
+    """Progress for the person at the terminal: stderr, so stdout stays the result."""
+    print(text, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- context
+
+
+class Context:
+    """What every command needs: clock, target, HTTP pool, profile, answers, output."""
+
+    def __init__(self, args: Any, cancel: threading.Event) -> None:
+        self.args = args
+        self.cancel = cancel
+        self.clock = Clock()
+        self.sim: Any = None
+        self._target: Any = None
+        self._http: Any = None
+        self.signin: Any = None
+        self.who: Any = None
+        self.graph: Any = None
+        vendor = getattr(args, "vendor", None)
+        if not vendor:
+            raise InputError("--vendor", "is required for this command", example="--vendor pexip")
+        from wizard.profiles import get_profile
+
+        self.profile = get_profile(vendor)
+        self.report = Report(command=args.command, vendor=vendor)
+
+    # Microsoft is reached lazily: bad input is reported before any connection.
+    @property
+    def target(self) -> Any:
+        if self._target is None:
+            self._target = _target(self.args, self.clock, self)
+        return self._target
+
+    @target.setter
+    def target(self, value: Any) -> None:
+        self._target = value
+
+    @property
+    def http(self) -> Any:
+        if self._http is None:
+            self._http = self.target.http_client()
+        return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+
+    def answers(self) -> dict:
+        """`--set key=value` pairs, validated by the vendor's profile (a repeated key is a list)."""
+        raw: dict[str, Any] = {}
+        for item in getattr(self.args, "set", None) or []:
+            key, sep, value = item.partition("=")
+            key = key.strip()
+            if not sep or not key:
+                raise InputError("--set", f"expects KEY=VALUE, got '{item[:60]}'", example="--set addin_fqdn=px01.example.com")
+            if key in raw:
+                previous = raw[key]
+                raw[key] = (previous if isinstance(previous, list) else [previous]) + [value]
+            else:
+                raw[key] = value
+        return self.profile.validate(raw)
+
+    def sign_in(self) -> Any:
+        """Device-code sign-in of the admin (the code on stderr); returns `SignedIn`."""
+        from wizard.signin import SignIn, scopes_for
+
+        cache = None
+        store = None
+        if getattr(self.args, "remember", False):
+            from wizard.tokencache import open_cache
+
+            store = open_cache(self.target)
+            cache = store.cache
+            if store.note:
+                _say(store.note)
+        self.signin = SignIn(self.target, self.http, self.clock, scopes_for(self.profile), token_cache=cache)
+        who = self.signin.try_silent() if store is not None and store.persistent else None
+        if who is None:
+            code = self.signin.start()
+            _say(code.message or f"To sign in, open {code.verification_uri} and enter the code {code.user_code}.")
+            if self.sim is not None:
+                _say("(demo tenant: the code is approved automatically)")
+            who = self.signin.wait(self.cancel)
+        if store is not None:
+            store.save()
+        self.who = who
+        self.target = self.signin.target  # pinned to the signed-in tenant
+        self.graph = self.signin.graph
+        self.graph.cancel = self.cancel
+        self.report.tenant_id = who.tenant_id
+        self.report.signed_in_as = who.username
+        _say(f"Signed in as {who.username} ({', '.join(sorted(who.roles)) or 'no directory role'}).")
+        return who
+
+    def setup(self, answers: dict, who: Any = None) -> Any:
+        from wizard.setup import Setup
+
+        state_dir = None
+        if self.sim is not None:
+            # The demo tenant is new on every run: its journal must not outlive it.
+            import tempfile
+
+            self._demo_state = tempfile.TemporaryDirectory(prefix="m365-wizard-demo-")
+            state_dir = self._demo_state.name
+        return Setup(self.profile, answers, self.graph, who or self.who, self.target,
+                     clock=self.clock, state_dir=state_dir)
+
+    def count_requests(self) -> None:
+        if self.graph is not None:
+            self.report.graph_requests = self.graph.requests
+            self.report.graph_writes = self.graph.writes
+
+    def tenant_id(self) -> str:
+        """The tenant's GUID without an admin sign-in: from its OpenID configuration.
+
+        The `issuer` of https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration
+        names the tenant id (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc).
+        """
+        target = self.target  # connects (and creates the demo tenant) if not yet done
+        if self.sim is not None and self.args.tenant in (None, "organizations"):
+            return self.sim.tenant_id
+        tenant = target.tenant
+        if tenant in ("organizations", "common", "consumers"):
+            raise InputError("--tenant", "is required without an admin sign-in", example="--tenant contoso.com")
+        url = f"{target.authority_host.rstrip('/')}/{tenant}/v2.0/.well-known/openid-configuration"
+        import httpx
+
+        try:
+            response = self.http.get(url)
+            issuer = response.json().get("issuer", "") if response.status_code == 200 else ""
+        except (httpx.HTTPError, ValueError):
+            issuer = ""
+        parts = issuer.rstrip("/").split("/")
+        if len(parts) < 2 or not parts[-2]:
+            from wizard.errors import SignInError
+
+            raise SignInError(
+                f"Microsoft does not know the tenant '{tenant}'.",
+                next_step="Check the tenant domain or ID passed with --tenant.",
+                code="AADSTS90002",
+            )
+        return parts[-2]
+
+
+def _target(args: Any, clock: Clock, ctx: Context) -> Any:
+    """Where Microsoft is: the demo tenant in-process, a running simulator, or the real cloud."""
+    from wizard.target import Target
+
+    client_id = args.client_id or os.environ.get(CLIENT_ID_ENV) or None
+    options = {"tenant": args.tenant, "public_client_id": client_id, "verify": args.ca_bundle}
+    options = {k: v for k, v in options.items() if v}
+    if args.demo:
+        from wizard.simtenant import SimTenant
+        from wizard.target import demo_target
+
+        # The CLI approves the demo sign-in at once: nobody is there to type the code.
+        ctx.sim = SimTenant(scenario="demo", clock=clock, auto_approve_after=0)
+        target = demo_target(ctx.sim, tenant=args.tenant or "organizations")
+        if client_id:
+            from dataclasses import replace
+
+            target = replace(target, public_client_id=client_id)
+        return target
+    if args.simtenant:
+        url = args.simtenant.rstrip("/")
+        return Target(authority_host=url, graph_url=url, cloud="simulated", **options)
+    return Target.for_cloud(args.cloud or "global", **options)
+
+
+def _read_secret(args: Any, required: bool) -> str | None:
+    """The client secret for `test` / `snippet`: from --secret-file, else the environment."""
+    path = getattr(args, "secret_file", None)
+    if path:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                value = handle.read().strip()
+        except OSError as exc:
+            raise InputError("--secret-file", f"cannot be read ({exc.strerror})") from None
+        if not value:
+            raise InputError("--secret-file", "is empty")
+        return value
+    value = os.environ.get(SECRET_ENV, "").strip()
+    if value:
+        return value
+    if required:
+        raise InputError(
+            "client secret",
+            f"is needed: put it in a file and pass --secret-file PATH, or set {SECRET_ENV}"
+            " (never on the command line, where other users could see it)",
+        )
+    return None
+
+
+def _client_id_app(args: Any) -> str:
+    value = (getattr(args, "client_id_app", None) or "").strip()
+    if not value:
+        raise InputError("--client-id-app", "is required for this command", example="--client-id-app 1b2c3d4e-…")
+    import uuid
+
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InputError("--client-id-app", "must be the Application (client) ID, a GUID") from None
+
+
+# --------------------------------------------------------------------------- progress and results
+
+
+def _step_id(step: Any) -> str:
+    return str(getattr(step, "step_id", None) or getattr(step, "id", ""))
+
+
+def _plan_steps(plan: Any, outcome: str) -> list[dict]:
+    return [{"id": _step_id(s), "sentence": str(getattr(s, "sentence", s)), "outcome": outcome} for s in plan.steps]
+
+
+class Progress:
+    """Collects `StepProgress` updates; tells the terminal (stderr) as they come."""
+
+    SYMBOLS = {"running": "…", "retrying": "↻", "done": "✓", "failed": "✗", "skipped": "–"}
+
+    def __init__(self) -> None:
+        self.steps: dict[str, dict] = {}
+        self._lock = threading.Lock()
+
+    def seed(self, entries: list[dict]) -> None:
+        for entry in entries:
+            self.steps.setdefault(entry["id"] or entry["sentence"], dict(entry))
+
+    def __call__(self, update: Any) -> None:
+        key = str(getattr(update, "step_id", "")) or str(getattr(update, "sentence", ""))
+        state = str(getattr(update, "state", ""))
+        sentence = str(getattr(update, "sentence", ""))
+        with self._lock:
+            entry = self.steps.setdefault(key, {"id": key, "sentence": sentence, "outcome": "pending"})
+            entry["outcome"] = state
+            if sentence:
+                entry["sentence"] = sentence
+            detail = getattr(update, "detail", "")
+            if detail:
+                entry["detail"] = str(detail)
+        if state in self.SYMBOLS and state != "running":
+            _say(f"  {self.SYMBOLS[state]} {sentence}" + (f" ({detail})" if detail else ""))
+
+    def list(self) -> list[dict]:
+        return list(self.steps.values())
+
+
+def _token_test_dict(report: Any) -> dict:
+    return {
+        "ok": bool(report.ok),
+        "attempts": getattr(report, "attempts", 0),
+        "checks": [{"name": c.name, "ok": bool(c.ok), "reason": c.reason} for c in report.checks],
+    }
+
+
+def _snippet_dict(snippet: Any, show_secret: bool) -> dict:
+    return {
+        "vendor": snippet.vendor,
+        "rows": [
+            {"label": r.label, "value": r.shown(not show_secret), "secret": bool(r.secret)} for r in snippet.rows
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+def cmd_plan(ctx: Context) -> int:
+    answers = ctx.answers()
+    ctx.sign_in()
+    setup = ctx.setup(answers)
+    plan = setup.plan()
+    ctx.report.steps = _plan_steps(plan, "nothing to do" if plan.nothing_to_do else "planned")
+    ctx.count_requests()
+    return EXIT_OK
+
+
+def cmd_apply(ctx: Context) -> int:
+    args = ctx.args
+    answers = ctx.answers()
+    if ctx.profile.secret_needed and ctx.sim is None and not (args.secret_file or args.show_secret):
+        # The secret is shown once; without one of these it would be lost at once.
+        raise InputError(
+            "client secret",
+            "is shown only once: add --secret-file PATH (written 0600) or --show-secret",
+        )
+    ctx.sign_in()
+    setup = ctx.setup(answers)
+    setup.check_roles()
+    plan = setup.plan()
+    progress = Progress()
+    progress.seed(_plan_steps(plan, "pending"))
+    _say(f"Applying {len(plan.steps)} step(s) for {ctx.profile.name}:")
+    try:
+        applied = setup.apply(plan, progress, ctx.cancel)
+    finally:
+        ctx.report.steps = progress.list()
+        ctx.count_requests()
+    ctx.report.client_id = applied.client_id
+    ctx.report.tenant_id = applied.tenant_id or ctx.report.tenant_id
+    secret_value = None
+    if ctx.profile.secret_needed:
+        secret = setup.create_secret(applied, on_progress=progress)
+        secret_value = secret.value
+        ctx.report.secret = {"key_id": secret.key_id, "end": secret.end, "hint": secret.hint}
+        if args.secret_file:
+            path = secret.save_to_file(args.secret_file)
+            ctx.report.secret["file"] = str(path)
+            _say(f"The client secret was written to {path} (readable by you only).")
+        elif not args.show_secret:
+            _say("The client secret is masked in this output (demo tenant). Use --show-secret or --secret-file.")
+    report = setup.test_token(applied.client_id, secret_value, progress, ctx.cancel)
+    ctx.report.token_test = _token_test_dict(report)
+    snippet = setup.snippet(applied.client_id, secret_value)
+    ctx.report.snippet = _snippet_dict(snippet, args.show_secret)
+    ctx.report.followup = list(ctx.profile.followup)
+    ctx.report.steps = progress.list()
+    ctx.count_requests()
+    return EXIT_OK if report.ok else EXIT_TOKEN_TEST
+
+
+def cmd_verify(ctx: Context) -> int:
+    """Compare an existing registration with what the vendor needs; writes nothing."""
+    answers = ctx.answers()
+    wanted = _client_id_app(ctx.args) if getattr(ctx.args, "client_id_app", None) else None
+    ctx.sign_in()
+    setup = ctx.setup(answers)
+    found = setup.find_existing(wanted)
+    if wanted:
+        found = [a for a in found if a.client_id.lower() == wanted]
+    else:
+        # Without an id, only the wizard's own registration (uniqueName) is unambiguous.
+        found = [a for a in found if a.match in ("uniqueName", "journal", "enterprise_app")] or found[:1]
+    if not found:
+        from wizard.errors import MicrosoftError
+
+        raise MicrosoftError(
+            f"No registration for {ctx.profile.name} was found in this tenant.",
+            next_step="Pass --client-id-app with its Application (client) ID, or create it with `apply`.",
+        )
+    existing = found[0]
+    ctx.report.client_id = existing.client_id
+    plan = setup.plan(existing=existing)
+    ctx.report.in_order = bool(plan.nothing_to_do)
+    ctx.report.steps = _plan_steps(plan, "in order" if plan.nothing_to_do else "needs change")
+    ctx.count_requests()
+    return EXIT_OK
+
+
+def cmd_test(ctx: Context) -> int:
+    """Client credentials only: no admin sign-in, nothing written."""
+    from wizard import tokentest
+
+    client_id = _client_id_app(ctx.args)
+    secret = _read_secret(ctx.args, required=True)
+    tenant_id = ctx.tenant_id()
+    ctx.report.tenant_id, ctx.report.client_id = tenant_id, client_id
+
+    def attempt(number: int, code: str) -> None:
+        _say(f"  ↻ Microsoft does not accept the credentials yet (AADSTS{code}); trying again (attempt {number}).")
+
+    result, code, attempts = tokentest.acquire_token(
+        ctx.target, tenant_id, client_id, secret, ctx.profile.token_resource,
+        http=ctx.http, clock=ctx.clock, cancel=ctx.cancel, on_attempt=attempt,
+    )
+    report = tokentest.TokenTestReport(attempts=attempts, code=code)
+    if result is None:
+        report.checks.append(tokentest.failure_check(code, attempts))
+    else:
+        roles = [p.name for p in ctx.profile.permissions if p.type == "application"]
+        claims = tokentest.decode_claims(result["access_token"])
+        report.checks.extend(tokentest.claim_checks(claims, tenant_id=tenant_id, client_id=client_id, roles_needed=roles))
+    ctx.report.token_test = _token_test_dict(report)
+    return EXIT_OK if report.ok else EXIT_TOKEN_TEST
+
+
+def cmd_snippet(ctx: Context) -> int:
+    """The vendor's settings block for an existing registration (no admin sign-in)."""
+    from types import SimpleNamespace
+
+    answers = ctx.answers()
+    client_id = _client_id_app(ctx.args)
+    secret = _read_secret(ctx.args, required=False)
+    tenant_id = ctx.tenant_id()
+    setup = ctx.setup(answers, who=SimpleNamespace(tenant_id=tenant_id, roles=frozenset(), username=""))
+    snippet = setup.snippet(client_id, secret or "(the client secret you stored)")
+    ctx.report.tenant_id, ctx.report.client_id = tenant_id, client_id
+    ctx.report.snippet = _snippet_dict(snippet, ctx.args.show_secret)
+    ctx.report.followup = list(ctx.profile.followup)
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[Context], int]] = {
+    "plan": cmd_plan,
+    "apply": cmd_apply,
+    "verify": cmd_verify,
+    "test": cmd_test,
+    "snippet": cmd_snippet,
+}
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def print_text(report: Report) -> None:
+    """The result for a person: steps, token test, settings block, follow-up."""
+    out = sys.stdout
+    if report.tenant_id:
+        print(f"Tenant: {report.tenant_id}", file=out)
+    if report.client_id:
+        print(f"Application (client) ID: {report.client_id}", file=out)
+    if report.steps:
+        print("\nSteps:", file=out)
+        for step in report.steps:
+            print(f"  [{step['outcome']}] {step['sentence']}", file=out)
+    if report.in_order is not None:
+        print("\nThe registration is in order." if report.in_order else "\nThe registration needs the changes above (run `apply`).", file=out)
+    if report.token_test is not None:
+        print("\nToken test: " + ("passed" if report.token_test["ok"] else "FAILED"), file=out)
+        for check in report.token_test["checks"]:
+            print(f"  {'✓' if check['ok'] else '✗'} {check['name']}: {check['reason']}", file=out)
+    if report.snippet is not None:
+        print(f"\nSettings for {report.vendor}:", file=out)
+        width = max((len(r["label"]) for r in report.snippet["rows"]), default=0)
+        for row in report.snippet["rows"]:
+            print(f"  {row['label'].ljust(width)} : {row['value']}", file=out)
+    if report.followup:
+        print("\nNext, in the vendor's console:", file=out)
+        for number, line in enumerate(report.followup, start=1):
+            print(f"  {number}. {line}", file=out)
+    if report.graph_requests:
+        print(f"\n({report.graph_requests} Graph requests, {report.graph_writes} writes)", file=out)
+
+
+def print_error(exc: WizardError, as_json: bool, report: Report | None) -> None:
+    """Plain message, next step, support ids on stderr (and a JSON error object if asked)."""
+    _say(f"m365-wizard: {exc.message}")
+    if exc.next_step:
+        _say(f"Next step: {exc.next_step}")
+    support = exc.support_line()
+    if support:
+        _say(f"For Microsoft support: {support}")
+    if as_json:
+        data = report.as_dict() if report is not None else {}
+        data["error"] = {
+            "type": type(exc).__name__,
+            "message": exc.message,
+            "next_step": exc.next_step,
+            "code": exc.code,
+            "request_id": exc.request_id,
+            "client_request_id": exc.client_request_id,
+            "exit_code": exc.exit_code,
+        }
+        print(json.dumps(data, indent=2), flush=True)
+
+
+def run_command(args: Any) -> int:
+    """Run one headless command; returns the exit code. Never shows a traceback."""
+    cancel = threading.Event()
+    as_json = bool(getattr(args, "json", False))
+    ctx: Context | None = None
+    try:
+        ctx = Context(args, cancel)
+        code = COMMANDS[args.command](ctx)
+    except WizardError as exc:
+        if ctx is not None:
+            ctx.count_requests()
+        print_error(exc, as_json, ctx.report if ctx else None)
+        return exc.exit_code
+    except (KeyboardInterrupt, Cancelled):
+        cancel.set()
+        _say("m365-wizard: interrupted. Run the same command again: it checks what was already done before acting.")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: say so plainly, without a traceback or any value
+        first_line = (str(exc).splitlines() or [""])[0][:200]
+        _say(f"m365-wizard: unexpected internal error ({type(exc).__name__}: {first_line}). Please report it.")
+        return EXIT_INTERNAL
+    finally:
+        if ctx is not None:
+            ctx.close()
+    if as_json:
+        print(json.dumps(ctx.report.as_dict(), indent=2), flush=True)
+    else:
+        print_text(ctx.report)
+    return code
