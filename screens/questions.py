@@ -84,13 +84,26 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
             for question in self.profile.questions:
                 yield from self.compose_field(question)
             yield Label("What should the wizard do?", classes="label")
+            create, verify = self.mode_labels()
             with RadioSet(id="mode", compact=True):
-                yield RadioButton("Create a new registration (or repair ours)", value=self.mode == "create", id="mode-create")
-                yield RadioButton("Verify an existing registration, change nothing yet", value=self.mode == "verify", id="mode-verify")
+                yield RadioButton(create, value=self.mode == "create", id="mode-create")
+                yield RadioButton(verify, value=self.mode == "verify", id="mode-verify")
             with Horizontal(id="buttons"):
                 yield Button("Back (Esc)", id="back", compact=True)
                 yield Button("Continue", id="continue", variant="primary", compact=True)
         yield Footer()
+
+    def mode_labels(self) -> tuple[str, str]:
+        """The two choices in words that fit the vendor (LoopMeeting's app already exists)."""
+        if getattr(self.profile, "kind", "") == "enterprise_app":
+            return (
+                "Set it up: check the vendor's app and assign the accounts",
+                "Verify only: compare, change nothing yet",
+            )
+        return (
+            "Create a new registration (or repair ours)",
+            "Verify an existing registration, change nothing yet",
+        )
 
     def compose_field(self, question) -> ComposeResult:
         optional = "" if question.required else " (optional)"

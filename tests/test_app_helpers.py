@@ -65,10 +65,15 @@ async def wait_for(pilot, condition, what: str, tries: int = 400) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def showing(app, screen_type) -> bool:
+    """True when `screen_type` is on top and composed (its widgets exist)."""
+    return isinstance(app.screen, screen_type) and app.screen.is_mounted and bool(app.screen.children)
+
+
 async def to_questions(pilot, app, words: str = "pexip") -> None:
-    await wait_for(pilot, lambda: isinstance(app.screen, VendorScreen), "the vendor list")
+    await wait_for(pilot, lambda: showing(app, VendorScreen), "the vendor list")
     await pilot.press(*words)
     await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, QuestionsScreen), "the questions")
+    await wait_for(pilot, lambda: showing(app, QuestionsScreen), "the questions")
 
 
