@@ -27,6 +27,8 @@ Design choices:
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -261,7 +263,7 @@ class SignIn:
         return self._finish(result)
 
     def _finish(self, result: dict) -> SignedIn:
-        claims = result.get("id_token_claims") or {}
+        claims = result.get("id_token_claims") or self._cached_id_claims()
         tenant_id = str(claims.get("tid", ""))
         username = str(claims.get("preferred_username", "") or claims.get("upn", ""))
         display_name = str(claims.get("name", "") or username)
@@ -284,6 +286,31 @@ class SignIn:
             roles_known=known,
         )
         return self.who
+
+    def _cached_id_claims(self) -> dict:
+        """The id token claims of the remembered account (a silent result carries none).
+
+        The id token was validated by MSAL when it was received; here it is only read.
+        """
+        if self._account is None:
+            return {}
+        entries = self.token_cache.search(
+            msal.TokenCache.CredentialType.ID_TOKEN,
+            query={"home_account_id": self._account.get("home_account_id")},
+        )
+        for entry in entries:
+            raw = str(entry.get("secret", ""))
+            try:
+                payload = raw.split(".")[1]
+                claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            except (IndexError, ValueError):
+                continue
+            if isinstance(claims, dict):
+                return claims
+        return {
+            "tid": self._account.get("realm", ""),
+            "preferred_username": self._account.get("username", ""),
+        }
 
     def _read_roles(self, claims: dict) -> tuple[frozenset[str], frozenset[str], bool]:
         """The admin's active directory roles: template ids and names.
