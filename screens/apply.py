@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from screens.header import WizardHeader
+from screens.widgets.threads import call_if_shown
 from screens.widgets.step_list import StepList
 from wizard.clock import Cancelled
 
@@ -42,7 +43,8 @@ class ApplyScreen(Screen):
     BINDINGS = [
         Binding("enter", "continue", "Continue"),
         Binding("r", "retry", "Try again"),
-        Binding("escape", "stop_or_back", "Stop"),
+        Binding("escape", "stop", "Stop safely"),
+        Binding("escape", "back", "Back"),
     ]
 
     def __init__(self, session, plan) -> None:
@@ -66,13 +68,20 @@ class ApplyScreen(Screen):
         self._set_state("working")
         self.run_apply()
 
+    def on_unmount(self) -> None:
+        """Leaving the screen (or the app) stops the engine at its next wait."""
+        self.cancel.set()
+
     # -- the worker ------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="apply")
     def run_apply(self) -> None:
         """Run the engine's apply; every event crosses to the UI via call_from_thread."""
         cancel = self.cancel
-        call = self.app.call_from_thread
+
+        def call(callback, *args) -> None:
+            call_if_shown(self, callback, *args)
+
 
         def on_progress(progress) -> None:
             call(self.on_step, progress)
@@ -120,11 +129,14 @@ class ApplyScreen(Screen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters) -> bool | None:
-        if action == "continue":
-            return True if self.state == "done" else None
-        if action == "retry":
-            return True if self.state in ("failed", "stopped") else None
-        return True
+        """Only the keys that make sense now are active (and shown in the footer)."""
+        allowed = {
+            "continue": self.state == "done",
+            "retry": self.state in ("failed", "stopped"),
+            "stop": self.state == "working",
+            "back": self.state in ("failed", "stopped", "done"),
+        }
+        return allowed.get(action, True)
 
     def action_continue(self) -> None:
         if self.state == "done":
@@ -136,9 +148,12 @@ class ApplyScreen(Screen):
             self._set_state("working")
             self.run_apply()
 
-    def action_stop_or_back(self) -> None:
+    def action_stop(self) -> None:
+        """Set the cancel Event: the engine stops at its next wait or check."""
         if self.state == "working":
             self.cancel.set()
             self._set_state("stopping")
-        elif self.state != "stopping":
+
+    def action_back(self) -> None:
+        if self.state in ("failed", "stopped", "done"):
             self.dismiss(self.applied)

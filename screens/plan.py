@@ -23,13 +23,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, LoadingIndicator, Static
 
 from screens.header import WizardHeader
+from screens.widgets.hanging import HangingRow
+from screens.widgets.threads import call_if_shown
 from wizard.errors import WizardError
-
-TYPE_WORDS = {
-    "delegated": "delegated: acts for a signed-in user",
-    "application": "application: acts as itself, without a user",
-}
-
 
 def describe_permission(permission) -> str:
     """What a permission allows, in one line (from the plan, else the bundled catalog)."""
@@ -85,9 +81,9 @@ class PlanScreen(Screen):
             setup = self.session.setup or self.session.make_setup()
             plan = setup.plan()
         except Exception as error:  # shown on the error screen, in plain words
-            self.app.call_from_thread(self.show_error, error)
+            call_if_shown(self, self.show_error, error)
             return
-        self.app.call_from_thread(self.show_plan, plan)
+        call_if_shown(self, self.show_plan, plan)
 
     def show_error(self, error: BaseException) -> None:
         from screens.error import ErrorScreen
@@ -107,46 +103,49 @@ class PlanScreen(Screen):
         body.focus()
         self.refresh_bindings()
 
-    def _plan_widgets(self, plan) -> list[Static]:
-        widgets: list[Static] = []
+    def _plan_widgets(self, plan) -> list:
+        widgets: list = []
         if getattr(plan, "nothing_to_do", False) or not plan.steps:
             widgets.append(Static("Nothing to change: the registration already matches.", id="plan-nothing"))
         else:
             widgets.append(Static("Changes, in this order:", classes="plan-heading"))
             for number, step in enumerate(plan.steps, 1):
-                line = f"{number:2d}. {escape(step.sentence)}"
+                text = escape(step.sentence)
                 detail = getattr(step, "detail", "")
                 if detail:
-                    line += f"\n    [dim]{escape(detail)}[/dim]"
-                widgets.append(Static(line, classes="plan-step"))
+                    text += f"\n[dim]{escape(detail)}[/dim]"
+                widgets.append(HangingRow(f"{number:2d}.", text, classes="plan-step"))
         permissions = list(getattr(plan, "permissions", ()) or ())
         if permissions:
             widgets.append(Static("Permissions the vendor's product gets:", classes="plan-heading"))
+            widgets.append(Static(
+                "delegated: acts for a signed-in user · application: acts as itself, without a user",
+                classes="plan-legend",
+            ))
             for permission in permissions:
                 kind = getattr(permission, "type", "")
-                line = f"[b]{escape(permission.name)}[/b]  ({escape(TYPE_WORDS.get(kind, kind))})"
+                facts = kind + (", needs admin consent" if needs_consent(permission) else "")
+                text = f"[b]{escape(permission.name)}[/b] ({escape(facts)})"
                 allows = describe_permission(permission)
                 if allows:
-                    line += f"\n    {escape(allows)}"
-                widgets.append(Static(line, classes="plan-permission"))
-            consent = [p.name for p in permissions if needs_consent(p)]
-            if consent:
+                    text += f"\n{escape(allows)}"
+                widgets.append(HangingRow("•", text, classes="plan-permission"))
+            if any(needs_consent(p) for p in permissions):
                 widgets.append(Static(
-                    "Needs admin consent (a Global Administrator or Privileged Role "
-                    "Administrator grants it for the whole organisation): "
-                    + escape(", ".join(consent)) + ".",
+                    "Admin consent is granted once for the whole organisation, by a Global "
+                    "Administrator or Privileged Role Administrator.",
                     id="plan-consent",
                 ))
         widgets.append(Static(
-            "Enter applies" + (" (nothing to write; it checks and continues)" if getattr(plan, "nothing_to_do", False) else "")
-            + " · Esc goes back without changing anything.",
+            ("Enter continues (nothing to write)" if getattr(plan, "nothing_to_do", False)
+             else "Enter applies these changes") + " · Esc goes back without changing anything.",
             id="plan-keys",
         ))
         return widgets
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "confirm" and self.plan is None:
-            return None  # shown greyed out until the plan is known
+            return False  # hidden until the plan is known
         return True
 
     def action_confirm(self) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -21,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from screens.header import WizardHeader
+from screens.widgets.hanging import HangingRow
 from screens.widgets.snippet_view import SnippetView
 
 #: Shown in the secret's row once the wizard no longer has the value (it was shown once).
@@ -62,16 +62,16 @@ class ResultScreen(Screen[None]):
                     "the settings below are still right.",
                     id="result-warning",
                 )
-            yield SnippetView(self._snippet(), id="result-snippet")
+            yield SnippetView(self._snippet(), title=f"Settings for {profile.name}", id="result-snippet")
             if profile.followup:
-                steps = "\n".join(
-                    f"{number:2d}. {escape(step)}" for number, step in enumerate(profile.followup, 1)
-                )
-                yield Static(f"[b]Then, in the {escape(profile.name)} console:[/b]\n{steps}",
-                             id="result-followup")
+                yield Static(f"Then, in the {profile.name} console:", classes="result-heading",
+                             markup=False)
+                for number, step in enumerate(profile.followup, 1):
+                    yield HangingRow(f"{number:2d}.", step, markup=False, classes="result-followup")
             if profile.notes:
-                notes = "\n".join(f" • {escape(note)}" for note in profile.notes)
-                yield Static(f"[b]Notes:[/b]\n{notes}", id="result-notes")
+                yield Static("Notes:", classes="result-heading")
+                for note in profile.notes:
+                    yield HangingRow(" •", note, markup=False, classes="result-note")
         yield Footer()
 
     def on_mount(self) -> None:

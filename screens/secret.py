@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, LoadingIndicator, Static
 
 from screens.header import WizardHeader
+from screens.widgets.threads import call_if_shown
 from screens.widgets.save_prompt import SavePrompt
 from screens.widgets.secret_reveal import SecretReveal
 from screens.widgets.snippet_view import default_save_dir
@@ -48,8 +49,8 @@ class SecretScreen(Screen[bool]):
     CSS_PATH = "secret.tcss"
     BINDINGS = [
         Binding("s", "stored", "I have stored it"),
-        Binding("k", "save_keyring", "Save to keyring"),
-        Binding("f", "save_file", "Save to file"),
+        Binding("k", "save_keyring", "Keyring"),
+        Binding("f", "save_file", "File"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -86,9 +87,10 @@ class SecretScreen(Screen[bool]):
             setup = self.session.setup or self.session.make_setup()
             secret = setup.create_secret(self.applied)
         except Exception as error:  # explained on the error screen
-            self.app.call_from_thread(self.show_error, error)
+            call_if_shown(self, self.show_error, error)
             return
-        self.app.call_from_thread(self.show_secret, secret)
+        self.session.secret = secret  # kept even if the user left meanwhile: shown on return
+        call_if_shown(self, self.show_secret, secret)
 
     def show_error(self, error: BaseException) -> None:
         from screens.error import ErrorScreen
@@ -127,7 +129,7 @@ class SecretScreen(Screen[bool]):
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action in ("stored", "save_keyring", "save_file"):
-            return True if self._has_value else None
+            return self._has_value
         return True
 
     def action_stored(self) -> None:

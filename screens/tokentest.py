@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import threading
 
-from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from screens.header import WizardHeader
+from screens.widgets.hanging import HangingRow
+from screens.widgets.threads import call_if_shown
 from screens.widgets.step_list import StepList
 from wizard.clock import Cancelled
 
@@ -76,13 +78,17 @@ class TokenTestScreen(Screen):
             )
             yield StepList(id="tt-steps")
             yield Static("", id="tt-wait")
-            yield Static("", id="tt-checks")
+            yield Vertical(id="tt-checks")
         yield Static("", id="tt-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh_wait)
         self.start()
+
+    def on_unmount(self) -> None:
+        """Leaving the screen (or the app) stops the engine at its next wait."""
+        self.cancel.set()
 
     def start(self) -> None:
         if self.session.secret is None:
@@ -95,7 +101,7 @@ class TokenTestScreen(Screen):
         self.cancel = threading.Event()
         self.started = self.session.clock.monotonic()
         self.running = True
-        self.query_one("#tt-checks", Static).update("")
+        self.query_one("#tt-checks", Vertical).remove_children()
         self.query_one("#tt-status", Static).update("Testing… Esc stops.")
         self.refresh_wait()
         self.refresh_bindings()
@@ -104,7 +110,10 @@ class TokenTestScreen(Screen):
     @work(thread=True, exclusive=True, group="tokentest")
     def run_test(self) -> None:
         """Ask Microsoft for a token with the new credentials (retries inside the engine)."""
-        call = self.app.call_from_thread
+
+        def call(callback, *args) -> None:
+            call_if_shown(self, callback, *args)
+
         secret = self.session.secret
         try:
             setup = self.session.setup or self.session.make_setup()
@@ -124,8 +133,8 @@ class TokenTestScreen(Screen):
     def refresh_wait(self) -> None:
         """'waiting for Microsoft to accept the new secret… 12 s', by the session clock."""
         wait = self.query_one("#tt-wait", Static)
+        wait.display = self.running
         if not self.running:
-            wait.update("")
             return
         seconds = int(self.session.clock.monotonic() - self.started)
         wait.update(f"waiting for Microsoft to accept the new secret… {seconds} s")
@@ -135,14 +144,17 @@ class TokenTestScreen(Screen):
         self.report = report
         self.session.report = report
         self.refresh_wait()
-        lines = []
+        checks = self.query_one("#tt-checks", Vertical)
+        checks.remove_children()
+        rows = []
         for check in report.checks:
             ok = check_passed(check)
-            icon = "[b $text-success]\\[ok][/]" if ok else "[b $text-error]\\[!!][/]"
+            icon = Content.styled("[ok]" if ok else "[!!]", "bold $text-success" if ok else "bold $text-error")
             name = getattr(check, "name", "") or getattr(check, "title", "")
             reason = getattr(check, "reason", "") or getattr(check, "detail", "")
-            lines.append(f"{icon} {escape(name)}" + (f"\n     {escape(reason)}" if reason else ""))
-        self.query_one("#tt-checks", Static).update("\n".join(lines))
+            rows.append(HangingRow(icon, name + (f"\n{reason}" if reason else ""), markup=False,
+                                   classes="-passed" if ok else "-failed"))
+        checks.mount_all(rows)
         status = self.query_one("#tt-status", Static)
         passed = report_passed(report)
         status.set_classes("-passed" if passed else "-failed")
@@ -172,10 +184,13 @@ class TokenTestScreen(Screen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters) -> bool | None:
-        if action in ("continue", "retry"):
-            return None if self.running else True
+        """Only the keys that make sense now are active (and shown in the footer)."""
+        if action == "continue":
+            return not self.running
+        if action == "retry":
+            return not self.running and self.session.secret is not None
         if action == "stop":
-            return True if self.running else None
+            return self.running
         return True
 
     def action_continue(self) -> None:

@@ -9,6 +9,7 @@ or to block until released, so each screen state can be pinned for a snapshot.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
 from wizard.clock import Cancelled, FakeClock
@@ -131,7 +132,8 @@ class FakeSetup:
                 on_progress(StepProgress(step.step_id, step.sentence, "running"))
             if step.step_id == self.hold_at:
                 self.holding.set()
-                while not self.release.is_set():
+                deadline = time.monotonic() + 10  # never hang a test run
+                while not self.release.is_set() and time.monotonic() < deadline:
                     if cancel.wait(0.01):
                         raise Cancelled()
             if step.step_id == self.fail_at:
@@ -157,6 +159,12 @@ class FakeSetup:
         self.token_calls.append((client_id, secret))
         on_progress(StepProgress("token", "Get a token with the new secret", "running"))
         self.clock.sleep(12, cancel)
+        if self.hold_at == "token":
+            self.holding.set()
+            deadline = time.monotonic() + 10  # never hang a test run
+            while not self.release.is_set() and time.monotonic() < deadline:
+                if cancel.wait(0.01):
+                    raise Cancelled()
         on_progress(StepProgress("token", "Get a token with the new secret", "done",
                                  "accepted after 12 s"))
         if self.token_ok:

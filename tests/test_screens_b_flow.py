@@ -64,6 +64,11 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+def rows_text(screen, selector: str) -> str:
+    """The plain text of the HangingRows matching `selector`, one per line."""
+    return "\n".join(row.plain for row in screen.query(selector))
+
+
 # --- plan ----------------------------------------------------------------------
 
 
@@ -76,7 +81,7 @@ async def test_plan_lists_changes_and_permissions_and_enter_returns_it():
         assert 'Create the app registration "SyncSign SOPS"' in text
         assert "Calendars.ReadWrite.Shared" in text
         assert "refresh tokens" in text  # the catalog's description of offline_access
-        assert "Needs admin consent" in text
+        assert "(delegated, needs admin consent)" in text
         await pilot.press("enter")
         assert app.result is not ScreenApp.NO_RESULT and app.result.steps  # the Plan came back
         assert session.plan is app.result
@@ -210,8 +215,8 @@ async def test_secret_save_to_file_writes_0600_through_the_engine(tmp_path, monk
 # --- token test ----------------------------------------------------------------
 
 
-def token_app(ok=True):
-    session = make_session(token_ok=ok)
+def token_app(ok=True, **options):
+    session = make_session(token_ok=ok, **options)
     session.secret = NewSecret(SECRET_VALUE, "kid", "2027-03-14", "Qm7")
     return ScreenApp(session, lambda s: TokenTestScreen(s, APPLIED), step_id="tokentest")
 
@@ -231,13 +236,14 @@ async def test_token_test_fail_shows_reason_and_retry_runs_again():
     app = token_app(ok=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        checks = str(app.screen.query_one("#tt-checks").render())
-        assert "[!!]" in checks and "No admin consent" in checks
+        checks = rows_text(app.screen, "#tt-checks HangingRow")
+        assert "[!!] Admin consent covers" in checks and "No admin consent was found" in checks
         app.session.setup.token_ok = True
         await pilot.press("r")
         await settle(pilot)
         assert len(app.session.setup.token_calls) == 2
-        assert "[!!]" not in str(app.screen.query_one("#tt-checks").render())
+        checks = rows_text(app.screen, "#tt-checks HangingRow")
+        assert "[!!]" not in checks and checks.count("[ok]") == 3
 
 
 # --- result --------------------------------------------------------------------
@@ -252,9 +258,23 @@ async def test_result_shows_vendor_labels_followup_and_finishes():
         view = app.screen.query_one(SnippetView)
         body = view.body()
         assert "Client Id" in body and APPLIED.client_id in body
-        followup = str(app.screen.query_one("#result-followup").render())
+        followup = rows_text(app.screen, ".result-followup")
         assert " 1. Go to https://<Your-SOPS-Domain>/m" in followup
+        assert " 4. Now connect your displays" in followup
         await pilot.press("f")
         assert '"Client Id"' in view.body()
         await pilot.press("enter")
         assert app.result is None
+
+
+async def test_token_test_shows_the_wait_by_the_session_clock_and_escape_stops():
+    app = token_app(hold_at="token")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.session.setup.holding.wait(5)
+        app.screen.refresh_wait()
+        await pilot.pause()
+        assert "accept the new secret… 12 s" in str(app.screen.query_one("#tt-wait").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Stopped" in str(app.screen.query_one("#tt-status").render())
+        assert not app.screen.query_one("#tt-wait").display

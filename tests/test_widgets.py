@@ -214,7 +214,7 @@ async def test_step_list_updates_rows_and_icons():
         await pilot.pause()
         assert steps.states()["create"] == "done"
         assert steps.states()["new"] == "running"
-        text = "\n".join(str(line.render()) for line in steps.query("StepLine"))
+        text = "\n".join(line.render_text() for line in steps.query("StepLine"))
         assert "[ok] Create the app registration" in text
         assert "[~~] Create the service principal" in text
         assert "(attempt 3)" in text

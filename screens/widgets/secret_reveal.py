@@ -45,7 +45,7 @@ class SecretReveal(Vertical, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("r", "toggle_reveal", "Reveal/hide"),
+        Binding("r", "toggle_reveal", "Reveal"),
         Binding("c", "copy", "Copy"),
     ]
 

@@ -19,6 +19,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from screens.widgets.save_prompt import SavePrompt
+from wizard.errors import WizardError
 
 FORMATS = ("text", "json", "env")
 FORMAT_NAMES = {"text": "text", "json": "JSON", "env": ".env"}
@@ -63,9 +64,11 @@ class SnippetView(Vertical, can_focus=True):
     revealed: reactive[bool] = reactive(False)
     fmt: reactive[str] = reactive("text")
 
-    def __init__(self, snippet, **kwargs) -> None:
+    def __init__(self, snippet, title: str = "", **kwargs) -> None:
+        """`title` names the block (default: "Settings for <vendor>")."""
         super().__init__(**kwargs)
         self.snippet = snippet
+        self.title = title or f"Settings for {snippet.vendor}"
 
     @property
     def has_secret(self) -> bool:
@@ -87,7 +90,7 @@ class SnippetView(Vertical, can_focus=True):
         return self.snippet.as_text(mask=mask)
 
     def _retitle(self) -> None:
-        self.border_title = f"Settings for {self.snippet.vendor} ({FORMAT_NAMES[self.fmt]})"
+        self.border_title = f"{self.title} ({FORMAT_NAMES[self.fmt]})"
         keys = "v show secret · " if self.has_secret and not self.revealed else ""
         if self.revealed:
             keys = "v hide secret · "
@@ -103,6 +106,11 @@ class SnippetView(Vertical, can_focus=True):
 
     def watch_fmt(self) -> None:
         self._redraw()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "toggle_reveal":
+            return self.has_secret
+        return True
 
     def action_toggle_reveal(self) -> None:
         if self.has_secret:
@@ -135,7 +143,7 @@ class SnippetView(Vertical, can_focus=True):
                 return
             try:
                 self.snippet.save(path, fmt, mask=mask)
-            except (OSError, ValueError) as error:
+            except (OSError, ValueError, WizardError) as error:
                 self.notify(f"Could not save: {error.__class__.__name__}: {getattr(error, 'strerror', '') or error}",
                             severity="error")
                 return

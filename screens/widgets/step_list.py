@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Static
+
+from screens.widgets.hanging import HangingRow
 
 ICONS = {
     "pending": "[  ]",
@@ -51,13 +52,10 @@ class StepRow:
     detail: str = ""
 
 
-class StepLine(Static):
-    """One step's row: icon, sentence, and the detail on the line below."""
+class StepLine(HangingRow):
+    """One step's row: the icon in its own column, the sentence and detail wrapping beside it."""
 
     DEFAULT_CSS = """
-    StepLine {
-        height: auto;
-    }
     StepLine.-pending, StepLine.-skipped {
         color: $text-muted;
     }
@@ -67,19 +65,27 @@ class StepLine(Static):
     """
 
     def __init__(self, row: StepRow, **kwargs) -> None:
-        super().__init__(**kwargs)
         self.row = row
         self.frame = 0
+        super().__init__(*self._parts(), markup=False, **kwargs)
 
-    def render(self) -> Content:
+    def _parts(self) -> tuple[Content, Content]:
         row = self.row
         icon = ICONS.get(row.state, "[??]")
-        if row.state == "running" and self.app.animation_level != "none":
+        if row.state == "running" and self.frame:
             icon = RUNNING_FRAMES[self.frame % len(RUNNING_FRAMES)]
-        parts: list = [(icon, STATE_STYLES.get(row.state, "")), " ", row.sentence]
+        parts: list = [row.sentence]
         if row.detail:
-            parts += ["\n     ", (row.detail, "italic" if row.state != "failed" else "")]
-        return Content.assemble(*parts)
+            parts += ["\n", (row.detail, "italic" if row.state != "failed" else "")]
+        return Content.styled(icon, STATE_STYLES.get(row.state, "")), Content.assemble(*parts)
+
+    def redraw(self) -> None:
+        """Show the row's current state."""
+        self.update(*self._parts())
+
+    def render_text(self) -> str:
+        """The row as plain text: `[ok] Create the app registration`."""
+        return self.plain
 
 
 class StepList(VerticalScroll):
@@ -126,9 +132,10 @@ class StepList(VerticalScroll):
         row.sentence = progress.sentence or row.sentence
         row.state = progress.state
         row.detail = progress.detail or ""
+        line.frame = 0
         for state in ICONS:
             line.set_class(state == row.state, f"-{state}")
-        line.refresh(layout=True)
+        line.redraw()
         if row.state in ("running", "retrying", "failed"):
             line.scroll_visible()
         if self.is_mounted:
@@ -146,4 +153,4 @@ class StepList(VerticalScroll):
         for line in self._rows.values():
             if line.row.state == "running":
                 line.frame += 1
-                line.refresh()
+                line.redraw()
