@@ -127,6 +127,10 @@ class Applier:
             self._current = None
 
     def _step(self, step: Step, action: Callable[[], str | None]) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            from wizard.clock import Cancelled
+
+            raise Cancelled()  # between steps: everything done so far is in the journal
         self._current = step
         self._emit(step, RUNNING)
         try:

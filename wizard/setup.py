@@ -122,6 +122,23 @@ class Setup:
         names |= {ROLE_TEMPLATES[r] for r in list(names) if r in ROLE_TEMPLATES}
         return names
 
+    def _read_roles(self) -> set[str] | None:
+        """The admin's directory roles from `GET /me/memberOf` (directoryRole entries), or None.
+
+        https://learn.microsoft.com/graph/api/user-list-memberof (User.Read is enough).
+        """
+        try:
+            entries = self.graph.get_all("/me/memberOf")
+        except GraphError:
+            return None
+        names: set[str] = set()
+        for e in entries:
+            if e.get("@odata.type") != "#microsoft.graph.directoryRole":
+                continue
+            template = str(e.get("roleTemplateId", ""))
+            names.add(ROLE_TEMPLATES.get(template, str(e.get("displayName", ""))))
+        return names
+
     def check_roles(self) -> None:
         """Raise `RoleError` naming the role needed, before anything is written.
 
@@ -130,9 +147,12 @@ class Setup:
         Microsoft Graph / Exchange Online: Global Administrator or Privileged Role
         Administrator (the two app administrator roles may not grant those).
         """
-        if not getattr(self.who, "roles_known", True):
-            return  # Graph would not tell us the roles: let Microsoft decide, and explain its 403.
         roles = self._roles()
+        if not getattr(self.who, "roles_known", True):
+            read = self._read_roles()
+            if read is None:
+                return  # Graph would not tell us the roles: let Microsoft decide, and explain its 403.
+            roles |= read
         account = getattr(self.who, "username", "") or "The signed-in account"
         if not roles & set(APP_WRITERS):
             needed = "Application Administrator or Cloud Application Administrator (or Global Administrator)"
