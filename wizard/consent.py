@@ -90,7 +90,9 @@ def assign_app_role(graph: Any, client_sp_id: str, resource_sp_id: str, app_role
 def assign_user(graph: Any, user_id: str, resource_sp_id: str, app_role_id: str = DEFAULT_ACCESS_ROLE) -> str:
     """Assign a user to an enterprise application (Users and groups), the default role.
 
-    https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto
+    https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto ; the
+    default role 00000000-0000-0000-0000-000000000000 is for an app that declares no app
+    roles (https://learn.microsoft.com/graph/api/resources/approleassignment, appRoleId).
     """
     for a in graph.get_all(f"/servicePrincipals/{resource_sp_id}/appRoleAssignedTo"):
         if a.get("principalId") == user_id and a.get("appRoleId") == app_role_id:
