@@ -320,6 +320,8 @@ class Progress:
             detail = getattr(update, "detail", "")
             if detail:
                 entry["detail"] = str(detail)
+            else:
+                entry.pop("detail", None)  # a retry note does not outlive the retry
         if state in self.SYMBOLS and state != "running":
             _say(f"  {self.SYMBOLS[state]} {sentence}" + (f" ({detail})" if detail else ""))
 
@@ -360,7 +362,7 @@ def cmd_plan(ctx: Context) -> int:
 def cmd_apply(ctx: Context) -> int:
     args = ctx.args
     answers = ctx.answers()
-    if ctx.profile.secret_needed and ctx.sim is None and not (args.secret_file or args.show_secret):
+    if ctx.profile.secret_needed and not args.demo and not (args.secret_file or args.show_secret):
         # The secret is shown once; without one of these it would be lost at once.
         raise InputError(
             "client secret",

@@ -326,10 +326,7 @@ class SignIn:
         names: set[str] = set()
         known = True
         try:
-            roles = self.graph.get_all(
-                "/me/memberOf/microsoft.graph.directoryRole",
-                params={"$select": "id,displayName,roleTemplateId"},
-            )
+            roles = self._directory_roles()
         except GraphError as exc:
             log.info("could not read the signed-in user's directory roles: %s (%s)", exc.code, exc.status)
             roles, known = [], bool(template_ids)
@@ -341,6 +338,27 @@ class SignIn:
                 names.add(str(role["displayName"]))  # a role the wizard has no name for
         names.update(ROLE_NAMES[t] for t in template_ids if t in ROLE_NAMES)
         return frozenset(template_ids), frozenset(names), known
+
+    def _directory_roles(self) -> list[dict]:
+        """directoryRole objects among /me/memberOf: the OData cast, else a filter here.
+
+        The cast segment (`/me/memberOf/microsoft.graph.directoryRole`) keeps groups out of
+        the answer; a service that does not support the cast (400/404) gets the plain list,
+        filtered by `@odata.type` on this side.
+        """
+        try:
+            return self.graph.get_all(
+                "/me/memberOf/microsoft.graph.directoryRole",
+                params={"$select": "id,displayName,roleTemplateId"},
+            )
+        except GraphError as exc:
+            if exc.status not in (400, 404):
+                raise
+        return [
+            item
+            for item in self.graph.get_all("/me/memberOf")
+            if item.get("@odata.type") == "#microsoft.graph.directoryRole"
+        ]
 
     # -- tokens for Graph -------------------------------------------------
 
