@@ -1,0 +1,295 @@
+"""Microsoft Graph v1.0 for the simulated tenant: authentication, routing, collections.
+
+Every request under `/v1.0/` is checked the way Graph checks it:
+
+1. `Authorization: Bearer <token>`: signature (the tenant's key), lifetime (the
+   simulated clock), audience Microsoft Graph, this tenant. Otherwise 401
+   `InvalidAuthenticationToken` (https://learn.microsoft.com/en-us/graph/errors).
+2. The permission: the delegated token's `scp` or the app token's `roles` must
+   hold one of the permissions the API's doc page lists, else 403
+   `Authorization_RequestDenied` "Insufficient privileges to complete the operation."
+3. For delegated writes, the signed-in user's directory role: app registrations
+   and consent need Global Administrator, Application Administrator or Cloud
+   Application Administrator; application permissions for Microsoft Graph need
+   Global Administrator
+   (https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/permissions-reference#application-administrator).
+
+The resource handlers live in `graph_directory`, `graph_apps`, `graph_sps`,
+`graph_grants`; this module holds what they share.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+from urllib.parse import urlencode
+
+import httpx
+import jwt
+
+from wizard.simtenant import catalog, odata
+from wizard.simtenant.responses import GraphFailure, RequestContext, graph_error, graph_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from wizard.simtenant.tenant import SimTenant
+
+# Permission sets, from each API's "Permissions" table on learn.microsoft.com/graph/api/…
+# (least privileged first; any one of them is enough).
+PERMS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    # name: (delegated scopes, application roles)
+    "me": (frozenset({"User.Read", "User.ReadWrite", "User.Read.All", "User.ReadWrite.All",
+                      "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}),
+           frozenset()),
+    "memberOf": (frozenset({"User.Read", "Directory.Read.All", "Directory.ReadWrite.All",
+                            "GroupMember.Read.All"}), frozenset()),
+    "organization": (frozenset({"User.Read", "Organization.Read.All", "Organization.ReadWrite.All",
+                                "Directory.Read.All", "Directory.ReadWrite.All"}),
+                     frozenset({"Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All",
+                                "Directory.ReadWrite.All"})),
+    "users": (frozenset({"User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All",
+                         "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}),
+              frozenset({"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"})),
+    "apps.read": (frozenset({"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All",
+                             "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}),
+                  frozenset({"Application.Read.All", "Application.ReadWrite.All", "Application.ReadWrite.OwnedBy",
+                             "Directory.Read.All", "Directory.ReadWrite.All"})),
+    "apps.write": (frozenset({"Application.ReadWrite.All", "Directory.ReadWrite.All",
+                              "Directory.AccessAsUser.All"}),
+                   frozenset({"Application.ReadWrite.All", "Application.ReadWrite.OwnedBy"})),
+    "grants.read": (frozenset({"DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All",
+                               "Directory.Read.All", "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}),
+                    frozenset({"DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All",
+                               "Directory.Read.All", "Directory.ReadWrite.All"})),
+    "grants.write": (frozenset({"DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All",
+                                "Directory.AccessAsUser.All"}),
+                     frozenset({"DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"})),
+    "assignments.read": (frozenset({"Application.Read.All", "Application.ReadWrite.All",
+                                    "AppRoleAssignment.ReadWrite.All", "Directory.Read.All",
+                                    "Directory.ReadWrite.All", "Directory.AccessAsUser.All"}),
+                         frozenset({"Application.Read.All", "Application.ReadWrite.All",
+                                    "AppRoleAssignment.ReadWrite.All", "Directory.Read.All",
+                                    "Directory.ReadWrite.All"})),
+    # POST appRoleAssignedTo: "AppRoleAssignment.ReadWrite.All and Application.Read.All"
+    "assignments.write": (frozenset({"AppRoleAssignment.ReadWrite.All"}),
+                          frozenset({"AppRoleAssignment.ReadWrite.All"})),
+}
+INSUFFICIENT = "Insufficient privileges to complete the operation."
+
+
+@dataclass
+class Caller:
+    """Who is calling Graph, from the verified access token."""
+
+    kind: str                       # "user" | "app"
+    permissions: frozenset[str]     # scp values (user) or roles (app)
+    client_app_id: str
+    user: dict | None = None
+    role_templates: frozenset[str] = frozenset()
+
+
+@dataclass
+class Call:
+    """One Graph request as the handlers see it."""
+
+    ctx: RequestContext
+    caller: Caller
+    match: re.Match
+    params: dict[str, str]
+    path: str                       # path after /v1.0, decoded
+    _body: object = field(default=None, repr=False)
+    _parsed: bool = False
+
+    def body(self) -> dict:
+        """The JSON body; 400 BadRequest when it is not a JSON object."""
+        if not self._parsed:
+            raw = self.ctx.request.content
+            try:
+                self._body = json.loads(raw.decode("utf-8")) if raw else None
+            except (ValueError, UnicodeDecodeError):
+                raise GraphFailure(400, "BadRequest", "Unable to read JSON request payload. Please ensure "
+                                   "Content-Type header is set and payload is of valid JSON format.")
+            self._parsed = True
+        if not isinstance(self._body, dict):
+            raise GraphFailure(400, "BadRequest", "Empty Payload. JSON content expected.")
+        return self._body
+
+    @property
+    def base(self) -> str:
+        return f"{self.ctx.base_url}/v1.0"
+
+    def context_url(self, fragment: str) -> str:
+        return f"{self.base}/$metadata#{fragment}"
+
+    def header(self, name: str) -> str:
+        return self.ctx.request.headers.get(name, "")
+
+
+Handler = Callable[[Call], httpx.Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern
+    handler: Handler
+    permission: str
+
+
+def not_found(key: str) -> GraphFailure:
+    return GraphFailure(404, "Request_ResourceNotFound",
+                        f"Resource '{key}' does not exist or one of its queried reference-property objects are "
+                        "not present.")
+
+
+def bad_request(message: str, code: str = "Request_BadRequest") -> GraphFailure:
+    return GraphFailure(400, code, message)
+
+
+def unquote_key(value: str) -> str:
+    """The value of an OData key literal: `'O''Brien'` -> `O'Brien`."""
+    return value.replace("''", "'")
+
+
+class GraphApi:
+    """Dispatches `/v1.0/…` requests to the resource handlers."""
+
+    def __init__(self, sim: "SimTenant") -> None:
+        from wizard.simtenant import graph_apps, graph_directory, graph_grants, graph_sps
+
+        self.sim = sim
+        self.routes: list[Route] = []
+        for module in (graph_directory, graph_apps, graph_sps, graph_grants):
+            for method, pattern, handler, permission in module.routes(sim):
+                self.routes.append(Route(method, re.compile(f"^{pattern}$"), handler, permission))
+
+    def handle(self, ctx: RequestContext, path: str) -> httpx.Response:
+        try:
+            return self._dispatch(ctx, path)
+        except GraphFailure as failure:
+            return graph_error(ctx, failure.status, failure.code, failure.message, failure.headers)
+        except odata.QueryError as failure:
+            return graph_error(ctx, 400, failure.code, failure.message)
+
+    def _dispatch(self, ctx: RequestContext, path: str) -> httpx.Response:
+        method = ctx.request.method.upper()
+        candidates = [r for r in self.routes if r.pattern.match(path)]
+        if not candidates:
+            segment = path.strip("/").split("/")[0] or "v1.0"
+            raise GraphFailure(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+        route = next((r for r in candidates if r.method == method), None)
+        if route is None:
+            raise GraphFailure(405, "Request_BadRequest",
+                               f"The request method '{method}' is not allowed on '{path}'.")
+        caller = self.authenticate(ctx)
+        self.authorize(caller, route.permission)
+        params = {k: v for k, v in ctx.request.url.params.multi_items()}
+        call = Call(ctx=ctx, caller=caller, match=route.pattern.match(path), params=params, path=path)
+        return route.handler(call)
+
+    # ---- authentication and permissions -------------------------------------------------
+    def authenticate(self, ctx: RequestContext) -> Caller:
+        header = ctx.request.headers.get("Authorization", "")
+        if not header.lower().startswith("bearer ") or not header[7:].strip():
+            raise GraphFailure(401, "InvalidAuthenticationToken", "Access token is empty.",
+                               {"WWW-Authenticate": self._challenge()})
+        token = header[7:].strip()
+        try:
+            claims = self.sim.signer.verify(token, ctx.now)
+        except jwt.ExpiredSignatureError:
+            raise GraphFailure(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.",
+                               {"WWW-Authenticate": self._challenge()})
+        except jwt.InvalidTokenError:
+            raise GraphFailure(401, "InvalidAuthenticationToken",
+                               "IDX14100: JWT is not well formed, there are no dots (.) or the signature is invalid.",
+                               {"WWW-Authenticate": self._challenge()})
+        aud = str(claims.get("aud", "")).rstrip("/")
+        if aud not in (catalog.GRAPH_APP_ID, catalog.GRAPH_RESOURCE):
+            raise GraphFailure(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.",
+                               {"WWW-Authenticate": self._challenge()})
+        state = self.sim.state
+        if claims.get("tid") != state.tenant_id:
+            raise GraphFailure(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid issuer.",
+                               {"WWW-Authenticate": self._challenge()})
+        if claims.get("idtyp") == "app" or "scp" not in claims:
+            return Caller("app", frozenset(claims.get("roles", [])), claims.get("appid", ""))
+        user = state.users.get(claims.get("oid", ""))
+        if user is None:
+            raise GraphFailure(401, "InvalidAuthenticationToken", "Access token validation failure. User not found.",
+                               {"WWW-Authenticate": self._challenge()})
+        return Caller("user", frozenset(str(claims["scp"]).split()), claims.get("appid", ""), user,
+                      frozenset(state.user_role_templates(user["id"])))
+
+    @staticmethod
+    def _challenge() -> str:
+        return ('Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
+                f'client_id="{catalog.GRAPH_APP_ID}"')
+
+    @staticmethod
+    def authorize(caller: Caller, permission: str) -> None:
+        delegated, application = PERMS[permission]
+        allowed = delegated if caller.kind == "user" else application
+        if not caller.permissions & allowed:
+            raise GraphFailure(403, "Authorization_RequestDenied", INSUFFICIENT)
+        if permission == "assignments.write" and not caller.permissions & PERMS["apps.read"][
+                0 if caller.kind == "user" else 1]:
+            raise GraphFailure(403, "Authorization_RequestDenied", INSUFFICIENT)
+
+
+def require_writer(call: Call) -> None:
+    """Delegated writes to apps and consent need an application-managing directory role."""
+    if call.caller.kind == "user" and not call.caller.role_templates & catalog.APP_WRITER_ROLES:
+        raise GraphFailure(403, "Authorization_RequestDenied", INSUFFICIENT)
+
+
+def collection(call: Call, items: list[dict], spec: odata.Filterable, context: str,
+               visible: Callable[[dict], bool], known: set[str] | None = None) -> httpx.Response:
+    """List a collection with `$filter`, `$select`, `$top`, `$count` and `@odata.nextLink` paging.
+
+    https://learn.microsoft.com/en-us/graph/paging and
+    https://learn.microsoft.com/en-us/graph/query-parameters
+    """
+    params = call.params
+    advanced = call.header("ConsistencyLevel").lower() == "eventual"
+    for option in params:
+        if option.startswith("$") and option not in ("$filter", "$select", "$top", "$skiptoken", "$count",
+                                                     "$orderby"):
+            raise odata.QueryError(f"Query option '{option}' is not supported by the simulated tenant "
+                                   f"on '{call.path}'.")
+    count = params.get("$count", "").lower() == "true"
+    if "$count" in params and (not advanced or params["$count"].lower() not in ("true", "false")):
+        raise odata.QueryError("$count is not currently supported. Add the ConsistencyLevel:eventual header "
+                               "to use $count.")
+    predicate = None
+    if "$filter" in params:
+        predicate = odata.compile_filter(params["$filter"], spec, advanced and count)
+    select = odata.parse_select(params.get("$select"), known or set().union(*[set(i) for i in items]) or set(),
+                                spec.resource)
+    top = odata.parse_top(params.get("$top"))
+    offset = odata.decode_skiptoken(params["$skiptoken"]) if "$skiptoken" in params else 0
+    matched = [i for i in items if predicate is None or predicate(i)]
+    matched = [i for i in matched if visible(i)]
+    if "$orderby" in params:
+        field_name, _, direction = params["$orderby"].strip().partition(" ")
+        if field_name != "displayName" or direction.lower() not in ("", "asc", "desc"):
+            raise odata.QueryError(f"Sorting on '{params['$orderby']}' is not supported.")
+        matched.sort(key=lambda i: (i.get("displayName") or "").lower(), reverse=direction.lower() == "desc")
+    page = matched[offset:offset + top]
+    body: dict = {"@odata.context": call.context_url(context)}
+    if count:
+        body["@odata.count"] = len(matched)
+    if offset + top < len(matched):
+        rest = {k: v for k, v in params.items() if k != "$skiptoken"}
+        rest["$skiptoken"] = odata.encode_skiptoken(offset + top)
+        body["@odata.nextLink"] = f"{call.base}/{call.path.lstrip('/')}?{urlencode(rest)}"
+    body["value"] = [odata.project(i, select) for i in page]
+    return graph_json(call.ctx, body)
+
+
+def single(call: Call, obj: dict, context: str, known: set[str] | None = None,
+           status: int = 200, headers: dict | None = None) -> httpx.Response:
+    """One entity, with `$select` applied and its `@odata.context`."""
+    select = odata.parse_select(call.params.get("$select"), known or set(obj), context.split("/")[0])
+    body = {"@odata.context": call.context_url(context), **odata.project(obj, select)}
+    return graph_json(call.ctx, body, status, headers)

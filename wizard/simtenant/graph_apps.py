@@ -1,0 +1,230 @@
+"""Graph: app registrations (`/applications`) and their client secrets.
+
+- GET/POST /applications          https://learn.microsoft.com/en-us/graph/api/application-list
+                                  https://learn.microsoft.com/en-us/graph/api/application-post-applications
+- GET/PATCH/DELETE /applications/{id} and /applications(appId='…')
+                                  https://learn.microsoft.com/en-us/graph/api/application-get
+                                  https://learn.microsoft.com/en-us/graph/api/application-update
+                                  https://learn.microsoft.com/en-us/graph/api/application-delete
+- PATCH /applications(uniqueName='…') with `Prefer: create-if-missing`: 201 + body when
+  created, 204 when updated, 404 without the header when missing
+                                  https://learn.microsoft.com/en-us/graph/api/application-upsert
+- POST …/addPassword, …/removePassword
+                                  https://learn.microsoft.com/en-us/graph/api/application-addpassword
+                                  https://learn.microsoft.com/en-us/graph/api/application-removepassword
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import httpx
+
+from wizard.simtenant import model, odata
+from wizard.simtenant.graph import Call, bad_request, collection, not_found, require_writer, single, unquote_key
+from wizard.simtenant.responses import GraphFailure, graph_empty, graph_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from wizard.simtenant.tenant import SimTenant
+
+APPS = odata.Filterable("application", frozenset({"id", "appId", "displayName", "uniqueName", "publisherDomain",
+                                                  "signInAudience", "createdDateTime"}),
+                        frozenset({"identifierUris", "tags"}))
+APP_PROPS = set(model.new_application("x", "x", 0, "x"))
+APP_REF = r"/applications(?:/(?P<id>[^/()]+)|\((?P<key>appId|uniqueName)='(?P<kval>(?:[^']|'')*)'\))"
+AUDIENCES = {"AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"}
+
+
+def add_years(ts: float, years: int) -> float:
+    when = dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+    try:
+        return when.replace(year=when.year + years).timestamp()
+    except ValueError:  # 29 February
+        return when.replace(year=when.year + years, day=28).timestamp()
+
+
+def routes(sim: "SimTenant"):
+    state = sim.state
+
+    # ---- validation --------------------------------------------------------------------
+    def validate(body: dict, existing: dict | None) -> None:
+        for key in body:
+            if key.startswith("@odata."):
+                continue
+            if key in model.APPLICATION_READ_ONLY:
+                raise bad_request(f"Property '{key}' is read-only and cannot be set.")
+            if key not in model.APPLICATION_WRITABLE:
+                raise bad_request(f"Property '{key}' does not exist as a declared property or extension property.")
+        if existing is None and not body.get("displayName"):
+            raise bad_request("Invalid value specified for property 'displayName' of resource 'Application'.")
+        if "displayName" in body and not (isinstance(body["displayName"], str) and body["displayName"].strip()):
+            raise bad_request("Invalid value specified for property 'displayName' of resource 'Application'.")
+        if "signInAudience" in body and body["signInAudience"] not in AUDIENCES:
+            raise bad_request("Invalid value specified for property 'signInAudience' of resource 'Application'.")
+        if existing is not None and existing.get("uniqueName") and "uniqueName" in body \
+                and body["uniqueName"] != existing["uniqueName"]:
+            raise bad_request("Property 'uniqueName' is immutable once it is set.")
+        for uri in body.get("identifierUris") or []:
+            if not isinstance(uri, str):
+                raise bad_request("Invalid value specified for property 'identifierUris' of resource 'Application'.")
+            if uri.lower().startswith("https://"):
+                host = uri[8:].split("/")[0].lower()
+                if not (host == state.domain.lower() or host.endswith("." + state.domain.lower())):
+                    # https://learn.microsoft.com/en-us/entra/identity-platform/reference-breaking-changes#appid-uri-in-single-tenant-applications-will-require-use-of-default-scheme-or-verified-domains
+                    raise GraphFailure(400, "HostNameNotOnVerifiedDomain",
+                                       "Values of identifierUris property must use a verified domain of the "
+                                       f"organization or its subdomain: '{uri}'")
+            elif not uri.lower().startswith("api://"):
+                raise bad_request("Invalid value specified for property 'identifierUris' of resource 'Application'.")
+            clash = next((a for a in state.applications.values()
+                          if (existing is None or a["id"] != existing["id"])
+                          and uri.lower() in [u.lower() for u in a.get("identifierUris", [])]), None)
+            if clash:
+                raise bad_request("Another object with the same value for property identifierUris already exists.",
+                                  "Request_MultipleObjectsWithSameKeyValue")
+        web = body.get("web") or {}
+        for uri in web.get("redirectUris") or []:
+            ok = isinstance(uri, str) and (uri.startswith("https://") or uri.startswith("http://localhost")
+                                           or uri.startswith("http://127.0.0.1"))
+            if not ok:
+                raise bad_request("Invalid value specified for property 'web.redirectUris' of resource "
+                                  "'Application'. Redirect URIs must use https (or http://localhost).")
+        for entry in body.get("requiredResourceAccess") or []:
+            if not isinstance(entry, dict) or "resourceAppId" not in entry:
+                raise bad_request("Invalid value specified for property 'requiredResourceAccess' of resource "
+                                  "'Application'.")
+            for access in entry.get("resourceAccess") or []:
+                if not isinstance(access, dict) or access.get("type") not in ("Scope", "Role") or not access.get("id"):
+                    raise bad_request("Invalid value specified for property 'resourceAccess' of resource "
+                                      "'Application'.")
+        unique = body.get("uniqueName")
+        if unique and (existing is None or not existing.get("uniqueName")):
+            other = state.app_by_unique_name(unique)
+            if other is not None and (existing is None or other["id"] != existing["id"]):
+                raise bad_request("Another object with the same value for property uniqueName already exists.",
+                                  "Request_MultipleObjectsWithSameKeyValue")
+
+    def create(body: dict, call: Call) -> dict:
+        validate(body, None)
+        now = call.ctx.now
+        app = model.new_application(sim.ids.object_id(), sim.ids.object_id(), now, state.domain)
+        model.merge(app, {k: v for k, v in body.items() if not k.startswith("@odata.")})
+        state.applications[app["id"]] = app
+        state.app_created[app["id"]] = now
+        sim.on_created(app["id"], "application")
+        return app
+
+    def location(call: Call, obj: dict, kind: str) -> dict:
+        return {"Location": f"{call.ctx.base_url}/v2/{state.tenant_id}/directoryObjects/{obj['id']}"
+                            f"/Microsoft.DirectoryServices.{kind}"}
+
+    # ---- look-ups ----------------------------------------------------------------------
+    def find(call: Call, consume: bool = True) -> dict:
+        groups = call.match.groupdict()
+        if groups.get("id"):
+            key = groups["id"]
+            app = state.applications.get(key)
+        else:
+            key = unquote_key(groups["kval"])
+            app = state.app_by_app_id(key) if groups["key"] == "appId" else state.app_by_unique_name(key)
+        if app is None or not state.visible(app["id"], consume):
+            raise not_found(key)
+        return app
+
+    # ---- handlers ----------------------------------------------------------------------
+    def list_apps(call: Call) -> httpx.Response:
+        return collection(call, list(state.applications.values()), APPS, "applications",
+                          lambda a: state.visible(a["id"]), APP_PROPS)
+
+    def post_app(call: Call) -> httpx.Response:
+        require_writer(call)
+        app = create(call.body(), call)
+        return single(call, app, "applications/$entity", APP_PROPS, 201, location(call, app, "Application"))
+
+    def get_app(call: Call) -> httpx.Response:
+        return single(call, find(call), "applications/$entity", APP_PROPS)
+
+    def patch_app(call: Call) -> httpx.Response:
+        body = call.body()
+        require_writer(call)
+        groups = call.match.groupdict()
+        if groups.get("key") == "uniqueName":
+            name = unquote_key(groups["kval"])
+            existing = state.app_by_unique_name(name)
+            if existing is None or not state.visible(existing["id"]):
+                if "create-if-missing" not in call.header("Prefer").lower():
+                    raise not_found(name)
+                if existing is not None:  # exists but not replicated here yet: Graph sees a conflict
+                    raise bad_request("Another object with the same value for property uniqueName already exists.",
+                                      "Request_MultipleObjectsWithSameKeyValue")
+                app = create({**body, "uniqueName": name}, call)
+                return single(call, app, "applications/$entity", APP_PROPS, 201, location(call, app, "Application"))
+            app = existing
+        else:
+            app = find(call)
+        validate(body, app)
+        model.merge(app, {k: v for k, v in body.items() if not k.startswith("@odata.")})
+        sim.sync_service_principal(app)
+        return graph_empty(call.ctx)
+
+    def delete_app(call: Call) -> httpx.Response:
+        require_writer(call)
+        app = find(call)
+        sim.delete_application(app, call.ctx.now)
+        return graph_empty(call.ctx)
+
+    def add_password(call: Call) -> httpx.Response:
+        require_writer(call)
+        app = find(call)
+        raw = call.body() if call.ctx.request.content else {}
+        spec = raw.get("passwordCredential") or {}
+        if not isinstance(spec, dict):
+            raise bad_request("Invalid value specified for property 'passwordCredential'.")
+        now = call.ctx.now
+        try:
+            start = model.parse_iso(spec["startDateTime"]) if spec.get("startDateTime") else now
+            end = model.parse_iso(spec["endDateTime"]) if spec.get("endDateTime") else add_years(start, 2)
+        except (ValueError, TypeError):
+            raise bad_request("Invalid value specified for property 'endDateTime' of resource 'PasswordCredential'.")
+        if end <= start:
+            raise bad_request("Invalid value specified for property 'endDateTime' of resource 'PasswordCredential'."
+                              " The end date must be later than the start date.")
+        faults = sim.faults
+        # App management policies: https://learn.microsoft.com/en-us/graph/api/resources/appmanagementpolicy
+        if faults.secrets_banned:
+            raise bad_request(f"Password addition is not allowed as per assigned policy '{faults.policy_id}'.",
+                              "CredentialTypeNotAllowedAsPerAppPolicy")
+        if faults.secret_max_lifetime_days is not None and end - start > faults.secret_max_lifetime_days * 86400:
+            raise bad_request("Credential lifetime exceeds the max value allowed as per assigned policy "
+                              f"'{faults.policy_id}'.", "CredentialInvalidLifetimeAsPerAppPolicy")
+        secret = sim.ids.secret_text()
+        key_id = sim.ids.object_id()
+        credential = model.password_credential(key_id, secret, start, end, spec.get("displayName"))
+        stored = dict(credential, secretText=None)
+        app["passwordCredentials"].append(stored)
+        state.secrets[(app["id"], key_id)] = secret
+        state.secret_issued[(app["id"], key_id)] = now
+        body = {"@odata.context": call.context_url("microsoft.graph.passwordCredential"), **credential}
+        return graph_json(call.ctx, body)
+
+    def remove_password(call: Call) -> httpx.Response:
+        require_writer(call)
+        app = find(call)
+        key_id = str(call.body().get("keyId") or "")
+        match = next((p for p in app["passwordCredentials"] if p["keyId"] == key_id), None)
+        if match is None:
+            raise bad_request(f"No password credential found with keyId '{key_id}'.")
+        app["passwordCredentials"].remove(match)
+        state.secrets.pop((app["id"], key_id), None)
+        return graph_empty(call.ctx)
+
+    return [
+        ("GET", r"/applications", list_apps, "apps.read"),
+        ("POST", r"/applications", post_app, "apps.write"),
+        ("GET", APP_REF, get_app, "apps.read"),
+        ("PATCH", APP_REF, patch_app, "apps.write"),
+        ("DELETE", APP_REF, delete_app, "apps.write"),
+        ("POST", APP_REF + r"/addPassword", add_password, "apps.write"),
+        ("POST", APP_REF + r"/removePassword", remove_password, "apps.write"),
+    ]

@@ -1,0 +1,77 @@
+"""Graph: the organization, the signed-in user, users and their role memberships.
+
+- GET /organization        https://learn.microsoft.com/en-us/graph/api/organization-list
+- GET /me, /users/{id|upn} https://learn.microsoft.com/en-us/graph/api/user-get
+- GET /me/memberOf         https://learn.microsoft.com/en-us/graph/api/user-list-memberof
+  (directoryRole objects carry `roleTemplateId`: how a client learns the user's roles)
+- GET /users               https://learn.microsoft.com/en-us/graph/api/user-list
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+
+from wizard.simtenant import odata
+from wizard.simtenant.graph import Call, collection, not_found, single
+from wizard.simtenant.responses import GraphFailure, graph_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from wizard.simtenant.tenant import SimTenant
+
+USERS = odata.Filterable("user", frozenset({"id", "userPrincipalName", "mail", "displayName", "givenName",
+                                            "surname", "jobTitle"}))
+USER_PROPS = {"id", "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
+              "officeLocation", "preferredLanguage", "surname", "userPrincipalName"}
+ROLE_PROPS = {"id", "deletedDateTime", "description", "displayName", "roleTemplateId"}
+
+
+def routes(sim: "SimTenant"):
+    state = sim.state
+
+    def delegated_only(call: Call) -> dict:
+        if call.caller.kind != "user":
+            raise GraphFailure(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
+        return call.caller.user
+
+    def organization(call: Call) -> httpx.Response:
+        return graph_json(call.ctx, {"@odata.context": call.context_url("organization"),
+                                     "value": [state.organization]})
+
+    def me(call: Call) -> httpx.Response:
+        return single(call, delegated_only(call), "users/$entity", USER_PROPS)
+
+    def member_of(user: dict, call: Call) -> httpx.Response:
+        roles = [role for role_id, role in state.directory_roles.items()
+                 if user["id"] in state.role_members.get(role_id, set())]
+        return collection(call, roles, odata.Filterable("directoryObject", frozenset({"displayName", "id"})),
+                          "directoryObjects", lambda _r: True, ROLE_PROPS)
+
+    def me_member_of(call: Call) -> httpx.Response:
+        return member_of(delegated_only(call), call)
+
+    def find_user(call: Call) -> dict:
+        key = call.match.group("uid")
+        user = state.user(key)
+        if user is None:
+            raise not_found(key)
+        return user
+
+    def get_user(call: Call) -> httpx.Response:
+        return single(call, find_user(call), "users/$entity", USER_PROPS)
+
+    def user_member_of(call: Call) -> httpx.Response:
+        return member_of(find_user(call), call)
+
+    def list_users(call: Call) -> httpx.Response:
+        return collection(call, list(state.users.values()), USERS, "users", lambda _u: True, USER_PROPS)
+
+    return [
+        ("GET", r"/organization", organization, "organization"),
+        ("GET", r"/me", me, "me"),
+        ("GET", r"/me/memberOf", me_member_of, "memberOf"),
+        ("GET", r"/users", list_users, "users"),
+        ("GET", r"/users/(?P<uid>[^/]+)", get_user, "users"),
+        ("GET", r"/users/(?P<uid>[^/]+)/memberOf", user_member_of, "users"),
+    ]

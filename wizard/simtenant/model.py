@@ -1,0 +1,249 @@
+"""Builders for Graph objects: application, servicePrincipal, grants, users.
+
+Each builder returns the dict Microsoft Graph v1.0 returns for that resource
+type, with the default values a freshly created object has.
+
+- application: https://learn.microsoft.com/en-us/graph/api/resources/application
+- servicePrincipal: https://learn.microsoft.com/en-us/graph/api/resources/serviceprincipal
+- oauth2PermissionGrant: https://learn.microsoft.com/en-us/graph/api/resources/oauth2permissiongrant
+- appRoleAssignment: https://learn.microsoft.com/en-us/graph/api/resources/approleassignment
+- passwordCredential: https://learn.microsoft.com/en-us/graph/api/resources/passwordcredential
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+from wizard.simtenant import catalog
+
+
+def iso(ts: float) -> str:
+    """Graph's DateTimeOffset, always UTC: 2026-11-23T17:44:51Z."""
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> float:
+    """Parse an ISO 8601 timestamp (Z or offset, optional fraction) to epoch seconds."""
+    value = text.strip()
+    if value.endswith("Z") or value.endswith("z"):
+        value = value[:-1] + "+00:00"
+    if "." in value:  # Python < 3.11 quirks aside, trim to microseconds
+        head, _, tail = value.partition(".")
+        frac = "".join(ch for ch in tail if ch.isdigit())
+        zone = tail[len(frac):]
+        value = f"{head}.{frac[:6].ljust(6, '0')}{zone}"
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.timestamp()
+
+
+# Properties a client may write on an application (POST / PATCH), with their defaults.
+APPLICATION_WRITABLE = {
+    "displayName": None,
+    "description": None,
+    "notes": None,
+    "signInAudience": "AzureADMyOrg",
+    "identifierUris": [],
+    "isFallbackPublicClient": None,
+    "isDeviceOnlyAuthSupported": None,
+    "groupMembershipClaims": None,
+    "tags": [],
+    "uniqueName": None,
+    "serviceManagementReference": None,
+    "tokenEncryptionKeyId": None,
+    "defaultRedirectUri": None,
+    "optionalClaims": None,
+    "requiredResourceAccess": [],
+    "appRoles": [],
+    "info": {"logoUrl": None, "marketingUrl": None, "privacyStatementUrl": None,
+             "supportUrl": None, "termsOfServiceUrl": None},
+    "api": {"acceptMappedClaims": None, "knownClientApplications": [],
+            "requestedAccessTokenVersion": None, "oauth2PermissionScopes": [],
+            "preAuthorizedApplications": []},
+    "web": {"homePageUrl": None, "logoutUrl": None, "redirectUris": [],
+            "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False},
+            "redirectUriSettings": []},
+    "spa": {"redirectUris": []},
+    "publicClient": {"redirectUris": []},
+    "parentalControlSettings": {"countriesBlockedForMinors": [], "legalAgeGroupRule": "Allow"},
+}
+# Read-only or managed elsewhere: writing them is a 400.
+APPLICATION_READ_ONLY = {"id", "appId", "createdDateTime", "deletedDateTime", "publisherDomain",
+                         "passwordCredentials", "keyCredentials", "disabledByMicrosoftStatus",
+                         "applicationTemplateId", "certification", "verifiedPublisher"}
+
+
+def new_application(object_id: str, app_id: str, now: float, domain: str) -> dict:
+    """A new application object with Graph's defaults (body applied by the caller)."""
+    app = {
+        "id": object_id,
+        "deletedDateTime": None,
+        "appId": app_id,
+        "applicationTemplateId": None,
+        "disabledByMicrosoftStatus": None,
+        "createdDateTime": iso(now),
+        "publisherDomain": domain,
+        "certification": None,
+        "verifiedPublisher": {"displayName": None, "verifiedPublisherId": None, "addedDateTime": None},
+        "keyCredentials": [],
+        "passwordCredentials": [],
+    }
+    for key, default in APPLICATION_WRITABLE.items():
+        app[key] = copy.deepcopy(default)
+    return app
+
+
+def merge(target: dict, patch: dict) -> None:
+    """Apply a PATCH body: complex properties merge one level, collections replace.
+
+    Graph replaces collection-valued properties wholesale and merges complex types
+    property by property (https://learn.microsoft.com/en-us/graph/api/application-update).
+    """
+    for key, value in patch.items():
+        current = target.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            for sub, sub_value in value.items():
+                if isinstance(current.get(sub), dict) and isinstance(sub_value, dict):
+                    current[sub] = {**current[sub], **copy.deepcopy(sub_value)}
+                else:
+                    current[sub] = copy.deepcopy(sub_value)
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def new_service_principal(object_id: str, app: dict, now: float, owner_tenant: str) -> dict:
+    """A service principal (enterprise app) for `app`, as POST /servicePrincipals creates it."""
+    uris = list(app.get("identifierUris") or [])
+    return {
+        "id": object_id,
+        "deletedDateTime": None,
+        "accountEnabled": True,
+        "alternativeNames": [],
+        "appDisplayName": app.get("displayName"),
+        "appDescription": app.get("description"),
+        "appId": app["appId"],
+        "applicationTemplateId": None,
+        "appOwnerOrganizationId": owner_tenant,
+        "appRoleAssignmentRequired": False,
+        "createdDateTime": iso(now),
+        "description": None,
+        "disabledByMicrosoftStatus": None,
+        "displayName": app.get("displayName"),
+        "homepage": (app.get("web") or {}).get("homePageUrl"),
+        "loginUrl": None,
+        "logoutUrl": (app.get("web") or {}).get("logoutUrl"),
+        "notes": None,
+        "notificationEmailAddresses": [],
+        "preferredSingleSignOnMode": None,
+        "preferredTokenSigningKeyThumbprint": None,
+        "replyUrls": list((app.get("web") or {}).get("redirectUris") or []),
+        "servicePrincipalNames": [app["appId"], *uris],
+        "servicePrincipalType": "Application",
+        "signInAudience": app.get("signInAudience"),
+        "tags": [],
+        "tokenEncryptionKeyId": None,
+        "info": copy.deepcopy(app.get("info")),
+        "samlSingleSignOnSettings": None,
+        "addIns": [],
+        "appRoles": copy.deepcopy(app.get("appRoles") or []),
+        "keyCredentials": [],
+        "oauth2PermissionScopes": copy.deepcopy((app.get("api") or {}).get("oauth2PermissionScopes") or []),
+        "passwordCredentials": [],
+        "resourceSpecificApplicationPermissions": [],
+        "verifiedPublisher": {"displayName": None, "verifiedPublisherId": None, "addedDateTime": None},
+    }
+
+
+SERVICE_PRINCIPAL_WRITABLE = {"accountEnabled", "appRoleAssignmentRequired", "description", "displayName",
+                              "homepage", "loginUrl", "logoutUrl", "notes", "notificationEmailAddresses",
+                              "preferredSingleSignOnMode", "replyUrls", "servicePrincipalNames", "tags",
+                              "alternativeNames", "appId", "appDescription", "info"}
+
+
+def resource_service_principal(object_id: str, resource: catalog.ResourceApp, now: float) -> dict:
+    """Microsoft Graph / Exchange Online: a first-party resource with its permissions."""
+    sp = new_service_principal(object_id, {"appId": resource.app_id, "displayName": resource.display_name},
+                               now, catalog.MICROSOFT_OWNER_TENANT)
+    sp["servicePrincipalNames"] = list(resource.service_principal_names)
+    sp["appRoles"] = [{
+        "allowedMemberTypes": ["Application"],
+        "description": f"Allows the app to {r.display[0].lower()}{r.display[1:]} without a signed-in user.",
+        "displayName": r.display,
+        "id": r.id,
+        "isEnabled": True,
+        "origin": "Application",
+        "value": r.value,
+    } for r in resource.roles]
+    sp["oauth2PermissionScopes"] = [{
+        "adminConsentDescription": f"Allows the app to {s.display[0].lower()}{s.display[1:]} on behalf of the signed-in user.",
+        "adminConsentDisplayName": s.display,
+        "id": s.id,
+        "isEnabled": True,
+        "type": "Admin" if s.admin_only else "User",
+        "userConsentDescription": f"Allows the app to {s.display[0].lower()}{s.display[1:]} on your behalf.",
+        "userConsentDisplayName": s.display,
+        "value": s.value,
+    } for s in resource.scopes]
+    return sp
+
+
+def first_party_client_sp(object_id: str, app_id: str, name: str, now: float) -> dict:
+    """A Microsoft public client (Graph Command Line Tools, Azure CLI) as seen in a tenant."""
+    sp = new_service_principal(object_id, {"appId": app_id, "displayName": name}, now,
+                               catalog.MICROSOFT_OWNER_TENANT)
+    sp["signInAudience"] = "AzureADandPersonalMicrosoftAccount"
+    return sp
+
+
+def new_grant(object_id: str, client_id: str, resource_id: str, scope: str,
+              consent_type: str, principal_id: str | None) -> dict:
+    return {"clientId": client_id, "consentType": consent_type, "id": object_id,
+            "principalId": principal_id, "resourceId": resource_id, "scope": scope}
+
+
+def new_assignment(object_id: str, principal: dict, principal_type: str, resource: dict,
+                   app_role_id: str, now: float) -> dict:
+    return {
+        "id": object_id,
+        "deletedDateTime": None,
+        "appRoleId": app_role_id,
+        "createdDateTime": iso(now),
+        "principalDisplayName": principal.get("displayName"),
+        "principalId": principal["id"],
+        "principalType": principal_type,
+        "resourceDisplayName": resource.get("displayName"),
+        "resourceId": resource["id"],
+    }
+
+
+def new_user(object_id: str, upn: str, display_name: str, mail: str | None,
+             given: str | None = None, surname: str | None = None) -> dict:
+    return {
+        "businessPhones": [],
+        "displayName": display_name,
+        "givenName": given,
+        "jobTitle": None,
+        "mail": mail,
+        "mobilePhone": None,
+        "officeLocation": None,
+        "preferredLanguage": "en-US",
+        "surname": surname,
+        "userPrincipalName": upn,
+        "id": object_id,
+    }
+
+
+def password_credential(key_id: str, secret: str, start: float, end: float,
+                        display_name: str | None) -> dict:
+    """The passwordCredential returned by addPassword (secretText only this once)."""
+    return {
+        "customKeyIdentifier": None,
+        "displayName": display_name,
+        "endDateTime": iso(end),
+        "hint": secret[:3],
+        "keyId": key_id,
+        "secretText": secret,
+        "startDateTime": iso(start),
+    }
