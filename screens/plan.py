@@ -35,14 +35,14 @@ def describe_permission(permission) -> str:
     try:
         from wizard import catalog
 
-        return catalog.describe(getattr(permission, "resource", "graph"), permission.name)
+        return catalog.describe(getattr(permission, "resource_key", "") or "graph", permission.name)
     except (WizardError, KeyError, ImportError):
         return ""
 
 
 def needs_consent(permission) -> bool:
     """Application permissions always need admin consent; the plan may say so for others."""
-    for name in ("admin_consent", "needs_admin_consent", "needs_consent"):
+    for name in ("admin_consent_required", "admin_consent", "needs_admin_consent"):
         value = getattr(permission, name, None)
         if value is not None:
             return bool(value)
@@ -123,13 +123,19 @@ class PlanScreen(Screen):
                 classes="plan-legend",
             ))
             for permission in permissions:
-                kind = getattr(permission, "type", "")
-                facts = kind + (", needs admin consent" if needs_consent(permission) else "")
+                facts = getattr(permission, "type", "")
+                resource = getattr(permission, "resource", "")
+                if resource:
+                    facts += f" on {resource}"
+                if needs_consent(permission):
+                    facts += ", needs admin consent"
                 text = f"[b]{escape(permission.name)}[/b] ({escape(facts)})"
                 allows = describe_permission(permission)
                 if allows:
                     text += f"\n{escape(allows)}"
                 widgets.append(HangingRow("•", text, classes="plan-permission"))
+            for note in getattr(plan, "notes", ()) or ():
+                widgets.append(HangingRow("!", escape(note), classes="plan-note"))
             if any(needs_consent(p) for p in permissions):
                 widgets.append(Static(
                     "Admin consent is granted once for the whole organisation, by a Global "

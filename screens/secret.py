@@ -112,6 +112,8 @@ class SecretScreen(Screen[bool]):
         facts = "Valid until " + ends + ". " if ends else ""
         if getattr(secret, "key_id", ""):
             facts += f"Its Secret ID is {secret.key_id}: do not give that to the vendor."
+        for note in getattr(secret, "notes", ()) or ():
+            facts += f"\n{note}"
         body.mount(reveal)
         body.mount(Static(facts, id="secret-facts", markup=False))
         body.mount(Static(
@@ -141,11 +143,9 @@ class SecretScreen(Screen[bool]):
         self.dismiss(True)
 
     def action_save_keyring(self) -> None:
-        from wizard import secret as engine_secret
-
         try:
-            where = engine_secret.save_to_keyring(self.secret, self.applied)
-        except Exception as error:  # noqa: BLE001 - the keyring backend may be missing
+            where = self.secret.save_to_keyring(self.applied.client_id)
+        except Exception as error:  # noqa: BLE001 - no keyring backend, locked, refused…
             self.notify(f"Could not save to the keyring ({type(error).__name__}). "
                         "Copy the value instead.", severity="error")
             return
@@ -158,10 +158,8 @@ class SecretScreen(Screen[bool]):
         def chosen(path: Path | None) -> None:
             if path is None or self.secret is None:
                 return
-            from wizard.files import write_private
-
             try:
-                written = write_private(path, self.secret.value + "\n")
+                written = self.secret.save_to_file(path)
             except OSError as error:
                 self.notify(f"Could not save: {error.strerror or type(error).__name__}", severity="error")
                 return

@@ -90,8 +90,13 @@ class TokenTestScreen(Screen):
         """Leaving the screen (or the app) stops the engine at its next wait."""
         self.cancel.set()
 
+    def _secret_value(self) -> str | None:
+        """The new secret's value; None for an enterprise app (it holds its own credentials)."""
+        secret = self.session.secret
+        return secret.value if secret is not None else None
+
     def start(self) -> None:
-        if self.session.secret is None:
+        if self.session.needs_secret and self.session.secret is None:
             self.running = False
             self.query_one("#tt-status", Static).update(
                 "The secret value is no longer here, so the test cannot run. Enter continues.")
@@ -114,11 +119,11 @@ class TokenTestScreen(Screen):
         def call(callback, *args) -> None:
             call_if_shown(self, callback, *args)
 
-        secret = self.session.secret
+        secret_value = self._secret_value()
         try:
             setup = self.session.setup or self.session.make_setup()
             report = setup.test_token(
-                self.applied.client_id, secret.value, lambda p: call(self.on_step, p), self.cancel
+                self.applied.client_id, secret_value, lambda p: call(self.on_step, p), self.cancel
             )
         except Cancelled:
             call(self.stopped)
@@ -137,7 +142,8 @@ class TokenTestScreen(Screen):
         if not self.running:
             return
         seconds = int(self.session.clock.monotonic() - self.started)
-        wait.update(f"waiting for Microsoft to accept the new secret… {seconds} s")
+        what = "to accept the new secret" if self.session.needs_secret else "to answer"
+        wait.update(f"waiting for Microsoft {what}… {seconds} s")
 
     def finished(self, report) -> None:
         self.running = False
@@ -188,7 +194,7 @@ class TokenTestScreen(Screen):
         if action == "continue":
             return not self.running
         if action == "retry":
-            return not self.running and self.session.secret is not None
+            return not self.running and (self.session.secret is not None or not self.session.needs_secret)
         if action == "stop":
             return self.running
         return True

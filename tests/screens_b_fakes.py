@@ -1,6 +1,6 @@
 """A stand-in for the engine's `Setup` facade, for the later-step screen tests.
 
-It speaks the interface of docs/DESIGN.md (`plan`, `apply(plan, on_progress,
+It speaks the interface of docs/DESIGN.md with the engine's own result types (`plan`, `apply(plan, on_progress,
 cancel)`, `create_secret`, `test_token`, `snippet`) with canned data, reports
 progress from the worker thread like the real engine, and can be told to fail
 or to block until released, so each screen state can be pinned for a snapshot.
@@ -12,90 +12,33 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from wizard import catalog
+
+from wizard.apply import Applied, StepProgress
 from wizard.clock import Cancelled, FakeClock
 from wizard.errors import MicrosoftError
+from wizard.permissions import PermissionInfo
+from wizard.plan import Plan, Step
+from wizard.secret import NewSecret
+from wizard.tokentest import Check, TokenTestReport
 
 SECRET_VALUE = "Qm7~vR2.SeCrEtVaLuE-xyzzy_8Kp0Lw3"
 
 
-@dataclass
-class Step:
-    step_id: str
-    sentence: str
-    detail: str = ""
+def _permission(name: str) -> PermissionInfo:
+    return PermissionInfo("Microsoft Graph", name, "delegated", catalog.lookup("graph", name, "delegated"),
+                          catalog.describe("graph", name), True, catalog.resource_app_id("graph"), "graph")
 
 
-@dataclass
-class PermissionInfo:
-    name: str
-    type: str
-    resource: str = "graph"
-    description: str = ""
-    admin_consent: bool = False
-
-
-@dataclass
-class Plan:
-    steps: list
-    permissions: list
-    nothing_to_do: bool = False
-
-
-@dataclass
-class StepProgress:
-    step_id: str
-    sentence: str
-    state: str
-    detail: str = ""
-
-
-@dataclass
-class Applied:
-    object_id: str
-    client_id: str
-    sp_id: str
-    tenant_id: str
-
-
-@dataclass
-class NewSecret:
-    value: str
-    key_id: str
-    end: str
-    hint: str
-
-    def __repr__(self) -> str:
-        return f"NewSecret(hint={self.hint!r})"
-
-
-@dataclass
-class Check:
-    name: str
-    ok: bool
-    reason: str = ""
-
-
-@dataclass
-class TokenTestReport:
-    checks: list
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
-
-
-PERMISSIONS = [  # SyncSign's, as delegated permissions; descriptions come from the catalog
-    PermissionInfo("offline_access", "delegated", admin_consent=True),
-    PermissionInfo("User.Read", "delegated", admin_consent=True),
-    PermissionInfo("Calendars.Read.Shared", "delegated", admin_consent=True),
-    PermissionInfo("Calendars.ReadWrite.Shared", "delegated", admin_consent=True),
+PERMISSIONS = [  # SyncSign's, as delegated permissions
+    _permission(name) for name in
+    ("offline_access", "User.Read", "Calendars.Read.Shared", "Calendars.ReadWrite.Shared")
 ]
 STEPS = [
-    Step("create_app", 'Create the app registration "SyncSign SOPS"'),
-    Step("set_permissions", "Ask for 4 delegated permissions on Microsoft Graph"),
-    Step("create_sp", "Create the service principal (the app's identity in your tenant)"),
-    Step("grant_consent", "Grant admin consent for the 4 permissions, for all users",
-         "so nobody is asked to consent when SOPS connects"),
+    Step("create_app", 'Create the app registration "SyncSign SOPS"', "create_app"),
+    Step("set_permissions", "Ask for 4 delegated permissions on Microsoft Graph", "permissions"),
+    Step("create_sp", "Create the service principal (the app's identity in your tenant)", "create_sp"),
+    Step("grant_consent", "Grant admin consent for the 4 permissions, for all users", "consent"),
 ]
 APPLIED = Applied("11111111-aaaa-4bbb-8ccc-000000000001", "8f0c4b2e-5d1a-4c7e-9b3f-2a6d8e1c0f47",
                   "22222222-aaaa-4bbb-8ccc-000000000002", "72f988bf-86f1-41af-91ab-2d7cd011db47")
@@ -118,26 +61,26 @@ class FakeSetup:
     def plan(self, existing=None):
         if self.nothing_to_do:
             return Plan([], PERMISSIONS, nothing_to_do=True)
-        return Plan(list(STEPS), PERMISSIONS)
+        return Plan(list(STEPS), PERMISSIONS, nothing_to_do=False)
 
     def apply(self, plan, on_progress, cancel):
         for step in plan.steps:
-            on_progress(StepProgress(step.step_id, step.sentence, "running"))
-            if step.step_id == "create_sp":
+            on_progress(StepProgress(step.id, step.sentence, "running"))
+            if step.id == "create_sp":
                 for attempt in (2, 3):
-                    on_progress(StepProgress(step.step_id, step.sentence, "retrying",
+                    on_progress(StepProgress(step.id, step.sentence, "retrying",
                                              "retrying: Microsoft is still replicating the new app "
                                              f"(attempt {attempt})"))
                     self.clock.sleep(5, cancel)
-                on_progress(StepProgress(step.step_id, step.sentence, "running"))
-            if step.step_id == self.hold_at:
+                on_progress(StepProgress(step.id, step.sentence, "running"))
+            if step.id == self.hold_at:
                 self.holding.set()
                 deadline = time.monotonic() + 10  # never hang a test run
                 while not self.release.is_set() and time.monotonic() < deadline:
                     if cancel.wait(0.01):
                         raise Cancelled()
-            if step.step_id == self.fail_at:
-                on_progress(StepProgress(step.step_id, step.sentence, "failed",
+            if step.id == self.fail_at:
+                on_progress(StepProgress(step.id, step.sentence, "failed",
                                          "Microsoft refused: your account may not grant consent. "
                                          "Ask a Privileged Role Administrator."))
                 raise MicrosoftError(
@@ -147,13 +90,13 @@ class FakeSetup:
                     code="Authorization_RequestDenied", status=403,
                     request_id="0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9",
                 )
-            on_progress(StepProgress(step.step_id, step.sentence, "done"))
+            on_progress(StepProgress(step.id, step.sentence, "done"))
         return APPLIED
 
     def create_secret(self, applied, months=None, on_progress=None):
         self.secrets_created += 1
         return NewSecret(SECRET_VALUE, "5b1c9e0a-7f3d-4e2b-a8c6-d4f1e9b70a23", "2027-03-14T10:00:00Z",
-                         SECRET_VALUE[:3])
+                         SECRET_VALUE[:3], months=18)
 
     def test_token(self, client_id, secret, on_progress, cancel):
         self.token_calls.append((client_id, secret))
@@ -168,11 +111,11 @@ class FakeSetup:
         on_progress(StepProgress("token", "Get a token with the new secret", "done",
                                  "accepted after 12 s"))
         if self.token_ok:
-            checks = [Check("Microsoft issued a token for the new client id", True),
-                      Check("The token is for your tenant (contoso.onmicrosoft.com)", True),
-                      Check("Admin consent covers the 4 permissions", True)]
+            checks = [Check("Microsoft issued a token for the new client id", True, ""),
+                      Check("The token is for your tenant (contoso.onmicrosoft.com)", True, ""),
+                      Check("Admin consent covers the 4 permissions", True, "")]
         else:
-            checks = [Check("Microsoft issued a token for the new client id", True),
+            checks = [Check("Microsoft issued a token for the new client id", True, ""),
                       Check("Admin consent covers the 4 permissions", False,
                             "No admin consent was found for Calendars.ReadWrite.Shared. "
                             "Wait two minutes and test again, or grant consent in the Entra admin center.")]

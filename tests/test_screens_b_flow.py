@@ -81,7 +81,7 @@ async def test_plan_lists_changes_and_permissions_and_enter_returns_it():
         assert 'Create the app registration "SyncSign SOPS"' in text
         assert "Calendars.ReadWrite.Shared" in text
         assert "refresh tokens" in text  # the catalog's description of offline_access
-        assert "(delegated, needs admin consent)" in text
+        assert "(delegated on Microsoft Graph, needs admin consent)" in text
         await pilot.press("enter")
         assert app.result is not ScreenApp.NO_RESULT and app.result.steps  # the Plan came back
         assert session.plan is app.result
