@@ -33,23 +33,40 @@ class WizardHeader(Widget):
     def render(self) -> Text:
         session = getattr(self.app, "session", None)
         step_id = getattr(self.app, "step_id", "")
-        left = ["m365-wizard"]
+        vendor = tenant = right = ""
         if session is not None:
-            if session.short_vendor_name:
-                left.append(session.short_vendor_name)
-            if session.tenant_label:
-                left.append(session.tenant_label)
-        right = ""
-        if session is not None and step_id:
+            vendor, tenant = session.short_vendor_name, session.tenant_label
             steps = session.steps()
             ids = [s for s, _ in steps]
             if step_id in ids:
                 n = ids.index(step_id) + 1
                 right = f"Step {n} of {len(steps)}: {steps[n - 1][1]}"
-        left_text = " · ".join(left)
-        width = max(0, self.content_region.width)
-        room = width - len(right) - 1
-        if len(left_text) > room:
-            left_text = left_text[: max(0, room - 1)] + "…"
-        gap = max(1, width - len(left_text) - len(right))
-        return Text(left_text + " " * gap + right)
+        left = fit(vendor, tenant, max(0, self.content_region.width - len(right) - 1))
+        gap = max(1, self.content_region.width - len(left) - len(right))
+        return Text(left + " " * gap + right)
+
+
+def fit(vendor: str, tenant: str, room: int) -> str:
+    """`m365-wizard · vendor · tenant`, shortened to `room` columns.
+
+    The app's name goes first, then the vendor is cut; the tenant is what a
+    helpdesk engineer must always see, so it is cut last.
+    """
+    parts = [p for p in (vendor, tenant) if p]
+    full = " · ".join(["m365-wizard", *parts])
+    if len(full) <= room:
+        return full
+    text = " · ".join(parts)
+    if len(text) <= room or not vendor or not tenant:
+        return cut(text, room)
+    vendor_room = room - len(tenant) - 3
+    if vendor_room >= 4:
+        return f"{cut(vendor, vendor_room)} · {tenant}"
+    return cut(tenant, room)
+
+
+def cut(text: str, room: int) -> str:
+    """`text` in at most `room` columns, with an ellipsis when shortened."""
+    if len(text) <= room:
+        return text
+    return text[: max(0, room - 1)] + "…" if room > 0 else ""

@@ -107,7 +107,7 @@ class SignInScreen(Screen):
     def waiting_text(self) -> str:
         text = "3. Sign in there. This screen continues by itself.  [b]c[/b] copies the code."
         if self.session.can_approve:
-            text += "\n   Demo tenant: approves by itself in a few seconds, or press [b]a[/b]."
+            text += "\n   Demo tenant: no real sign-in needed; [b]a[/b] approves now."
         return text
 
     def failed(self, error: WizardError, cancel: threading.Event) -> None:

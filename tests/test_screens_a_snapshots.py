@@ -11,7 +11,7 @@ from textual.widgets import Input
 
 from screens.questions import QuestionsScreen
 from screens.vendor import VendorScreen
-from test_app_helpers import make_app, showing, wait_for
+from test_app_helpers import make_app, make_session, showing, wait_for
 
 
 async def on_vendor_list(pilot) -> None:
@@ -61,3 +61,50 @@ def test_snapshot_questions_loopmeeting_bottom(snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app(vendor="loopmeeting"), terminal_size=(80, 24), run_before=at_bottom)
+
+
+async def code_shown(pilot) -> None:
+    """Pexip answered, sign-in started, the code on screen, the poll held."""
+    from screens.signin import SignInScreen
+
+    app = pilot.app
+    await on_questions(pilot)
+    await pilot.press(*"px01.vc.example.com", "ctrl+s")
+    await wait_for(pilot, lambda: showing(app, SignInScreen), "the sign-in screen")
+    await wait_for(pilot, lambda: app.screen.state == "waiting" and app.session.clock.held.is_set(), "the code")
+    await pilot.pause()
+
+
+def test_snapshot_signin_code(snap_compare):
+    assert snap_compare(make_app(make_session(), vendor="pexip"), terminal_size=(80, 24), run_before=code_shown)
+
+
+def test_snapshot_signin_done(snap_compare):
+    async def approved(pilot) -> None:
+        app = pilot.app
+        await code_shown(pilot)
+        await pilot.press("a")
+        app.session.clock.gate.set()
+        await wait_for(pilot, lambda: app.screen.state == "done", "the sign-in")
+        await pilot.pause()
+
+    assert snap_compare(make_app(make_session(), vendor="pexip"), terminal_size=(80, 24), run_before=approved)
+
+
+def test_snapshot_signin_declined_error(snap_compare, monkeypatch):
+    # MSAL sends a random client-request-id with each request; pin it for the picture.
+    monkeypatch.setattr(
+        "msal.telemetry._get_new_correlation_id", lambda: "0a0b0c0d-1111-4222-8333-444455556666"
+    )
+
+    async def declined(pilot) -> None:
+        from screens.error import ErrorScreen
+
+        app = pilot.app
+        await code_shown(pilot)
+        app.session.sim.decline_device_code(app.session.device_code.user_code)
+        app.session.clock.gate.set()
+        await wait_for(pilot, lambda: showing(app, ErrorScreen), "the error")
+        await pilot.pause()
+
+    assert snap_compare(make_app(make_session(), vendor="pexip"), terminal_size=(80, 24), run_before=declined)
