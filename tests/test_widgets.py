@@ -218,6 +218,8 @@ async def test_step_list_updates_rows_and_icons():
         assert "[ok] Create the app registration" in text
         assert "[~~] Create the service principal" in text
         assert "(attempt 3)" in text
+        steps.update_step(Progress("sp", "", "retrying", "Microsoft is still replicating, attempt 4"))
+        assert "retrying: Microsoft is still replicating, attempt 4" in steps.query("StepLine")[1].render_text()
         assert "[..] Check the redirect URI" in text
 
 

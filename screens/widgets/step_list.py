@@ -75,8 +75,11 @@ class StepLine(HangingRow):
         if row.state == "running" and self.frame:
             icon = RUNNING_FRAMES[self.frame % len(RUNNING_FRAMES)]
         parts: list = [row.sentence]
-        if row.detail:
-            parts += ["\n", (row.detail, "italic" if row.state != "failed" else "")]
+        detail = row.detail
+        if row.state == "retrying" and not detail.lower().startswith("retrying"):
+            detail = f"retrying: {detail}" if detail else "retrying…"
+        if detail:
+            parts += ["\n", (detail, "italic" if row.state != "failed" else "")]
         return Content.styled(icon, STATE_STYLES.get(row.state, "")), Content.assemble(*parts)
 
     def redraw(self) -> None:
