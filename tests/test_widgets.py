@@ -15,6 +15,7 @@ from textual.widgets import Footer
 from screens.widgets.device_code import DeviceCodePanel, countdown_text, spaced_code
 from screens.widgets.qr import QrCode, QrScreen, qr_lines
 from screens.widgets.secret_reveal import SecretReveal
+from screens.widgets.snippet_view import SnippetView
 from screens.widgets.step_list import StepList
 from wizard.clock import FakeClock
 
@@ -236,3 +237,47 @@ def test_snapshot_step_list_all_states(snap_compare):
         await pilot.pause()
 
     assert snap_compare(steps_app(), terminal_size=(80, 24), run_before=progress)
+
+
+# --- snippet view ----------------------------------------------------------
+
+
+def snippet_app():
+    from wizard.profiles import get_profile
+
+    snippet = get_profile("syncsign").render_snippet(
+        {"tenant_id": "t", "client_id": "8f0c4b2e-5d1a-4c7e-9b3f-2a6d8e1c0f47", "client_secret": SECRET,
+         "authorize_url": "", "token_url": ""})
+    return OneWidget(lambda: SnippetView(snippet, title="Settings for SyncSign SOPS"))
+
+
+async def test_snippet_view_masks_copies_what_is_shown_and_switches_format():
+    app = snippet_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(SnippetView)
+        view.focus()
+        assert "Client Id     : 8f0c4b2e" in view.body() and SECRET not in view.body()
+        await pilot.press("c")
+        assert app.clipboard == view.body() and SECRET not in app.clipboard
+        await pilot.press("v")
+        assert SECRET in view.body()
+        await pilot.press("f")
+        assert '"Client Secret": "' + SECRET in view.body()
+        await pilot.press("f")
+        assert view.body().startswith("SYNCSIGN_CLIENT_ID=")
+        await pilot.press("c")
+        assert SECRET in app.clipboard
+
+
+async def test_snippet_view_saves_through_the_engine_with_0600(tmp_path, monkeypatch):
+    monkeypatch.setattr("screens.widgets.snippet_view.default_save_dir", lambda: tmp_path)
+    app = snippet_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one(SnippetView).focus()
+        await pilot.press("v", "s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        path = tmp_path / "syncsign-settings.txt"
+        assert SECRET in path.read_text()
+        assert path.stat().st_mode & 0o777 == 0o600
