@@ -21,9 +21,6 @@ def loop_setup(graph, who, target, clock, tmp_path, **kwargs):
                  clock=clock, state_dir=tmp_path, **kwargs)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "simulator refuses appRoleId 00000000-0000-0000-0000-000000000000 for an app without app roles; Graph accepts "
-    "it (https://learn.microsoft.com/graph/api/resources/approleassignment, appRoleId). Strict: passes once fixed."))
 def test_waits_for_the_consent_then_assigns_the_service_account(sim, graph, who, target, clock, tmp_path):
     setup = loop_setup(graph, who, target, clock, tmp_path)
     plan = setup.plan()
