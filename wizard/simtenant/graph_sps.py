@@ -37,6 +37,7 @@ ASSIGNMENTS = odata.Filterable("appRoleAssignment", frozenset({"principalId", "r
                                                                "principalType"}))
 ASSIGNMENT_PROPS = {"id", "deletedDateTime", "appRoleId", "createdDateTime", "principalDisplayName",
                     "principalId", "principalType", "resourceDisplayName", "resourceId"}
+DEFAULT_ACCESS = "00000000-0000-0000-0000-000000000000"
 SP_REF = r"/servicePrincipals(?:/(?P<id>[^/()]+)|\((?P<key>appId)='(?P<kval>(?:[^']|'')*)'\))"
 
 
@@ -145,7 +146,10 @@ def routes(sim: "SimTenant"):
             else principal_of(principal_id)
         role = next((r for r in resource.get("appRoles", []) if r["id"] == app_role_id and r.get("isEnabled")), None)
         member_type = "Application" if principal_type == "ServicePrincipal" else "User"
-        if role is None or member_type not in role.get("allowedMemberTypes", []):
+        # https://learn.microsoft.com/en-us/graph/api/resources/approleassignment (appRoleId): a resource that
+        # declares no app roles takes the default id 00000000-0000-0000-0000-000000000000 ("default access").
+        default_access = app_role_id == DEFAULT_ACCESS and not resource.get("appRoles")
+        if not default_access and (role is None or member_type not in role.get("allowedMemberTypes", [])):
             raise bad_request(f"Permission being assigned was not found on application '{resource['appId']}'.")
         if call.caller.kind == "user" and resource["appId"] == catalog.GRAPH_APP_ID \
                 and not call.caller.role_templates & catalog.GRAPH_APP_ROLE_CONSENT_ROLES:
