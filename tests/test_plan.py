@@ -1,0 +1,34 @@
+"""Plans read only, and say in words what a secret needs."""
+
+from conftest import run_vendor
+from wizard.profiles import get_profile
+from wizard.setup import Setup
+
+
+def test_plan_writes_nothing_and_a_expiring_secret_is_flagged(sim, graph, who, target, clock, tmp_path):
+    profile = get_profile("pexip")
+    answers = profile.validate({"addin_fqdn": "px01.example.com"})
+    fresh = Setup(profile, answers, graph, who, target, clock=clock, state_dir=tmp_path)
+    fresh.plan()
+    assert graph.writes == 0
+    _, applied, secret = run_vendor("pexip", {"addin_fqdn": "px01.example.com", "secret_months": 1},
+                                    graph, who, target, clock, tmp_path)
+    clock.advance(10 * 86400)  # 1-month secret: 20 days left
+    plan = Setup(profile, answers, graph, who, target, clock=clock, state_dir=tmp_path).plan()
+    assert [s.kind for s in plan.steps] == ["secret"] and plan.needs_secret
+    assert "expires in 19 days" in plan.steps[0].sentence
+    clock.advance(30 * 86400)
+    plan = Setup(profile, answers, graph, who, target, clock=clock, state_dir=tmp_path).plan()
+    assert "has expired" in plan.steps[0].sentence
+
+
+def test_candidates_by_display_name_are_offered_not_adopted(sim, graph, who, target, clock, tmp_path):
+    graph.post("/applications", json={"displayName": "Pexip Scheduling Personal VMRs"})
+    graph.get_all("/applications")  # a brand-new app can be missing from the first list read (replication)
+    profile = get_profile("pexip")
+    setup = Setup(profile, profile.validate({"addin_fqdn": "px01.example.com"}), graph, who, target, clock=clock, state_dir=tmp_path)
+    [candidate] = setup.find_existing()
+    assert candidate.match == "displayName" and not candidate.managed
+    assert setup.plan().steps[0].kind == "create_app"  # not adopted silently
+    repair = setup.plan(existing=candidate)  # the admin confirmed it
+    assert f"Add Web redirect URI https://px01.example.com/api/client/v2/msexchange_schedulers/oauth_redirect" in repair.sentences()
