@@ -1,0 +1,417 @@
+"""Day-two commands: `verify` (and repair), `secrets`, `rotate`, and headless `--manual`.
+
+The CLI dispatcher calls one function per command with the parsed arguments; each
+returns the exit code and prints like the other headless commands (`wizard.commands`):
+progress and questions on stderr, the result on stdout (one JSON object with `--json`),
+errors in plain words with the next step, never a traceback, never a secret unless asked.
+
+    m365-wizard verify  --vendor pexip --set addin_fqdn=px01.example.com [--client-id-app ID] [--yes]
+    m365-wizard secrets [--all] [--vendor V] [--json]
+    m365-wizard rotate  --vendor pexip --client-id-app ID (--secret-file PATH | --show-secret) [--yes]
+    m365-wizard --manual --vendor pexip --set addin_fqdn=…   (headless: checklist, then paste & test)
+
+Engine pieces the TUI can use too: `verify(setup, client_id)` → `Verification` (every
+difference in plain words, plus the repair plan) and `repair(setup, verification, …)`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, TextIO
+
+from wizard.clock import Cancelled
+from wizard.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TOKEN_TEST, InputError, MicrosoftError, WizardError
+
+# --------------------------------------------------------------------------- verify (engine)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way the registration differs from the vendor's needs: what is wrong, and the fix."""
+
+    found: str
+    fix: str
+    step_id: str = ""
+
+
+@dataclass
+class Verification:
+    existing: Any  # wizard.setup.AppSummary
+    plan: Any  # wizard.plan.Plan: the repair plan (same as creation)
+    differences: list[Difference]
+
+    @property
+    def in_order(self) -> bool:
+        return not self.differences
+
+
+def _found_words(step: Any, vendor: str) -> str:
+    """What is wrong, in plain words, for one plan step (the step's own sentence is the fix)."""
+    data = step.data or {}
+    kind = step.kind
+    if kind == "create_app":
+        return "The app registration does not exist"
+    if kind == "create_sp":
+        return "The app has no enterprise application (service principal) in this tenant, so nobody can use it"
+    if kind == "display_name":
+        return "The app's name is not the one the wizard gave it"
+    if kind == "audience":
+        return "The supported account types are not what the vendor needs"
+    if kind == "redirect_add":
+        return f"The Web redirect URI {data.get('uri')} is missing ({vendor} sign-ins would fail with AADSTS50011)"
+    if kind == "redirect_remove":
+        return f"The Web redirect URI {data.get('uri')} is not one {vendor} uses"
+    if kind == "platform_remove":
+        return f"{data.get('uri')} is under the wrong platform ({data.get('platform')}); {vendor} needs it under Web"
+    if kind == "implicit":
+        words = "ID tokens" if data.get("key") == "enableIdTokenIssuance" else "access tokens"
+        return f"Implicit grant of {words} is {'off' if data.get('value') else 'on'}; {vendor} needs it {'on' if data.get('value') else 'off'}"
+    if kind == "perm_add":
+        return step.sentence.replace("Add ", "The ", 1) + " is missing"
+    if kind == "perm_remove":
+        return step.sentence.replace("Remove ", "The app also asks for ", 1)
+    if kind in ("consent_delegated", "consent_app"):
+        return "Admin consent is missing: " + step.sentence.split(": ", 1)[-1] if ": " in step.sentence else \
+            "Admin consent is missing for " + step.sentence.rsplit(" permission ", 1)[-1]
+    if kind == "secret":
+        return step.sentence.split(": ", 1)[0]
+    return step.sentence
+
+
+def verify(setup: Any, client_id: str | None = None) -> Verification:
+    """Find the registration (by client ID, else the wizard's own) and compare. Writes nothing."""
+    found = setup.find_existing(client_id)
+    if client_id:
+        found = [a for a in found if a.client_id.lower() == client_id.lower()]
+    else:
+        # Without an id only the wizard's own registration is unambiguous.
+        found = [a for a in found if a.match in ("uniqueName", "journal", "enterprise_app")]
+    if not found:
+        what = f"with the Application (client) ID {client_id}" if client_id else f"made by the wizard for {setup.profile.name}"
+        raise MicrosoftError(
+            f"No app registration {what} was found in this tenant.",
+            next_step="Pass --client-id-app with the Application (client) ID from the app's Overview page, "
+                      "or create it with `m365-wizard apply`.",
+        )
+    existing = found[0]
+    plan = setup.plan(existing=existing)
+    vendor = setup.profile.name
+    differences = [Difference(_found_words(s, vendor), s.sentence, s.id)
+                   for s in plan.steps if s.kind != "verify_consent" and s.kind != "verify_assignments"]
+    return Verification(existing, plan, differences)
+
+
+def repair(setup: Any, verification: Verification, on_progress: Callable | None = None,
+           cancel: threading.Event | None = None):
+    """Apply the repair plan (roles are checked first). A secret is not created here:
+    an expired or expiring secret is renewed with `rotate`, which keeps the old one until
+    the vendor uses the new one."""
+    return setup.apply(verification.plan, on_progress, cancel)
+
+
+# --------------------------------------------------------------------------- the command runner
+
+
+def _say(text: str, err: TextIO | None = None) -> None:
+    print(text, file=err or sys.stderr, flush=True)
+
+
+def _context(args: Any, cancel: threading.Event, vendor_required: bool = True) -> Any:
+    """Engine A's `wizard.commands.Context`. It insists on --vendor; `secrets` does not need one,
+    so it gets a Context with the vendor filled in and the profile taken away again
+    (sign-in then asks only for User.Read and Application.ReadWrite.All)."""
+    from wizard.commands import Context
+
+    if vendor_required or getattr(args, "vendor", None):
+        return Context(args, cancel)
+    import copy
+
+    shim = copy.copy(args)
+    shim.vendor = "pexip"
+    ctx = Context(shim, cancel)
+    ctx.args = args
+    ctx.profile = None
+    ctx.report.vendor = ""
+    return ctx
+
+
+def _run(args: Any, body: Callable[[Any], tuple[int, dict, list[str]]], *, vendor_required: bool = True,
+         out: TextIO | None = None) -> int:
+    """Context, errors and output, as `wizard.commands.run_command` does them."""
+    from wizard.commands import print_error
+
+    out = out or sys.stdout
+    cancel = threading.Event()
+    as_json = bool(getattr(args, "json", False))
+    ctx = None
+    try:
+        ctx = _context(args, cancel, vendor_required)
+        code, data, lines = body(ctx)
+    except WizardError as exc:
+        if ctx is not None:
+            ctx.count_requests()
+        print_error(exc, as_json, ctx.report if ctx else None)
+        return exc.exit_code
+    except (KeyboardInterrupt, Cancelled):
+        cancel.set()
+        _say("m365-wizard: interrupted. Nothing was removed; run the command again to check the state.")
+        return EXIT_INTERRUPTED
+    finally:
+        if ctx is not None:
+            close = getattr(ctx, "close", None)  # the Context opens its HTTP pool lazily
+            close() if callable(close) else ctx.http.close()
+    if as_json:
+        print(json.dumps(data, indent=2), file=out, flush=True)
+    else:
+        print("\n".join(lines), file=out, flush=True)
+    return code
+
+
+def _confirm(question: str, args: Any, stdin: TextIO | None) -> bool:
+    """--yes answers yes; else ask on stderr and read a line (no terminal: no)."""
+    if getattr(args, "yes", False):
+        return True
+    stdin = stdin or sys.stdin
+    if stdin is None or (stdin is sys.stdin and not stdin.isatty()):
+        _say(f"{question} [no terminal to ask on: answering no; pass --yes to do it in a script]")
+        return False
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = stdin.readline().strip().lower()
+    return answer in ("y", "yes")
+
+
+# --------------------------------------------------------------------------- verify
+
+
+def run_verify(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    """`m365-wizard verify`: every difference in plain words, then the repair on confirmation."""
+    from wizard.commands import Progress, _client_id_app
+
+    def body(ctx: Any):
+        answers = ctx.answers()
+        wanted = _client_id_app(ctx.args) if getattr(ctx.args, "client_id_app", None) else None
+        ctx.sign_in()
+        setup = ctx.setup(answers)
+        result = verify(setup, wanted)
+        ctx.report.client_id = result.existing.client_id
+        data = ctx.report.as_dict()
+        data.update({"in_order": result.in_order,
+                     "differences": [{"found": d.found, "fix": d.fix, "id": d.step_id} for d in result.differences],
+                     "notes": list(result.plan.notes), "repaired": False})
+        lines = [f"Tenant: {ctx.report.tenant_id}",
+                 f"App registration: {result.existing.display_name} (Application (client) ID {result.existing.client_id})", ""]
+        if result.in_order:
+            lines.append(f"The registration is in order for {ctx.profile.name}.")
+        else:
+            lines.append(f"{len(result.differences)} difference(s) from what {ctx.profile.name} needs:")
+            lines += [f"  ✗ {d.found}.\n      fix: {d.fix}" for d in result.differences]
+        lines += [f"  • {n}" for n in result.plan.notes]
+        fixable = [d for d in result.differences if not d.step_id == "secret"]
+        if fixable:
+            for line in lines:
+                _say(line)
+            lines = []
+            if _confirm(f"Repair these {len(fixable)} difference(s) now?", ctx.args, stdin):
+                setup.check_roles()
+                progress = Progress()
+                repair(setup, result, progress, ctx.cancel)
+                data["repaired"] = True
+                data["steps"] = progress.list()
+                again = verify(setup, result.existing.client_id)
+                data["in_order_after"] = again.in_order
+                lines.append("Repaired." if all(d.step_id == "secret" for d in again.differences)
+                             else "Some differences remain: " + "; ".join(d.found for d in again.differences))
+            else:
+                lines.append("Nothing was changed. Run again with --yes to repair.")
+        if any(d.step_id == "secret" for d in result.differences):
+            lines.append(f"Renew the client secret with: m365-wizard rotate --vendor {ctx.profile.id} "
+                         f"--client-id-app {result.existing.client_id} --secret-file PATH")
+        ctx.count_requests()
+        data["graph_requests"], data["graph_writes"] = ctx.report.graph_requests, ctx.report.graph_writes
+        return EXIT_OK, data, lines
+
+    return _run(args, body, out=out)
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def run_secrets(args: Any, *, out: TextIO | None = None) -> int:
+    """`m365-wizard secrets`: the wizard's registrations (or `--all`) and their secrets' expiry."""
+    from wizard import inventory
+
+    def body(ctx: Any):
+        ctx.sign_in()
+        apps = inventory.list_secrets(ctx.graph, all_apps=bool(getattr(ctx.args, "all", False)), now=ctx.clock.now())
+        vendor = getattr(ctx.args, "vendor", None)
+        if vendor:
+            apps = [a for a in apps if a.vendor == vendor]
+        data = {"command": "secrets", "tenant_id": ctx.report.tenant_id, "apps": [
+            {"display_name": a.display_name, "client_id": a.client_id, "vendor": a.vendor, "managed": a.managed,
+             "state": a.state, "secrets": [
+                 {"display_name": s.display_name, "hint": s.hint, "key_id": s.key_id, "end": s.end,
+                  "state": s.state, "days_left": s.days_left} for s in a.secrets]}
+            for a in apps]}
+        lines = [f"Tenant: {ctx.report.tenant_id}", ""]
+        if not apps:
+            lines.append("No app registration made by the wizard was found (use --all to list every one).")
+        marks = {"expired": "✗ EXPIRED ", "expiring": "! EXPIRING", "ok": "✓ ok      "}
+        for a in apps:
+            lines.append(f"{a.display_name}  (client ID {a.client_id}{', ' + a.vendor if a.vendor else ''})")
+            if not a.secrets:
+                lines.append("    no client secret")
+            for s in a.secrets:
+                lines.append(f"    {marks[s.state]} {s.sentence()}  [Secret ID {s.key_id}]")
+            if a.state in ("expired", "expiring") and a.vendor:
+                lines.append(f"    renew: m365-wizard rotate --vendor {a.vendor} --client-id-app {a.client_id} --secret-file PATH")
+        worst = [a for a in apps if a.state in ("expired", "expiring")]
+        if worst:
+            lines.append(f"\n{len(worst)} app(s) need a new secret within {inventory.EXPIRING_DAYS} days.")
+        return EXIT_OK, data, lines
+
+    return _run(args, body, vendor_required=False, out=out)
+
+
+# --------------------------------------------------------------------------- rotate
+
+
+def _pick_app(ctx: Any, now: float):
+    from wizard import inventory
+    from wizard.commands import _client_id_app
+
+    if getattr(ctx.args, "client_id_app", None):
+        return inventory.find_app(ctx.graph, _client_id_app(ctx.args), now)
+    mine = [a for a in inventory.list_secrets(ctx.graph, now=now) if a.vendor == ctx.profile.id]
+    if len(mine) == 1:
+        return mine[0]
+    if not mine:
+        raise InputError("--client-id-app", f"is needed: no registration made by the wizard for {ctx.profile.name} was found")
+    listed = ", ".join(f"{a.display_name} ({a.client_id})" for a in mine)
+    raise InputError("--client-id-app", f"is needed: the wizard made several registrations for {ctx.profile.name}: {listed}")
+
+
+def run_rotate(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    """`m365-wizard rotate`: new secret, tested, shown once; old one removed only after confirmation."""
+    from wizard import rotation
+    from wizard.manual import MENU_SECRETS, portal_link
+
+    def body(ctx: Any):
+        show = bool(getattr(ctx.args, "show_secret", False))
+        path = getattr(ctx.args, "secret_file", None)
+        if not (show or path) and not getattr(ctx.target, "demo", False):
+            raise InputError("client secret", "is shown only once: add --secret-file PATH (written 0600) or --show-secret")
+        ctx.sign_in()
+        now = ctx.clock.now()
+        app = _pick_app(ctx, now)
+        ctx.report.client_id = app.client_id
+        for s in app.secrets:
+            _say(f"  now: {s.sentence()} [Secret ID {s.key_id}]")
+        months = getattr(ctx.args, "months", None)
+        rot = rotation.rotate(ctx.graph, app, target=ctx.target, tenant_id=ctx.report.tenant_id, clock=ctx.clock,
+                              profile=ctx.profile, months=int(months) if months else None, cancel=ctx.cancel,
+                              on_progress=lambda text: _say(f"  … {text}"))
+        data = ctx.report.as_dict()
+        data["secret"] = {"key_id": rot.new.key_id, "end": rot.new.end, "hint": rot.new.hint}
+        data["token_test"] = {"ok": rot.ok, "attempts": rot.report.attempts,
+                              "checks": [{"name": c.name, "ok": c.ok, "reason": c.reason} for c in rot.report.checks]}
+        data["old_secrets"] = list(rot.old_key_ids)
+        data["retired"] = []
+        lines = [f"App registration: {app.display_name} (client ID {app.client_id})"]
+        lines += [f"  {'✓' if c.ok else '✗'} {c.name}: {c.reason}" for c in rot.report.checks]
+        if path:
+            written = rot.new.save_to_file(path)
+            data["secret"]["file"] = str(written)
+            _say(f"The new client secret was written to {written} (readable by you only).")
+        rows = [{"label": r.label, "value": r.shown(not show), "secret": True} for r in rot.update_rows]
+        data["update"] = rows
+        lines += ["", f"Enter this in {ctx.profile.name}:"] + [f"  {r['label']} : {r['value']}" for r in rows]
+        lines.append(f"  (expires {rot.new.end[:10]}; Secret ID {rot.new.key_id})")
+        if not rot.ok:
+            lines.append("The new secret did not pass the token test: the old secret(s) were kept. "
+                         "Do not switch the vendor yet; run the command again in a few minutes.")
+            return EXIT_TOKEN_TEST, data, lines
+        if not rot.old_key_ids:
+            lines.append("The app had no other secret: nothing to retire.")
+            return EXIT_OK, data, lines
+        for line in lines:  # the person needs the new value before being asked to confirm
+            _say(line)
+        lines = []
+        olds = ", ".join(f"{s.hint}… (Secret ID {s.key_id})" for s in app.secrets if s.key_id in rot.old_key_ids)
+        if _confirm(f"Does {ctx.profile.name} use the new secret now? Then the old one(s) are removed: {olds}",
+                    ctx.args, stdin):
+            data["retired"] = rotation.retire_old(ctx.graph, rot)
+            lines.append(f"Removed {len(data['retired'])} old secret(s). {ctx.profile.name} now depends on the new one only.")
+        else:
+            lines.append("The old secret(s) were kept. Remove them once the vendor uses the new one: "
+                         f"{portal_link(app.client_id, MENU_SECRETS)}")
+        ctx.count_requests()
+        return EXIT_OK, data, lines
+
+    return _run(args, body, out=out)
+
+
+# --------------------------------------------------------------------------- manual (headless)
+
+
+def run_manual(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = None,
+               read_secret: Callable[[str], str] | None = None) -> int:
+    """`m365-wizard --manual` without the TUI: the checklist on stdout (or `--save PATH`,
+    `--markdown`); then, at a terminal, the pasted values are tested and the snippet shown."""
+    from wizard import files, manual
+
+    def body(ctx: Any):
+        answers = ctx.answers()
+        client = getattr(ctx.args, "client_id_app", None)
+        cl = manual.manual_checklist(ctx.profile, answers, tenant=getattr(ctx.args, "tenant", None), client_id=client)
+        text = cl.as_markdown() if getattr(ctx.args, "markdown", False) else cl.as_text()
+        data: dict = {"command": "manual", "vendor": ctx.profile.id,
+                      "checklist": [{"title": i.title, "values": [list(v) for v in i.values], "link": i.link}
+                                    for i in cl.items]}
+        save = getattr(ctx.args, "save", None)
+        if save:
+            files.write_private(save, text)  # no secret in it; private anyway: it names the tenant
+            _say(f"The checklist was saved to {save}.")
+        lines = [text]
+        source = stdin or sys.stdin
+        interactive = stdin is not None or (source.isatty() and not getattr(ctx.args, "json", False))
+        if not interactive:
+            return EXIT_OK, data, lines
+        print(text, file=out or sys.stdout, flush=True)
+        lines = []
+        _say("When the admin has done the steps, paste the values (Enter to stop):")
+
+        def ask(label: str) -> str:
+            print(f"{label}: ", end="", file=sys.stderr, flush=True)
+            return source.readline().strip()
+
+        tenant = ask("Directory (tenant) ID")
+        if not tenant:
+            return EXIT_OK, data, lines
+        client_id = ask("Application (client) ID")
+        secret = ""
+        if ctx.profile.secret_needed:
+            if read_secret is not None:
+                secret = read_secret("Client secret value (hidden): ")
+            else:
+                import getpass
+
+                secret = getpass.getpass("Client secret value (hidden): ")
+        pasted = manual.validate_pasted(tenant, client_id, secret, ctx.profile)
+        report = manual.run_token_test(ctx.target, ctx.http, ctx.clock, ctx.profile, pasted, cancel=ctx.cancel,
+                                       on_attempt=lambda n, code: _say(f"  … not accepted yet (AADSTS{code}), attempt {n}"))
+        lines += [f"  {'✓' if c.ok else '✗'} {c.name}: {c.reason}" for c in report.checks]
+        data["token_test"] = {"ok": report.ok, "checks": [{"name": c.name, "ok": c.ok, "reason": c.reason}
+                                                          for c in report.checks]}
+        if not report.ok:
+            return EXIT_TOKEN_TEST, data, lines
+        snippet = manual.pasted_snippet(ctx.target, ctx.profile, answers, pasted)
+        lines += ["", f"Settings for {ctx.profile.name}:", snippet.as_text(mask=not getattr(ctx.args, "show_secret", False))]
+        return EXIT_OK, data, lines
+
+    return _run(args, body, out=out)
+
+
+__all__ = ["Difference", "Verification", "verify", "repair", "run_verify", "run_secrets", "run_rotate", "run_manual"]
