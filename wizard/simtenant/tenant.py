@@ -237,10 +237,10 @@ class SimTenant:
         )
 
     def _fault_for(self, request: httpx.Request) -> FaultRule | None:
-        for rule in self.faults.rules:
-            if rule.matches(request.method, request.url.path) and rule.fires():
-                return rule
-        return None
+        """Every matching rule counts the request; the first one that fires applies."""
+        fired = [rule for rule in self.faults.rules
+                 if rule.matches(request.method, request.url.path) and rule.fires()]
+        return fired[0] if fired else None
 
     def _fault_response(self, ctx: RequestContext, rule: FaultRule, path: str) -> httpx.Response:
         """429 / 503 / 504 as Graph sends them (https://learn.microsoft.com/en-us/graph/throttling)."""
