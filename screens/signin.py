@@ -101,6 +101,7 @@ class SignInScreen(Screen):
         area.remove_children()
         area.mount(DeviceCodePanel(code.user_code, code.verification_uri, code.expires_at, self.session.clock))
         self.state = "waiting"
+        self.query_one(WizardHeader).refresh()  # the tenant is known now (demo)
         self.query_one("#status", Static).update(self.waiting_text())
         self.refresh_bindings()
 

@@ -120,3 +120,14 @@ async def test_escape_on_the_vendor_list_leaves():
     assert app.return_value == 0
 
 
+
+
+def test_loopmeeting_has_no_secret_step():
+    from screens.session import WizardSession
+
+    session = WizardSession()
+    assert len(session.steps()) == 8
+    session.choose_vendor("loopmeeting")
+    assert "secret" not in [s for s, _ in session.steps()] and len(session.steps()) == 7
+    session.choose_vendor("pexip")
+    assert [s for s, _ in session.steps()][5] == "secret"

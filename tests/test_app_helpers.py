@@ -36,13 +36,13 @@ class GateClock(FakeClock):
         super().sleep(seconds, cancel)
 
 
-def make_session(clock: FakeClock | None = None) -> WizardSession:
+def make_session(clock: FakeClock | None = None, scenario: str = "demo") -> WizardSession:
     """A session on a seeded in-process simulated tenant; nothing approves by itself."""
     from wizard.simtenant import SimTenant
     from wizard.target import demo_target
 
     clock = clock or GateClock()
-    sim = SimTenant(scenario="demo", clock=clock, auto_approve_after=None)
+    sim = SimTenant(scenario=scenario, clock=clock, auto_approve_after=None)
     return WizardSession(clock=clock, target=demo_target(sim), sim=sim)
 
 
