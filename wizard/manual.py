@@ -143,6 +143,23 @@ class Checklist:
         return "\n".join(lines)
 
 
+    def render(self, fmt: str = "text") -> str:
+        return self.as_markdown() if fmt in ("markdown", "md") else self.as_text()
+
+    def suggested_filename(self, vendor_id: str, fmt: str = "text") -> str:
+        return f"m365-wizard-{vendor_id}-checklist.{'md' if fmt in ('markdown', 'md') else 'txt'}"
+
+    def save(self, path: Any, fmt: str = "text") -> Any:
+        """Write the checklist (no secret in it) atomically; creates the folder (0700) if needed."""
+        from pathlib import Path
+
+        from wizard.files import write_private
+
+        target = Path(path).expanduser()
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return write_private(target, self.render(fmt))
+
+
 def _md_code(value: str) -> str:
     return value.replace("`", "'")
 
