@@ -376,3 +376,52 @@ def test_demo_tenant_new_app_is_invisible_for_one_read(clock):
         sp = admin.post("/servicePrincipals", json={"appId": app["appId"]}).json()
         assert_graph_error(admin.get(f"/servicePrincipals/{sp['id']}"), 404, "Request_ResourceNotFound")
         assert admin.get(f"/servicePrincipals/{sp['id']}").status_code == 200
+
+
+# ---- app-only callers, audiences, concurrency ------------------------------------------------------------
+
+def daemon(admin, role_values):
+    app, sp = client_sp(admin, "Daemon")
+    graph = admin.get(GRAPH_SP).json()
+    for value in role_values:
+        role = next(r["id"] for r in graph["appRoles"] if r["value"] == value)
+        admin.post(f"/servicePrincipals/{graph['id']}/appRoleAssignedTo",
+                   json={"principalId": sp["id"], "resourceId": graph["id"], "appRoleId": role})
+    secret = admin.post(f"/applications/{app['id']}/addPassword", json={}).json()["secretText"]
+    return app, secret
+
+
+def test_app_only_token_is_authorized_by_its_roles(sim, admin):
+    from wizard.simtenant.testing import app_token
+
+    app, secret = daemon(admin, ["User.Read.All"])
+    token = app_token(sim, app["appId"], secret).json()["access_token"]
+    with graph_client(sim, token) as client:
+        assert client.get("/users").status_code == 200
+        assert_graph_error(client.get("/applications"), 403, "Authorization_RequestDenied")
+        assert_graph_error(client.get("/me"), 400, "BadRequest")  # /me needs a signed-in user
+
+
+def test_exchange_token_is_not_accepted_by_graph(sim, admin):
+    from wizard.simtenant.testing import app_token
+
+    app, secret = daemon(admin, [])
+    token = app_token(sim, app["appId"], secret, "https://outlook.office365.com/.default").json()["access_token"]
+    with graph_client(sim, token) as client:
+        error = assert_graph_error(client.get("/organization"), 401, "InvalidAuthenticationToken")
+    assert "audience" in error["message"]
+
+
+def test_trailing_slash_is_the_same_resource(admin):
+    assert admin.get("/organization/").status_code == 200
+
+
+def test_concurrent_writes_from_threads(sim, admin):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda i: admin.post("/applications", json={"displayName": f"T{i}"}).status_code,
+                                 range(40)))
+    assert statuses == [201] * 40
+    apps = list(sim.state.applications.values())
+    assert len({a["id"] for a in apps}) == 40 and len({a["appId"] for a in apps}) == 40

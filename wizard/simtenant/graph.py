@@ -229,6 +229,8 @@ class GraphApi:
     @staticmethod
     def authorize(caller: Caller, permission: str) -> None:
         delegated, application = PERMS[permission]
+        if caller.kind == "app" and not application:  # only the /me routes: they need a signed-in user
+            raise GraphFailure(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
         allowed = delegated if caller.kind == "user" else application
         if not caller.permissions & allowed:
             raise GraphFailure(403, "Authorization_RequestDenied", INSUFFICIENT)

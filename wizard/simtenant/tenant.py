@@ -98,7 +98,7 @@ class SimTenant:
             if rule is not None and rule.action in ("throttle", "unavailable", "gateway_timeout"):
                 response = self._fault_response(ctx, rule, path)
             elif path == "/v1.0" or path.startswith("/v1.0/"):
-                response = self.graph.handle(ctx, path[len("/v1.0"):])
+                response = self.graph.handle(ctx, path[len("/v1.0"):].rstrip("/") or "/")
             elif path.rstrip("/") == "/devicelogin":
                 response = devicelogin.handle(self, request)
             else:
