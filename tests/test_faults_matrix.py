@@ -1,0 +1,372 @@
+"""The fault matrix: every write of the create path meets Microsoft's bad days.
+
+Each case runs a vendor's whole create path through the `Setup` facade (real MSAL and
+httpx against the simulated tenant, one FakeClock), with one transport fault from the
+fault plan on one write. It must end either in success or in a clear `WizardError`;
+either way the tenant read back holds nothing half-done and nothing twice (one app,
+one service principal, no duplicate grant or assignment, at most one secret), and a
+re-run with the same journal finishes the job.
+
+Writes: app upsert (PATCH /applications(uniqueName=…)), service principal
+(POST /servicePrincipals), delegated grant (POST /oauth2PermissionGrants, Pexip),
+app role assignment (POST …/appRoleAssignedTo, innovaphone), addPassword.
+Throttling: https://learn.microsoft.com/graph/throttling ; replication:
+https://learn.microsoft.com/graph/best-practices-concept#handling-expected-errors
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from conftest import make_sim, sign_in
+from wizard.clock import Cancelled
+from wizard.errors import WizardError
+from wizard.simtenant import FaultPlan, FaultRule
+from wizard.target import demo_target
+
+VENDORS = {
+    "pexip": {"addin_fqdn": "px01.example.com"},
+    "innovaphone": {"mailbox": "calendar-sync@contoso.onmicrosoft.com"},
+}
+
+# (name, vendor, method, path regex) — each write of the create path.
+WRITES = [
+    ("app_upsert", "pexip", "PATCH", r"^/v1\.0/applications\(uniqueName="),
+    ("sp_create", "pexip", "POST", r"^/v1\.0/servicePrincipals$"),
+    ("grant", "pexip", "POST", r"^/v1\.0/oauth2PermissionGrants$"),
+    ("assignment", "innovaphone", "POST", r"^/v1\.0/servicePrincipals/[^/]+/appRoleAssignedTo$"),
+    ("add_password", "pexip", "POST", r"/addPassword$"),
+]
+
+FAULTS = [
+    ("throttle", "2"),
+    ("throttle", "0.249"),
+    ("unavailable", "1"),
+    ("unavailable", None),
+    ("gateway_timeout", None),
+    ("drop", None),
+    ("drop_after", None),
+]
+
+
+class Run:
+    """One signed-in admin against one simulated tenant, with a journal dir."""
+
+    def __init__(self, clock, tmp_path, faults: FaultPlan, vendor: str = "pexip") -> None:
+        self.clock = clock
+        self.sim = make_sim(clock, faults=faults)
+        self.target = demo_target(self.sim)
+        self.http = self.target.http_client()
+        self.signin, self.who = sign_in(self.sim, self.target, self.http, clock)
+        self.graph = self.signin.graph
+        self.vendor = vendor
+        self.state_dir = tmp_path / "journal"
+        self.secret = None
+        self.applied = None
+
+    def setup(self):
+        from wizard.profiles import get_profile
+        from wizard.setup import Setup
+
+        profile = get_profile(self.vendor)
+        return Setup(profile, profile.validate(VENDORS[self.vendor]), self.graph, self.who, self.target,
+                     clock=self.clock, state_dir=self.state_dir)
+
+    def flow(self, cancel: threading.Event | None = None, on_progress=None):
+        """plan → apply → secret (once) → token test, as the CLI and the TUI do."""
+        setup = self.setup()
+        setup.check_roles()
+        self.applied = setup.apply(setup.plan(), on_progress, cancel)
+        if self.secret is None:
+            self.secret = setup.create_secret(self.applied)
+        report = setup.test_token(self.applied.client_id, self.secret.value, cancel=cancel)
+        assert report.ok, [c.reason for c in report.checks]
+        return setup
+
+    def writes(self) -> list[tuple[str, str, int]]:
+        return [r for r in self.sim.requests if r[1].startswith("/v1.0") and r[0] != "GET"]
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def tenant_invariants(sim, vendor: str, *, finished: bool) -> dict:
+    """Read the simulated tenant back: nothing twice; when `finished`, everything there."""
+    state = sim.state
+    ours = [a for a in state.applications.values() if (a.get("uniqueName") or "").startswith(f"m365-wizard-{vendor}-")]
+    assert len(ours) <= 1, f"{len(ours)} applications for {vendor}"
+    app = ours[0] if ours else None
+    sps = [s for s in state.service_principals.values() if app is not None and s["appId"] == app["appId"]]
+    assert len(sps) <= 1, f"{len(sps)} service principals"
+    sp = sps[0] if sps else None
+    grants = [g for g in state.grants.values() if sp is not None and g["clientId"] == sp["id"]]
+    pairs = [(g["resourceId"], g["consentType"], g.get("principalId")) for g in grants]
+    assert len(pairs) == len(set(pairs)), "duplicate oauth2PermissionGrant"
+    assignments = [a for a in state.assignments.values() if sp is not None and a["principalId"] == sp["id"]]
+    keys = [(a["resourceId"], a["appRoleId"]) for a in assignments]
+    assert len(keys) == len(set(keys)), "duplicate appRoleAssignment"
+    secrets = [k for k in state.secrets if app is not None and k[0] == app["id"]]
+    assert len(secrets) <= 1, f"{len(secrets)} client secrets"
+    if finished:
+        assert app is not None and sp is not None and len(secrets) == 1
+        if vendor == "pexip":
+            assert len(grants) == 1 and grants[0]["consentType"] == "AllPrincipals"
+            assert "User.Read" in grants[0]["scope"].split()
+            assert not assignments
+        if vendor == "innovaphone":
+            assert len(assignments) == 1 and not [g for g in grants if g["consentType"] == "AllPrincipals"]
+    return {"app": app, "sp": sp, "grants": grants, "assignments": assignments, "secrets": secrets}
+
+
+MATRIX = [
+    pytest.param(*w, a, r, id=f"{w[0]}-{a}-{r}")
+    for w in WRITES for a, r in FAULTS
+    # addPassword applied then dropped has its own test below (the lost secret value).
+    if not (w[0] == "add_password" and a == "drop_after")
+]
+
+
+@pytest.mark.parametrize(("write", "vendor", "method", "path", "action", "retry_after"), MATRIX)
+def test_a_fault_on_each_write_ends_cleanly(clock, tmp_path, write, vendor, method, path, action, retry_after):
+    rule = FaultRule(action, path=path, method=method, nth=(1,), retry_after=retry_after)
+    run = Run(clock, tmp_path, FaultPlan(rules=[rule]), vendor)
+    try:
+        try:
+            run.flow()
+            outcome = "success"
+        except WizardError as exc:
+            outcome = "error"
+            assert exc.message and exc.next_step, "a failure needs plain words and a next step"
+            tenant_invariants(run.sim, vendor, finished=False)
+        assert rule.seen >= 1, "the fault never matched: the test would prove nothing"
+        if action in ("throttle", "unavailable", "gateway_timeout"):
+            # Retried transparently, honouring Retry-After to the millisecond.
+            assert outcome == "success"
+            if retry_after is not None:
+                assert float(retry_after) in clock.slept
+        if action == "drop" and method == "PATCH":
+            assert outcome == "success"  # the upsert is safe to repeat
+        if outcome == "error":
+            run.flow()  # the re-run finishes the job (the fault fired once)
+        state = tenant_invariants(run.sim, vendor, finished=True)
+        # The secret the user holds is the one Microsoft stored.
+        assert run.sim.state.secrets[state["secrets"][0]] == run.secret.value
+    finally:
+        run.close()
+
+
+@pytest.mark.parametrize("write", ["sp_create", "grant", "assignment"])
+def test_a_post_applied_then_dropped_is_not_repeated_blindly(clock, tmp_path, write):
+    """drop_after: Microsoft applied the POST; the wizard must find it, not create a second one."""
+    _, vendor, method, path = next(w for w in WRITES if w[0] == write)
+    run = Run(clock, tmp_path, FaultPlan(rules=[FaultRule("drop_after", path=path, method=method, nth=(1,))]), vendor)
+    try:
+        try:
+            run.flow()
+        except WizardError:
+            run.flow()
+        posts = [r for r in run.writes() if r[0] == method and __import__("re").search(path, r[1])]
+        assert [r[2] for r in posts][:1] == [201], posts  # the first POST was applied by the server
+        assert all(r[2] < 300 for r in posts[:1])
+        tenant_invariants(run.sim, vendor, finished=True)
+        # the applied-but-dropped object is the one kept: no second successful create
+        assert len([r for r in posts if r[2] in (200, 201)]) == 1, posts
+    finally:
+        run.close()
+
+
+def test_drop_after_on_add_password_leaves_no_orphan_secret_after_the_rerun(clock, tmp_path):
+    """addPassword applied, answer lost: the value is gone for good. The re-run must not
+    leave that unusable secret behind next to the new one (one secret at most)."""
+    rule = FaultRule("drop_after", path=r"/addPassword$", method="POST", nth=(1,))
+    run = Run(clock, tmp_path, FaultPlan(rules=[rule]))
+    try:
+        try:
+            run.flow()  # the wizard may clean up and retry at once…
+        except WizardError as exc:
+            assert "addPassword" in exc.message and exc.next_step  # …or say so plainly
+            run.flow()  # and the re-run finishes
+        assert rule.seen >= 1
+        state = tenant_invariants(run.sim, "pexip", finished=True)
+        assert run.sim.state.secrets[state["secrets"][0]] == run.secret.value
+    finally:
+        run.close()
+
+
+# ---------------------------------------------------------------- replication
+
+REPLICATION = [
+    FaultPlan(app_invisible_reads=4),
+    FaultPlan(app_invisible_reads=1, app_flap=[False, True, False, True]),
+    FaultPlan(sp_invisible_reads=5),
+    FaultPlan(secret_delay_seconds=18),
+    FaultPlan(secret_delay_seconds=10, secret_delay_error=7000222),
+    FaultPlan(app_invisible_reads=3, sp_invisible_reads=3, secret_delay_seconds=8, sts_unknown_app_seconds=5),
+]
+
+
+@pytest.mark.parametrize("vendor", ["pexip", "innovaphone"])
+@pytest.mark.parametrize("faults", REPLICATION, ids=["app", "app_flap", "sp", "secret", "secret_7000222", "all"])
+def test_replication_delays_are_waited_out(clock, tmp_path, faults, vendor):
+    run = Run(clock, tmp_path, faults, vendor)
+    try:
+        progress = []
+        setup = run.setup()
+        applied = setup.apply(setup.plan(), progress.append)
+        secret = setup.create_secret(applied)
+        report = setup.test_token(applied.client_id, secret.value)
+        assert report.ok, [c.reason for c in report.checks]
+        run.secret = secret
+        tenant_invariants(run.sim, vendor, finished=True)
+        if faults.app_invisible_reads >= 3 or faults.sp_invisible_reads >= 3:
+            assert any(p.state == "retrying" for p in progress), "a replication wait must be visible"
+        if faults.secret_delay_seconds or faults.sts_unknown_app_seconds:
+            assert report.attempts > 1
+    finally:
+        run.close()
+
+
+def test_the_token_service_learns_the_new_app_late(clock, tmp_path):
+    """AADSTS700016 (HTTP 400) for 20 s after the app is created: the token test's retries
+    must reach the tenant. (MSAL caches an HTTP 400 from the token endpoint for 60 s of
+    real time per client object; retries on the same ConfidentialClientApplication are
+    answered from that cache and never see the tenant catch up.)"""
+    run = Run(clock, tmp_path, FaultPlan(sts_unknown_app_seconds=20))
+    try:
+        setup = run.setup()
+        applied = setup.apply(setup.plan())
+        secret = setup.create_secret(applied)
+        before = len(run.sim.requests)
+        report = setup.test_token(applied.client_id, secret.value)
+        token_posts = [r for r in run.sim.requests[before:] if r[1].endswith("/oauth2/v2.0/token")]
+        assert len(token_posts) == report.attempts, "every attempt the user is told about must reach Microsoft"
+        assert report.ok, [c.reason for c in report.checks]
+    finally:
+        run.close()
+
+
+def test_consent_that_never_shows_is_a_clear_error_and_the_rerun_finishes(clock, tmp_path):
+    """The grant is written but reads of grants keep failing (503 for a minute): clear error."""
+    rule = FaultRule("unavailable", path=r"^/v1\.0/oauth2PermissionGrants$", method="GET", nth=tuple(range(2, 40)),
+                     retry_after="5")
+    run = Run(clock, tmp_path, FaultPlan(rules=[rule]))
+    try:
+        with pytest.raises(WizardError) as info:
+            run.flow()
+        assert info.value.next_step
+        tenant_invariants(run.sim, "pexip", finished=False)
+        rule.nth = ()
+        rule.action = "slow"  # the service recovered
+        run.flow()
+        tenant_invariants(run.sim, "pexip", finished=True)
+    finally:
+        run.close()
+
+
+# ---------------------------------------------------------------- token expiry mid-run
+
+
+def test_the_admin_token_expires_mid_run_and_is_refreshed_silently(clock, tmp_path):
+    """Creating the service principal takes two simulated hours: the access token expires
+    meanwhile; Graph answers 401 and the wizard redeems the refresh token (MSAL), once."""
+    rule = FaultRule("slow", path=r"^/v1\.0/servicePrincipals$", method="POST", nth=(1,), seconds=7200)
+    run = Run(clock, tmp_path, FaultPlan(rules=[rule]))
+    try:
+        run.flow()
+        tenant_invariants(run.sim, "pexip", finished=True)
+        unauthorized = [r for r in run.sim.requests if r[1].startswith("/v1.0") and r[2] == 401]
+        refreshes = [r for r in run.sim.requests if r[1].endswith("/oauth2/v2.0/token") and r[0] == "POST"]
+        assert unauthorized, "the expired token should have been refused once"
+        assert len(refreshes) >= 2  # the device-code redemption, then the refresh
+    finally:
+        run.close()
+
+
+# ---------------------------------------------------------------- cancellation
+
+
+STEP_KINDS = {  # the create path of each vendor, in order (the secret is created afterwards)
+    "pexip": ["create_app", "create_sp", "consent_delegated", "verify_consent"],
+    "innovaphone": ["create_app", "create_sp", "consent_app", "verify_consent"],
+}
+CANCEL_CASES = [
+    pytest.param(vendor, kind, when, id=f"{vendor}-{kind}-{when}")
+    for vendor, kinds in STEP_KINDS.items() for kind in kinds for when in ("running", "done")
+]
+
+
+@pytest.mark.parametrize(("vendor", "kind", "when"), CANCEL_CASES)
+def test_cancel_at_every_step_then_the_rerun_finishes(clock, tmp_path, vendor, kind, when):
+    """The cancel Event is set while a step runs or just after it finished (as the TUI's
+    Esc and the CLI's Ctrl+C do: the same Event reaches Setup and the GraphClient). The run
+    stops with `Cancelled` (a cancel after the very last step may let apply finish); a
+    re-run with a fresh Event and the same journal finishes without redoing anything."""
+    run = Run(clock, tmp_path, FaultPlan(app_invisible_reads=1, sp_invisible_reads=1), vendor)
+    try:
+        cancel = threading.Event()
+        run.graph.cancel = cancel
+        setup = run.setup()
+        plan = setup.plan()
+        assert [s.kind for s in plan.steps if s.kind != "secret"] == STEP_KINDS[vendor]
+        last = kind == STEP_KINDS[vendor][-1] and when == "done"
+
+        def on_progress(p):
+            if p.step_id.split(":")[0] == kind and p.state == when:
+                cancel.set()
+
+        try:
+            setup.apply(plan, on_progress, cancel)
+            assert last, f"cancel at {kind} ({when}) was ignored"
+        except Cancelled:
+            pass
+        assert cancel.is_set()
+        tenant_invariants(run.sim, vendor, finished=False)
+        run.graph.cancel = None
+        run.flow()  # a fresh start: the journal says what was done
+        tenant_invariants(run.sim, vendor, finished=True)
+        creates = [r for r in run.writes() if r[0] == "PATCH" and "uniqueName=" in r[1] and r[2] == 201]
+        assert len(creates) == 1, "the re-run must update the app it created, not create another"
+    finally:
+        run.close()
+
+
+def test_cancel_during_a_replication_wait_stops_at_once(clock, tmp_path):
+    run = Run(clock, tmp_path, FaultPlan(app_invisible_reads=50))
+    try:
+        cancel = threading.Event()
+
+        def on_progress(p):
+            if p.state == "retrying":
+                cancel.set()
+
+        setup = run.setup()
+        with pytest.raises(Cancelled):
+            setup.apply(setup.plan(), on_progress, cancel)
+        waited = sum(clock.slept)
+        assert waited < 60, "cancel must not wait out the replication back-off"
+        run.sim.faults.app_invisible_reads = 0
+        run.sim.state.hidden_reads.clear()
+        run.flow()
+        tenant_invariants(run.sim, "pexip", finished=True)
+    finally:
+        run.close()
+
+
+def test_cancel_during_the_token_test_wait(clock, tmp_path):
+    run = Run(clock, tmp_path, FaultPlan(secret_delay_seconds=60))
+    try:
+        setup = run.setup()
+        applied = setup.apply(setup.plan())
+        secret = setup.create_secret(applied)
+        cancel = threading.Event()
+
+        def on_progress(p):
+            if p.state == "retrying":
+                cancel.set()
+
+        with pytest.raises(Cancelled):
+            setup.test_token(applied.client_id, secret.value, on_progress, cancel)
+    finally:
+        run.close()
