@@ -70,6 +70,17 @@ def _handler_class(sim: SimTenant, origin: str) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up or refuses our certificate is not the tenant's error."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ssl.SSLError, ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 @dataclass
 class Server:
     """A running loopback server; `stop()` shuts it down and removes a temporary CA folder."""
@@ -109,8 +120,7 @@ def serve(sim: SimTenant, host: str = "127.0.0.1", port: int = 0, ca_dir: str | 
     ca_path = os.path.join(ca_dir, "simtenant-ca.pem")
     ca.cert_pem.write_to_path(ca_path)
 
-    httpd = ThreadingHTTPServer((host, port), _handler_class(sim, ""))
-    httpd.daemon_threads = True
+    httpd = _QuietServer((host, port), _handler_class(sim, ""))
     httpd.socket = context.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
     bound_port = httpd.server_address[1]
     origin = f"https://{host}:{bound_port}"
