@@ -218,3 +218,37 @@ def test_sigterm_during_apply_exits_130_with_a_clean_message(capsys, clock, monk
         signal.signal(signal.SIGTERM, previous)
     assert code == EXIT_OK, err
     tenant_invariants(sim, "pexip", finished=True)
+
+
+def test_sigterm_to_a_real_demo_apply_process_exits_130(tmp_path):
+    """`m365-wizard --demo apply` in a subprocess (real clock): SIGTERM as soon as it is
+    waiting for replication (the first '↻' line) → exit 130, the plain message, no traceback.
+    Deterministic: the signal is sent only after
+    the process said it is waiting."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "wizard", "--demo", "apply", *PEXIP, "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        seen = []
+        for line in proc.stderr:
+            seen.append(line)
+            if line.lstrip().startswith("↻"):
+                proc.send_signal(signal.SIGTERM)
+                break
+        else:
+            pytest.fail("the demo never waited: " + "".join(seen))
+        rest_err = proc.stderr.read()
+        out = proc.stdout.read()
+        code = proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert code == EXIT_INTERRUPTED, rest_err
+    assert "interrupted" in rest_err and "Traceback" not in rest_err
+    assert "secretText" not in out and "access_token" not in out
