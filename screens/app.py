@@ -59,7 +59,7 @@ class WizardApp(App[int]):
         """Every step in order; None from a screen goes back one step."""
         # Screens are imported here, not at the top: the first frame stays fast.
         from screens.questions import QuestionsScreen
-        from screens.signin import SignInScreen
+        from screens.signin import MANUAL, SignInScreen
         from screens.vendor import VendorScreen
 
         s = self.session
@@ -89,11 +89,26 @@ class WizardApp(App[int]):
                     if (result.answers, result.mode) != (s.answers, s.mode) or s.plan is None:
                         s.forget_from("plan")
                     s.answers, s.mode = result.answers, result.mode
-                    step = "plan" if s.who is not None else "signin"
+                    if s.manual:
+                        step = "manual"
+                    else:
+                        step = "plan" if s.who is not None else "signin"
 
                 elif step == "signin":
                     who = await self.push_screen_wait(SignInScreen(s))
-                    step = "questions" if who is None else "plan"
+                    if who == MANUAL:
+                        step = "manual"
+                    else:
+                        step = "questions" if who is None else "plan"
+
+                elif step == "manual":  # --manual, or sign-in blocked: the admin center checklist
+                    from screens.manual import ManualScreen
+
+                    done = await self.push_screen_wait(ManualScreen(s))
+                    if done is None:
+                        step = "questions" if s.manual else "signin"
+                        continue
+                    step = "done"
 
                 elif step == "plan":
                     from screens.plan import PlanScreen

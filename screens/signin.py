@@ -8,7 +8,8 @@ so Esc simply sets the worker's `cancel` event: the poll stops at once and
 no thread is left behind.
 
 Keys: `c` copies the code (OSC 52, works over SSH), `a` approves at once
-(demo tenant only), `r` tries again after a failure, Esc goes back, Enter
+(demo tenant only), `r` tries again after a failure, `m` (after a failure)
+answers `MANUAL` for the admin-center checklist, Esc goes back, Enter
 continues once signed in. Failures (declined, expired, Conditional Access,
 public client flows off) open `ErrorScreen` with the way out.
 """
@@ -31,6 +32,10 @@ from wizard.clock import Cancelled
 from wizard.errors import WizardError
 
 
+#: What `SignInScreen` answers when the person chooses the manual checklist instead.
+MANUAL = "manual"
+
+
 class SignInScreen(Screen):
     """Device-code sign-in, with a live countdown; returns `SignedIn` or None (back)."""
 
@@ -40,6 +45,7 @@ class SignInScreen(Screen):
         Binding("c", "copy_code", "Copy code"),
         Binding("a", "approve", "Approve now (demo)"),
         Binding("r", "retry", "Try again"),
+        Binding("m", "manual", "Manual checklist"),
         Binding("enter", "proceed", "Continue"),
     ]
 
@@ -117,7 +123,8 @@ class SignInScreen(Screen):
         self.state = "failed"
         self.query_one("#code-area", Vertical).remove_children()
         self.query_one("#status", Static).update(
-            "Sign-in did not complete.  [b]r[/b] tries again, [b]Esc[/b] goes back."
+            "Sign-in did not complete.  [b]r[/b] tries again, [b]Esc[/b] goes back,\n"
+            "[b]m[/b] shows a checklist to do the same by hand in the Entra admin center."
         )
         self.refresh_bindings()
         self.app.push_screen(ErrorScreen(error))
@@ -145,7 +152,7 @@ class SignInScreen(Screen):
             return self.state == "waiting"
         if action == "approve":
             return self.state == "waiting" and self.session.can_approve
-        if action == "retry":
+        if action in ("retry", "manual"):
             return self.state == "failed"
         if action == "proceed":
             return self.state == "done"
@@ -168,6 +175,10 @@ class SignInScreen(Screen):
     def action_retry(self) -> None:
         self.query_one("#status", Static).update("Asking Microsoft for a new sign-in code…")
         self.start()
+
+    def action_manual(self) -> None:
+        self.cancel.set()
+        self.dismiss(MANUAL)
 
     def action_proceed(self) -> None:
         if self.who is not None:

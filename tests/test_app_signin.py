@@ -120,3 +120,32 @@ async def test_declined_sign_in_shows_the_error_screen():
         await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), "back on sign-in")
         assert app.screen.state == "failed"
         assert app.screen.check_action("retry", ()) is True
+
+
+async def test_after_a_failed_sign_in_m_opens_the_manual_checklist():
+    from screens.manual import ManualScreen
+
+    session = make_session()
+    app = make_app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_signin(pilot, app)
+        session.sim.decline_device_code(session.device_code.user_code)
+        session.clock.gate.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen), "the error screen")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), "back on sign-in")
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManualScreen), "the manual checklist")
+
+
+async def test_manual_flag_goes_from_the_questions_to_the_checklist():
+    from screens.manual import ManualScreen
+
+    session = make_session()
+    session.manual = True
+    app = make_app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_questions(pilot, app)
+        await pilot.press(*"px01.vc.example.com", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManualScreen), "the manual checklist")
+        assert session.who is None  # nobody signed in
