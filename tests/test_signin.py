@@ -303,7 +303,10 @@ def test_scopes_for_application_permissions_and_a_mailbox():
 
 def test_scopes_for_enterprise_app_includes_assignment():
     profile = SimpleNamespace(kind="enterprise_app", permissions=(), questions=(), admin_consent=True)
-    assert "AppRoleAssignment.ReadWrite.All" in scopes_for(profile)
+    scopes = scopes_for(profile)
+    assert "AppRoleAssignment.ReadWrite.All" in scopes
+    # Its delegated grants are read back and checked, which needs a grant-reading scope.
+    assert "DelegatedPermissionGrant.ReadWrite.All" in scopes
 
 
 def test_scopes_for_national_cloud_are_full_uris():

@@ -112,7 +112,8 @@ def scopes_for(profile: Any, graph_resource: str | None = None) -> list[str]:
     kinds = {getattr(p, "type", "") for p in permissions}
     consent = bool(getattr(profile, "admin_consent", True))
     scopes = {"User.Read", "Application.ReadWrite.All"}
-    if consent and "delegated" in kinds:
+    if (consent and "delegated" in kinds) or getattr(profile, "kind", "") == "enterprise_app":
+        # An enterprise app (LoopMeeting) has its delegated grants read back and checked.
         scopes.add("DelegatedPermissionGrant.ReadWrite.All")
     if (consent and "application" in kinds) or getattr(profile, "kind", "") == "enterprise_app":
         scopes.add("AppRoleAssignment.ReadWrite.All")
