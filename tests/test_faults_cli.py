@@ -252,3 +252,18 @@ def test_sigterm_to_a_real_demo_apply_process_exits_130(tmp_path):
     assert code == EXIT_INTERRUPTED, rest_err
     assert "interrupted" in rest_err and "Traceback" not in rest_err
     assert "secretText" not in out and "access_token" not in out
+
+
+@pytest.mark.parametrize(("vendor", "args"), [("innovaphone", INNOVAPHONE), ("pexip", PEXIP)])
+def test_cli_rerun_of_apply_on_the_same_tenant_changes_nothing(capsys, clock, monkeypatch, vendor, args):
+    """`plan` (and the re-run of `apply`) on a tenant where the registration exists reads it,
+    including its delegated grants (GET /oauth2PermissionGrants), with the scopes the CLI
+    asked for at sign-in; it must succeed and write nothing."""
+    sim = inject(monkeypatch, clock, FaultPlan())
+    code, out, err = run(capsys, "--demo", "apply", *args, "--json")
+    assert code == EXIT_OK, err
+    writes = len(graph_writes(sim))
+    code, out, err = run(capsys, "--demo", "plan", *args, "--json")
+    assert code == EXIT_OK, err
+    assert all(s["outcome"] in ("nothing to do", "planned") for s in json.loads(out)["steps"])
+    assert len(graph_writes(sim)) == writes
