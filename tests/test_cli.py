@@ -39,7 +39,8 @@ HEAVY_CHECK = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["apply", "--help"], ["--demo", "plan", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["apply", "--help"], ["--demo", "plan", "--help"],
+                                  ["rotate", "--help"], ["secrets", "--help"], ["--manual", "--help"]])
 def test_help_and_version_import_nothing_heavy(argv):
     result = run_py(HEAVY_CHECK, *argv)
     assert result.returncode == 0, result.stderr
@@ -51,7 +52,8 @@ def test_python_dash_m_wizard_help_is_fast_and_lists_commands():
     result = subprocess.run([sys.executable, "-m", "wizard", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert time.monotonic() - started < 10
-    for word in ("plan", "apply", "verify", "test", "snippet", "simtenant", "exit codes", "--demo"):
+    for word in ("plan", "apply", "verify", "test", "snippet", "secrets", "rotate", "manual", "simtenant serve",
+                 "exit codes", "--demo"):
         assert word in result.stdout
 
 

@@ -149,7 +149,7 @@ def test_wrong_secret_fails_the_token_test_with_exit_6(capsys, shared_sim, journ
 def test_verify_without_a_registration_is_a_microsoft_error(capsys, clock, journal_dir):
     code, _, err = run(capsys, "--demo", "verify", *PEXIP)
     assert code == 5
-    assert "No registration" in err and "Next step" in err and "Traceback" not in err
+    assert "No app registration made by the wizard" in err and "Next step" in err and "Traceback" not in err
 
 
 def test_bad_answer_is_exit_2_before_any_sign_in(capsys, clock, journal_dir):

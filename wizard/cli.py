@@ -25,13 +25,15 @@ from wizard.errors import (
 VENDOR_IDS = ("flexo", "syncsign", "innovaphone", "pexip", "loopmeeting")
 
 EPILOG = f"""\
-commands (headless, for scripts; without one the interactive wizard starts):
-  plan      show what would change, write nothing
-  apply     create or repair the registration, consent, secret, token test
-  verify    compare an existing registration with the vendor's needs
-  test      get a token with a client id and secret, check its claims
-  snippet   print the vendor's settings block
-  simtenant serve   run the simulated tenant on loopback TLS
+Without a command the interactive wizard starts. Global options come before the command,
+the command's own options after it (`m365-wizard COMMAND --help` lists them).
+
+manual mode (when sign-in is blocked, or by choice):
+  m365-wizard --manual                    at a terminal: the wizard's checklist screen
+  m365-wizard manual --vendor V --set KEY=VALUE … [--save PATH] [--markdown]
+                                          the checklist as text, then paste the values to test them;
+                                          `--manual` without a command does the same when stdout is
+                                          not a terminal or with --set, --save or --markdown
 
 vendors: {", ".join(VENDOR_IDS)}
 
@@ -44,30 +46,78 @@ examples:
   m365-wizard --demo                      the full wizard against a simulated tenant
   m365-wizard --tenant contoso.com        the wizard against your tenant
   m365-wizard --demo apply --vendor pexip --set addin_fqdn=px01.example.com --json
+  m365-wizard verify --vendor pexip --set addin_fqdn=px01.example.com --yes
+  m365-wizard secrets --json              every secret of the wizard's registrations, expiry first
+  m365-wizard rotate --vendor pexip --secret-file new-secret.txt
   m365-wizard test --vendor pexip --client-id-app ID --tenant contoso.com --secret-file secret.txt
+  m365-wizard simtenant serve --scenario flexo_drifted
 
 The device code goes to stderr, results to stdout. A client secret is never read from
 the command line (it would show in `ps`): use --secret-file or M365_WIZARD_CLIENT_SECRET.
+Questions (repair? remove the old secret?) are answered by --yes; without a terminal and
+without --yes the answer is no, and nothing is changed.
 """
 
+# name → one line of help; the order is the order of `--help`.
+COMMAND_HELP = {
+    "plan": "show what would change, write nothing",
+    "apply": "create or repair the registration, consent, secret, token test",
+    "verify": "compare an existing registration with the vendor's needs; repair on confirmation (--yes)",
+    "test": "get a token with a client id and secret, check its claims (no admin sign-in)",
+    "snippet": "print the vendor's settings block",
+    "secrets": "list the client secrets of the wizard's registrations (or --all) and when they expire",
+    "rotate": "new client secret, tested, shown once; the old one is removed only after confirmation",
+    "manual": "the checklist for the Entra admin center, then test the pasted values (no admin sign-in)",
+}
+COMMANDS = tuple(COMMAND_HELP)
+DAY2_COMMANDS = ("verify", "secrets", "rotate", "manual")  # wizard.day2.run_<name>(args)
 
-COMMANDS = ("plan", "apply", "verify", "test", "snippet")
+
+def _months(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects a whole number of months, got '{text[:20]}'") from None
+    if not 1 <= value <= 24:
+        raise argparse.ArgumentTypeError("must be between 1 and 24 (Entra's longest lifetime is 24 months)")
+    return value
 
 
-def _add_command_options(sub: argparse.ArgumentParser, name: str) -> None:
-    """Options every headless command takes (after the command's name)."""
+def _add_command_options(sub: argparse.ArgumentParser, name: str, vendor: bool = True) -> None:
+    """The options of one headless command (after the command's name)."""
     # SUPPRESS: an absent --vendor must not overwrite one given before the command.
-    sub.add_argument("--vendor", choices=VENDOR_IDS, default=argparse.SUPPRESS, help="the vendor product (required)")
-    sub.add_argument("--set", dest="set", action="append", default=[], metavar="KEY=VALUE",
-                     help="an answer to one of the vendor's questions; repeat for each answer (or each value of a list)")
+    vendor_help = "only this vendor's registrations" if name == "secrets" else "the vendor product (required)"
+    if vendor:
+        sub.add_argument("--vendor", choices=VENDOR_IDS, default=argparse.SUPPRESS, help=vendor_help)
+    if name in ("plan", "apply", "verify", "test", "snippet", "manual"):
+        sub.add_argument("--set", dest="set", action="append", default=[], metavar="KEY=VALUE",
+                         help="an answer to one of the vendor's questions; repeat for each answer (or each value of a list)")
     sub.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of text")
-    sub.add_argument("--show-secret", action="store_true", help="print the client secret instead of masking it")
-    sub.add_argument("--secret-file", metavar="PATH", default=None,
-                     help=("write the new client secret to PATH (mode 0600)" if name == "apply" else
-                           "read the client secret from PATH (else env M365_WIZARD_CLIENT_SECRET)"))
-    if name in ("verify", "test", "snippet"):
+    if name in ("verify", "test", "snippet", "rotate", "manual"):
+        where = {"rotate": "of the registration whose secret to renew (default: the wizard's one for --vendor)",
+                 "manual": "of the registration, once it exists (put into the checklist's links)",
+                 "verify": "of the existing registration (default: the one the wizard made)"}
         sub.add_argument("--client-id-app", metavar="ID", default=None,
-                         help="application (client) ID of the existing registration")
+                         help="application (client) ID " + where.get(name, "of the existing registration"))
+    if name in ("apply", "test", "snippet", "rotate", "manual"):
+        sub.add_argument("--show-secret", action="store_true", help="print the client secret instead of masking it")
+    if name in ("apply", "test", "snippet", "rotate"):
+        writes = name in ("apply", "rotate")
+        sub.add_argument("--secret-file", metavar="PATH", default=None,
+                         help=(f"write the {'new ' if name == 'rotate' else ''}client secret to PATH (mode 0600)" if writes else
+                               "read the client secret from PATH (else env M365_WIZARD_CLIENT_SECRET)"))
+    if name in ("verify", "rotate"):
+        sub.add_argument("--yes", action="store_true",
+                         help=("repair the differences without asking" if name == "verify" else
+                               "remove the old secret(s) without asking, once the new one passed its test"))
+    if name == "rotate":
+        sub.add_argument("--months", type=_months, default=None, metavar="N",
+                         help="lifetime of the new secret in months, 1-24 (default: the vendor's; a tenant policy may shorten it)")
+    if name == "secrets":
+        sub.add_argument("--all", action="store_true", help="every app registration of the tenant, not only the wizard's")
+    if name == "manual":
+        sub.add_argument("--save", metavar="PATH", default=None, help="also save the checklist to PATH (it holds no secret)")
+        sub.add_argument("--markdown", action="store_true", help="the checklist as Markdown instead of plain text")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,6 +132,37 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _add_global_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands (headless, for scripts)")
+    for name, text in COMMAND_HELP.items():
+        _add_command_options(commands.add_parser(name, help=text, description=text), name)
+    sim = commands.add_parser(
+        "simtenant", help="serve [--port N] [--scenario NAME] [--seed N] [--ca-dir DIR] [--no-auto-approve]: "
+                          "run the simulated tenant on loopback TLS",
+        description="the simulated tenant")
+    sim_commands = sim.add_subparsers(dest="sim_command", metavar="SUBCOMMAND", required=True)
+    serve = sim_commands.add_parser("serve", help="run the simulated tenant on loopback TLS", add_help=False)
+    serve.set_defaults(serve_args=[])  # its options are passed through to wizard.simtenant.server.main
+    return parser
+
+
+def build_manual_parser() -> argparse.ArgumentParser:
+    """`m365-wizard --manual [options]`: the global options plus those of the `manual` command,
+    in any order (no command may follow: manual mode is a mode of its own)."""
+    parser = argparse.ArgumentParser(
+        prog="m365-wizard --manual",
+        description="Manual mode: a checklist for the Microsoft Entra admin center instead of signing in. "
+                    "At a terminal, without --set/--save/--markdown/--json: the wizard's checklist screen; "
+                    "otherwise the checklist as text, as `m365-wizard manual` prints it.",
+    )
+    _add_global_options(parser)
+    _add_command_options(parser, "manual", vendor=False)
+    parser.set_defaults(command=None)
+    return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser) -> None:
+    """Options before the command (and of the interactive wizard)."""
     parser.add_argument("--version", action="version", version=f"m365-wizard {__version__}")
     parser.add_argument("--demo", action="store_true", help="use the built-in simulated tenant (no Microsoft account, no network)")
     parser.add_argument("--tenant", default=None, help="tenant domain or GUID (default: organizations, then the signed-in tenant)")
@@ -90,24 +171,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--simtenant", metavar="URL", default=None, help="use a running 'm365-wizard simtenant serve' at URL")
     parser.add_argument("--ca-bundle", metavar="PATH", default=None, help="trust this CA file (a simulated tenant, or a TLS-inspecting proxy)")
     parser.add_argument("--vendor", choices=VENDOR_IDS, default=None, help="start the wizard with this vendor picked")
-    parser.add_argument("--manual", action="store_true", help="guided manual mode: a checklist for the Entra admin center")
+    parser.add_argument("--manual", action="store_true",
+                        help="manual mode: a checklist for the Entra admin center instead of signing in (see below)")
     parser.add_argument("--remember", action="store_true",
                         help="remember the sign-in in the system keyring (off by default)")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    helps = {
-        "plan": "show what would change, write nothing",
-        "apply": "create or repair the registration, consent, secret, token test",
-        "verify": "compare an existing registration with the vendor's needs (writes nothing)",
-        "test": "get a token with a client id and secret, check its claims (no admin sign-in)",
-        "snippet": "print the vendor's settings block",
-    }
-    for name in COMMANDS:
-        _add_command_options(commands.add_parser(name, help=helps[name], description=helps[name]), name)
-    sim = commands.add_parser("simtenant", help="the simulated tenant", description="the simulated tenant")
-    sim_commands = sim.add_subparsers(dest="sim_command", metavar="SUBCOMMAND", required=True)
-    serve = sim_commands.add_parser("serve", help="run the simulated tenant on loopback TLS", add_help=False)
-    serve.set_defaults(serve_args=[])  # its options are passed through to wizard.simtenant.server.main
-    return parser
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stdout
+        return False
 
 
 def _on_sigterm(signum, frame) -> None:  # pragma: no cover - exercised in a subprocess test
@@ -117,6 +191,9 @@ def _on_sigterm(signum, frame) -> None:  # pragma: no cover - exercised in a sub
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--manual" in argv:
+        return _main_manual(argv)
     parser = build_parser()
     # Known-args parsing only so that `simtenant serve` can pass its own options through.
     args, extra = parser.parse_known_args(argv)
@@ -130,10 +207,41 @@ def main(argv: list[str] | None = None) -> int:
             return int(serve_main(list(args.serve_args) + list(extra)) or 0)
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
+    if args.command in DAY2_COMMANDS:
+        from wizard import day2  # lazy: engine and HTTP stack
+
+        runners = {"verify": day2.run_verify, "secrets": day2.run_secrets,
+                   "rotate": day2.run_rotate, "manual": day2.run_manual}
+        return runners[args.command](args)
     if args.command:
         from wizard.commands import run_command  # lazy: engine and HTTP stack
 
         return run_command(args)
+    return _run_tui(args)
+
+
+HEADLESS_MANUAL_OPTIONS = ("set", "save", "markdown", "json", "show_secret", "client_id_app")
+
+
+def _main_manual(argv: list[str]) -> int:
+    """`m365-wizard --manual …`: the TUI's manual mode at a terminal; else the `manual` command."""
+    parser = build_manual_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if extra[0] in COMMAND_HELP or extra[0] == "simtenant":
+            parser.error(f"--manual is a mode of its own and takes no command; for scripts use "
+                         f"`m365-wizard manual --vendor V …` (got '{extra[0]}')")
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    _install_sigterm()
+    if any(getattr(args, key) for key in HEADLESS_MANUAL_OPTIONS) or not _stdout_is_terminal():
+        from wizard import day2  # lazy: engine
+
+        args.command = "manual"
+        return day2.run_manual(args)
+    return _run_tui(args)
+
+
+def _run_tui(args: argparse.Namespace) -> int:
     try:
         from screens.app import run_app  # lazy: Textual is heavy
     except ImportError as exc:  # pragma: no cover - only when installed without the UI

@@ -1,4 +1,7 @@
-"""The headless subcommands: `plan`, `apply`, `verify`, `test`, `snippet`.
+"""The headless subcommands: `plan`, `apply`, `test`, `snippet` (and the shared `Context`).
+
+The day-two commands `verify`, `secrets`, `rotate` and `manual` live in `wizard.day2`
+and use the same `Context`, `Report`, `Progress` and `print_error`.
 
 For scripts and for admins who prefer a plain terminal. Each command does what
 the interactive wizard does, through the same `wizard.setup.Setup` facade:
@@ -87,7 +90,9 @@ def _say(text: str) -> None:
 class Context:
     """What every command needs: clock, target, HTTP pool, profile, answers, output."""
 
-    def __init__(self, args: Any, cancel: threading.Event) -> None:
+    def __init__(self, args: Any, cancel: threading.Event, vendor_required: bool = True) -> None:
+        """`vendor_required=False` (`secrets`): without --vendor, `profile` is None and the
+        sign-in asks only for the scopes every command needs (User.Read, Application.ReadWrite.All)."""
         self.args = args
         self.cancel = cancel
         self.clock = Clock()
@@ -98,12 +103,14 @@ class Context:
         self.who: Any = None
         self.graph: Any = None
         vendor = getattr(args, "vendor", None)
-        if not vendor:
-            raise InputError("--vendor", "is required for this command", example="--vendor pexip")
-        from wizard.profiles import get_profile
+        self.profile: Any = None
+        if vendor:
+            from wizard.profiles import get_profile
 
-        self.profile = get_profile(vendor)
-        self.report = Report(command=args.command, vendor=vendor)
+            self.profile = get_profile(vendor)
+        elif vendor_required:
+            raise InputError("--vendor", "is required for this command", example="--vendor pexip")
+        self.report = Report(command=args.command or "", vendor=vendor or "")
 
     # Microsoft is reached lazily: bad input is reported before any connection.
     @property
@@ -403,34 +410,6 @@ def cmd_apply(ctx: Context) -> int:
     return EXIT_OK if report.ok else EXIT_TOKEN_TEST
 
 
-def cmd_verify(ctx: Context) -> int:
-    """Compare an existing registration with what the vendor needs; writes nothing."""
-    answers = ctx.answers()
-    wanted = _client_id_app(ctx.args) if getattr(ctx.args, "client_id_app", None) else None
-    ctx.sign_in()
-    setup = ctx.setup(answers)
-    found = setup.find_existing(wanted)
-    if wanted:
-        found = [a for a in found if a.client_id.lower() == wanted]
-    else:
-        # Without an id, only the wizard's own registration (uniqueName) is unambiguous.
-        found = [a for a in found if a.match in ("uniqueName", "journal", "enterprise_app")] or found[:1]
-    if not found:
-        from wizard.errors import MicrosoftError
-
-        raise MicrosoftError(
-            f"No registration for {ctx.profile.name} was found in this tenant.",
-            next_step="Pass --client-id-app with its Application (client) ID, or create it with `apply`.",
-        )
-    existing = found[0]
-    ctx.report.client_id = existing.client_id
-    plan = setup.plan(existing=existing)
-    ctx.report.in_order = bool(plan.nothing_to_do)
-    ctx.report.steps = _plan_steps(plan, "in order" if plan.nothing_to_do else "needs change")
-    ctx.count_requests()
-    return EXIT_OK
-
-
 def cmd_test(ctx: Context) -> int:
     """Client credentials only: no admin sign-in, nothing written."""
     from wizard import tokentest
@@ -477,7 +456,6 @@ def cmd_snippet(ctx: Context) -> int:
 COMMANDS: dict[str, Callable[[Context], int]] = {
     "plan": cmd_plan,
     "apply": cmd_apply,
-    "verify": cmd_verify,
     "test": cmd_test,
     "snippet": cmd_snippet,
 }

@@ -7,8 +7,13 @@ errors in plain words with the next step, never a traceback, never a secret unle
 
     m365-wizard verify  --vendor pexip --set addin_fqdn=px01.example.com [--client-id-app ID] [--yes]
     m365-wizard secrets [--all] [--vendor V] [--json]
-    m365-wizard rotate  --vendor pexip --client-id-app ID (--secret-file PATH | --show-secret) [--yes]
-    m365-wizard --manual --vendor pexip --set addin_fqdn=…   (headless: checklist, then paste & test)
+    m365-wizard rotate  --vendor pexip [--client-id-app ID] (--secret-file PATH | --show-secret) [--months N] [--yes]
+    m365-wizard manual  --vendor pexip --set addin_fqdn=… [--save PATH] [--markdown]
+        (also `m365-wizard --manual …` when it is not at a terminal, or with --set/--save/--markdown)
+
+A question (repair? remove the old secret?) is answered yes by `--yes`; without a
+terminal to ask on, and without `--yes`, the answer is no: nothing is changed or removed.
+Only `secrets` works without --vendor (the Context then has no profile).
 
 Engine pieces the TUI can use too: `verify(setup, client_id)` → `Verification` (every
 difference in plain words, plus the repair plan) and `repair(setup, verification, …)`.
@@ -119,37 +124,24 @@ def _say(text: str, err: TextIO | None = None) -> None:
     print(text, file=err or sys.stderr, flush=True)
 
 
-def _context(args: Any, cancel: threading.Event, vendor_required: bool = True) -> Any:
-    """Engine A's `wizard.commands.Context`. It insists on --vendor; `secrets` does not need one,
-    so it gets a Context with the vendor filled in and the profile taken away again
-    (sign-in then asks only for User.Read and Application.ReadWrite.All)."""
-    from wizard.commands import Context
-
-    if vendor_required or getattr(args, "vendor", None):
-        return Context(args, cancel)
-    import copy
-
-    shim = copy.copy(args)
-    shim.vendor = "pexip"
-    ctx = Context(shim, cancel)
-    ctx.args = args
-    ctx.profile = None
-    ctx.report.vendor = ""
-    return ctx
-
-
 def _run(args: Any, body: Callable[[Any], tuple[int, dict, list[str]]], *, vendor_required: bool = True,
          out: TextIO | None = None) -> int:
     """Context, errors and output, as `wizard.commands.run_command` does them."""
     from wizard.commands import print_error
+
+    from wizard.commands import EXIT_INTERNAL, Context
 
     out = out or sys.stdout
     cancel = threading.Event()
     as_json = bool(getattr(args, "json", False))
     ctx = None
     try:
-        ctx = _context(args, cancel, vendor_required)
+        ctx = Context(args, cancel, vendor_required=vendor_required)
+        ctx.out = out
         code, data, lines = body(ctx)
+        if ctx.graph is not None and "graph_requests" in data:  # counted at the very end
+            ctx.count_requests()
+            data["graph_requests"], data["graph_writes"] = ctx.graph.requests, ctx.graph.writes
     except WizardError as exc:
         if ctx is not None:
             ctx.count_requests()
@@ -159,15 +151,29 @@ def _run(args: Any, body: Callable[[Any], tuple[int, dict, list[str]]], *, vendo
         cancel.set()
         _say("m365-wizard: interrupted. Nothing was removed; run the command again to check the state.")
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: say so plainly, without a traceback or any value
+        first_line = (str(exc).splitlines() or [""])[0][:200]
+        _say(f"m365-wizard: unexpected internal error ({type(exc).__name__}: {first_line}). Please report it.")
+        return EXIT_INTERNAL
     finally:
         if ctx is not None:
-            close = getattr(ctx, "close", None)  # the Context opens its HTTP pool lazily
-            close() if callable(close) else ctx.http.close()
+            ctx.close()  # the Context opens its HTTP pool lazily
     if as_json:
         print(json.dumps(data, indent=2), file=out, flush=True)
     else:
         print("\n".join(lines), file=out, flush=True)
     return code
+
+
+def _show_now(ctx: Any, lines: list[str]) -> list[str]:
+    """Print what was found so far, before a question: on stdout as text (so a redirected
+    report keeps it), on stderr with --json (stdout holds only the JSON object). Returns []."""
+    if getattr(ctx.args, "json", False):
+        for line in lines:
+            _say(line)
+    elif lines:
+        print("\n".join(lines), file=ctx.out, flush=True)
+    return []
 
 
 def _confirm(question: str, args: Any, stdin: TextIO | None) -> bool:
@@ -211,9 +217,7 @@ def run_verify(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = N
         lines += [f"  • {n}" for n in result.plan.notes]
         fixable = [d for d in result.differences if not d.step_id == "secret"]
         if fixable:
-            for line in lines:
-                _say(line)
-            lines = []
+            lines = _show_now(ctx, lines)
             if _confirm(f"Repair these {len(fixable)} difference(s) now?", ctx.args, stdin):
                 setup.check_roles()
                 progress = Progress()
@@ -336,9 +340,7 @@ def run_rotate(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = N
         if not rot.old_key_ids:
             lines.append("The app had no other secret: nothing to retire.")
             return EXIT_OK, data, lines
-        for line in lines:  # the person needs the new value before being asked to confirm
-            _say(line)
-        lines = []
+        lines = _show_now(ctx, lines)  # the person needs the new value before being asked to confirm
         olds = ", ".join(f"{s.hint}… (Secret ID {s.key_id})" for s in app.secrets if s.key_id in rot.old_key_ids)
         if _confirm(f"Does {ctx.profile.name} use the new secret now? Then the old one(s) are removed: {olds}",
                     ctx.args, stdin):
@@ -360,26 +362,29 @@ def run_manual(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = N
                read_secret: Callable[[str], str] | None = None) -> int:
     """`m365-wizard --manual` without the TUI: the checklist on stdout (or `--save PATH`,
     `--markdown`); then, at a terminal, the pasted values are tested and the snippet shown."""
-    from wizard import files, manual
+    from wizard import manual
 
     def body(ctx: Any):
         answers = ctx.answers()
         client = getattr(ctx.args, "client_id_app", None)
         cl = manual.manual_checklist(ctx.profile, answers, tenant=getattr(ctx.args, "tenant", None), client_id=client)
-        text = cl.as_markdown() if getattr(ctx.args, "markdown", False) else cl.as_text()
+        fmt = "markdown" if getattr(ctx.args, "markdown", False) else "text"
+        text = cl.render(fmt)
         data: dict = {"command": "manual", "vendor": ctx.profile.id,
                       "checklist": [{"title": i.title, "values": [list(v) for v in i.values], "link": i.link}
                                     for i in cl.items]}
         save = getattr(ctx.args, "save", None)
         if save:
-            files.write_private(save, text)  # no secret in it; private anyway: it names the tenant
-            _say(f"The checklist was saved to {save}.")
+            written = cl.save(save, fmt)  # no secret in it; 0600 anyway: it names the tenant
+            _say(f"The checklist was saved to {written}.")
         lines = [text]
         source = stdin or sys.stdin
-        interactive = stdin is not None or (source.isatty() and not getattr(ctx.args, "json", False))
+        # Paste-and-test only with a person at a terminal (a redirected checklist is for someone else).
+        interactive = stdin is not None or (
+            source.isatty() and ctx.out.isatty() and not getattr(ctx.args, "json", False))
         if not interactive:
             return EXIT_OK, data, lines
-        print(text, file=out or sys.stdout, flush=True)
+        print(text, file=ctx.out, flush=True)
         lines = []
         _say("When the admin has done the steps, paste the values (Enter to stop):")
 
