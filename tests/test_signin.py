@@ -298,7 +298,11 @@ def test_scopes_for_registration_with_delegated_permissions_only():
 
 def test_scopes_for_application_permissions_and_a_mailbox():
     profile = SimpleNamespace(kind="registration", permissions=(P("application"),), questions=(Q("email"),), admin_consent=True)
-    assert scopes_for(profile) == ["AppRoleAssignment.ReadWrite.All", "Application.ReadWrite.All", "User.Read", "User.Read.All"]
+    # Delegated grants are still read (never written) when an existing registration is diffed.
+    assert scopes_for(profile) == [
+        "AppRoleAssignment.ReadWrite.All", "Application.ReadWrite.All",
+        "Directory.Read.All", "User.Read", "User.Read.All",
+    ]
 
 
 def test_scopes_for_enterprise_app_includes_assignment():

@@ -124,6 +124,12 @@ def test_scopes_for_every_vendor_stay_least_privileged():
     for vendor in ("flexo", "syncsign", "innovaphone", "pexip", "loopmeeting"):
         scopes = set(scopes_for(get_profile(vendor)))
         assert {"User.Read", "Application.ReadWrite.All"} <= scopes
-        assert not any(s.startswith("Directory.") for s in scopes)
+        # No directory-wide write; Directory.Read.All only where nothing else can read the
+        # delegated grants (Microsoft's least-privileged read for oauth2PermissionGrants).
+        assert not any(s.startswith("Directory.ReadWrite") for s in scopes)
+        if "DelegatedPermissionGrant.ReadWrite.All" in scopes:
+            assert "Directory.Read.All" not in scopes
+        else:
+            assert "Directory.Read.All" in scopes
     assert "User.Read.All" not in scopes_for(get_profile("pexip"))
     assert "AppRoleAssignment.ReadWrite.All" in scopes_for(get_profile("loopmeeting"))

@@ -101,6 +101,7 @@ def scopes_for(profile: Any, graph_resource: str | None = None) -> list[str]:
     - `AppRoleAssignment.ReadWrite.All`: admin consent to application permissions,
       and LoopMeeting's user assignment
       (https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto).
+    - `Directory.Read.All`: otherwise, to read delegated grants when diffing (least privileged).
     - `User.Read.All`: a mailbox or service account the admin names must be looked up.
     - `User.Read`: `/me` and the admin's own directory roles.
 
@@ -113,8 +114,15 @@ def scopes_for(profile: Any, graph_resource: str | None = None) -> list[str]:
     consent = bool(getattr(profile, "admin_consent", True))
     scopes = {"User.Read", "Application.ReadWrite.All"}
     if (consent and "delegated" in kinds) or getattr(profile, "kind", "") == "enterprise_app":
-        # An enterprise app (LoopMeeting) has its delegated grants read back and checked.
+        # Consent to delegated permissions; an enterprise app (LoopMeeting) has its
+        # delegated grants read back and checked.
         scopes.add("DelegatedPermissionGrant.ReadWrite.All")
+    else:
+        # Diffing an existing registration reads its delegated grants (e.g. a permission
+        # consented with the wrong type). Microsoft lists Directory.Read.All as the
+        # least-privileged delegated scope for reading them
+        # (https://learn.microsoft.com/graph/api/oauth2permissiongrant-get).
+        scopes.add("Directory.Read.All")
     if (consent and "application" in kinds) or getattr(profile, "kind", "") == "enterprise_app":
         scopes.add("AppRoleAssignment.ReadWrite.All")
     if any(getattr(q, "kind", "") == "email" for q in getattr(profile, "questions", ()) or ()):
