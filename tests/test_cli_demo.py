@@ -156,3 +156,26 @@ def test_bad_answer_is_exit_2_before_any_sign_in(capsys, clock, journal_dir):
     code, _, err = run(capsys, "--demo", "apply", "--vendor", "pexip", "--set", "addin_fqdn=not a host")
     assert code == 2
     assert "enter the code" not in err
+
+
+def test_debug_log_flag_writes_a_redacted_0600_log(capsys, clock, journal_dir, tmp_path):
+    from wizard.debuglog import disable_debug_log
+
+    log_path = tmp_path / "logs" / "debug.log"
+    secret_path = tmp_path / "s.txt"
+    try:
+        code, out, err = run(capsys, "--demo", "--debug-log", str(log_path), "apply", *PEXIP,
+                             "--secret-file", str(secret_path))
+    finally:
+        disable_debug_log()
+    assert code == 0, err
+    assert f"Debug log (credentials redacted): {log_path}" in err
+    text = log_path.read_text()
+    assert "oauth2/v2.0/token" in text or "v1.0/" in text  # it really logged the traffic
+    assert secret_path.read_text().strip() not in text
+    import re
+
+    # No JWT (access or id token): header.payload.signature, each base64url.
+    assert not re.search(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+", text)
+    assert '"access_token": "[REDACTED]"' in text or "access_token" not in text
+    assert stat.S_IMODE(os.stat(log_path).st_mode) == 0o600

@@ -175,6 +175,8 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
                         help="manual mode: a checklist for the Entra admin center instead of signing in (see below)")
     parser.add_argument("--remember", action="store_true",
                         help="remember the sign-in in the system keyring (off by default)")
+    parser.add_argument("--debug-log", nargs="?", const="", default=None, metavar="PATH",
+                        help="write a debug log (tokens and secrets redacted; default: your log folder)")
 
 
 def _stdout_is_terminal() -> bool:
@@ -200,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     if extra and args.command != "simtenant":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     _install_sigterm()
+    _maybe_debug_log(args)
     if args.command == "simtenant":
         from wizard.simtenant.server import main as serve_main  # lazy: the simulator is only for tests and demos
 
@@ -233,12 +236,23 @@ def _main_manual(argv: list[str]) -> int:
                          f"`m365-wizard manual --vendor V …` (got '{extra[0]}')")
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     _install_sigterm()
+    _maybe_debug_log(args)
     if any(getattr(args, key) for key in HEADLESS_MANUAL_OPTIONS) or not _stdout_is_terminal():
         from wizard import day2  # lazy: engine
 
         args.command = "manual"
         return day2.run_manual(args)
     return _run_tui(args)
+
+
+def _maybe_debug_log(args: argparse.Namespace) -> None:
+    """`--debug-log [PATH]`: opt-in log with every credential redacted (wizard/debuglog.py)."""
+    if getattr(args, "debug_log", None) is None:
+        return
+    from wizard.debuglog import enable_debug_log
+
+    path = enable_debug_log(args.debug_log or None)
+    print(f"Debug log (credentials redacted): {path}", file=sys.stderr)
 
 
 def _run_tui(args: argparse.Namespace) -> int:
