@@ -77,3 +77,99 @@ def test_allowed_months_parsing():
     assert allowed_months_from("maximum P90D") == 3
     assert allowed_months_from("at most 12 months") == 12
     assert allowed_months_from("Credential lifetime exceeds the max value allowed as per assigned policy 'x'.") is None
+
+
+# ---------------------------------------------------------------- a dropped addPassword
+
+
+def _unseen(setup):
+    return setup.journal.get("unseen_credentials") or []
+
+
+def test_drop_after_add_password_removes_the_lost_secret_and_creates_one(clock, tmp_path):
+    """Microsoft applied addPassword, the answer was lost: that secret's value is gone for
+    good. The wizard removes it (by its per-attempt displayName) and creates one more."""
+    from wizard.simtenant import FaultPlan, FaultRule
+
+    rule = FaultRule("drop_after", path=r"/addPassword$", method="POST", nth=(1,))
+    sim = make_sim(clock, faults=FaultPlan(rules=[rule]))
+    setup, applied = applied_pexip(sim, clock, tmp_path)
+    seen = []
+    secret = setup.create_secret(applied, on_progress=seen.append)
+    assert rule.seen == 2  # two addPassword calls; the first one's answer was lost
+    creds = sim.state.applications[applied.object_id]["passwordCredentials"]
+    assert [c["keyId"] for c in creds] == [secret.key_id]
+    assert sim.state.secrets[(applied.object_id, secret.key_id)] == secret.value
+    adds = [r for r in sim.requests if r[1].endswith("/addPassword")]
+    removes = [r for r in sim.requests if r[1].endswith("/removePassword")]
+    assert [r[2] for r in adds] == [200, 200] and [r[2] for r in removes] == [204]
+    assert any(p.state == "retrying" and "removed that secret" in p.detail for p in seen)
+    assert _unseen(setup) == []  # nothing left to clean up
+    assert secret.value not in setup.journal.path.read_text()
+
+
+def test_each_add_password_attempt_has_its_own_display_name(clock, tmp_path):
+    from wizard.secret import secret_display_name
+
+    a, b = secret_display_name("pexip", 0.0), secret_display_name("pexip", 0.0)
+    assert a != b and a.startswith("m365-wizard pexip 1970-01-01 ")
+
+
+def test_a_lost_secret_that_cannot_be_checked_is_removed_by_the_next_run(clock, tmp_path):
+    """The connection drops after addPassword and stays down for the read-back: a plain
+    error naming addPassword. The journal remembers the attempt's name (never a value);
+    the re-run's plan does not count that secret, and create_secret removes it first."""
+    from wizard.errors import MicrosoftError
+    from wizard.simtenant import FaultPlan, FaultRule
+
+    add = FaultRule("drop_after", path=r"/addPassword$", method="POST", nth=(1,))
+    sim = make_sim(clock, faults=FaultPlan(rules=[add]))
+    setup, applied = applied_pexip(sim, clock, tmp_path)
+    down = FaultRule("drop", path=rf"^/v1\.0/applications/{applied.object_id}$", method="GET")
+    sim.faults.rules.append(down)
+    with pytest.raises(MicrosoftError) as info:
+        setup.create_secret(applied)
+    assert "addPassword" in info.value.message and info.value.next_step
+    (orphan,) = sim.state.applications[applied.object_id]["passwordCredentials"]
+    assert [e["name"] for e in _unseen(setup)] == [orphan["displayName"]]
+
+    sim.faults.rules.remove(down)  # the network is back; a new run with the same journal
+    again = Setup(setup.profile, setup.answers, setup.graph, setup.who, setup.target, clock=clock, state_dir=tmp_path)
+    plan = again.plan()
+    assert plan.needs_secret, "a secret whose value nobody holds must not count as the app's secret"
+    seen = []
+    secret = again.create_secret(again.apply(plan), on_progress=seen.append)
+    creds = sim.state.applications[applied.object_id]["passwordCredentials"]
+    assert [c["keyId"] for c in creds] == [secret.key_id]
+    assert any("never received" in p.detail for p in seen if p.state == "retrying")
+    assert _unseen(again) == []
+
+
+def test_two_dropped_add_passwords_give_up_plainly_and_leave_no_secret(clock, tmp_path):
+    from wizard.errors import MicrosoftError
+    from wizard.simtenant import FaultPlan, FaultRule
+
+    rule = FaultRule("drop_after", path=r"/addPassword$", method="POST", nth=(1, 2))
+    sim = make_sim(clock, faults=FaultPlan(rules=[rule]))
+    setup, applied = applied_pexip(sim, clock, tmp_path)
+    with pytest.raises(MicrosoftError) as info:
+        setup.create_secret(applied)
+    assert "addPassword" in info.value.message and "2 times" in info.value.message
+    assert sim.state.applications[applied.object_id]["passwordCredentials"] == []
+    assert _unseen(setup) == []
+    secret = setup.create_secret(applied)  # and the re-run makes the one secret
+    assert [c["keyId"] for c in sim.state.applications[applied.object_id]["passwordCredentials"]] == [secret.key_id]
+
+
+def test_a_dropped_add_password_during_rotation_leaves_old_plus_one_new(clock, tmp_path):
+    """Rotation has no journal: the same in-call clean-up keeps exactly old + new."""
+    from wizard.secret import create_secret
+    from wizard.simtenant import FaultRule
+
+    sim = make_sim(clock)
+    setup, applied = applied_pexip(sim, clock, tmp_path)
+    old = setup.create_secret(applied)
+    sim.faults.rules.append(FaultRule("drop_after", path=r"/addPassword$", method="POST", nth=(1,)))
+    new = create_secret(setup.graph, applied.object_id, vendor_name="pexip", months=6, now=clock.now())
+    keys = [c["keyId"] for c in sim.state.applications[applied.object_id]["passwordCredentials"]]
+    assert sorted(keys) == sorted([old.key_id, new.key_id])

@@ -122,6 +122,45 @@ def test_me_member_of_lists_directory_roles(sim, upn, template):
         assert roles[0]["@odata.type"] == "#microsoft.graph.directoryRole"
 
 
+@pytest.mark.parametrize("relationship", ["memberOf", "transitiveMemberOf"])
+def test_member_of_accepts_the_directory_role_cast(sim, relationship):
+    # https://learn.microsoft.com/en-us/graph/api/user-list-memberof: "OData cast is also
+    # enabled; for example, you can cast to get just the directoryRoles the user is a member of".
+    with graph_client(sim, sign_in(sim, "admin@contoso.onmicrosoft.com")) as client:
+        response = client.get(f"/me/{relationship}/microsoft.graph.directoryRole",
+                              params={"$select": "id,displayName,roleTemplateId"})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["@odata.context"].endswith("/$metadata#directoryRoles")
+        assert [r["roleTemplateId"] for r in body["value"]] == ["62e90394-69f5-4237-9190-012177145e10"]
+        assert set(body["value"][0]) <= {"@odata.type", "id", "displayName", "roleTemplateId"}
+        groups = client.get(f"/me/{relationship}/microsoft.graph.group").json()
+        assert groups["@odata.context"].endswith("/$metadata#groups") and groups["value"] == []
+        me = client.get("/me").json()
+        by_id = client.get(f"/users/{me['id']}/{relationship}/microsoft.graph.directoryRole").json()["value"]
+        assert [r["roleTemplateId"] for r in by_id] == ["62e90394-69f5-4237-9190-012177145e10"]
+        assert_graph_error(client.get(f"/me/{relationship}/microsoft.graph.user"), 400, "Request_UnsupportedQuery")
+    with graph_client(sim, sign_in(sim, "jane@contoso.onmicrosoft.com")) as client:
+        assert client.get("/me/memberOf/microsoft.graph.directoryRole").json()["value"] == []
+
+
+def test_sign_in_reads_roles_through_the_cast_without_falling_back(clock):
+    """wizard.signin asks `/me/memberOf/microsoft.graph.directoryRole` first: it must succeed."""
+    from wizard.signin import SignIn
+    from wizard.target import demo_target
+
+    sim = SimTenant(clock=clock, faults=FaultPlan(), auto_approve_after=None)
+    target = demo_target(sim)
+    with target.http_client() as http:
+        signin = SignIn(target, http, clock, ["User.Read", "Application.ReadWrite.All"])
+        code = signin.start()
+        sim.approve_device_code(code.user_code, as_user="appadmin@contoso.onmicrosoft.com")
+        who = signin.wait()
+    member_of = [r for r in sim.requests if "/memberOf" in r[1]]
+    assert member_of == [("GET", "/v1.0/me/memberOf/microsoft.graph.directoryRole", 200)]
+    assert "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3" in who.role_template_ids and who.roles_known
+
+
 def test_users_filter_by_upn_and_mail(admin):
     # https://learn.microsoft.com/en-us/graph/api/user-list
     found = admin.get("/users", params={"$filter": "userPrincipalName eq 'calendar-sync@contoso.onmicrosoft.com'"})

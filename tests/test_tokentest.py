@@ -76,3 +76,62 @@ def test_missing_app_role_consent_is_reported(clock, tmp_path):
     report = setup.test_token(applied.client_id, secret.value)
     assert not report.ok
     assert "lacks full_access_as_app" in report.failed()[0].reason
+
+
+# ---------------------------------------------------------------- MSAL's HTTP cache
+
+
+def _token_posts(sim, since):
+    return [r for r in sim.requests[since:] if r[0] == "POST" and r[1].endswith("/oauth2/v2.0/token")]
+
+
+def test_every_retry_reaches_the_token_endpoint(clock, tmp_path):
+    """AADSTS700016 is an HTTP 400: MSAL's throttled HTTP client replays a 400 for 60 s of
+    real time to the same client object. Each attempt must reach Microsoft, and the
+    waits between attempts go through the injected clock."""
+    from wizard import tokentest
+    from wizard.simtenant.faults import FaultPlan
+
+    sim = make_sim(clock, faults=FaultPlan(sts_unknown_app_seconds=12.0))
+    setup, applied = setup_for(sim, clock, tmp_path)
+    secret = setup.create_secret(applied)
+    before, slept = len(sim.requests), len(clock.slept)
+    attempts = []
+    result, code, tries = tokentest.acquire_token(
+        setup.target, setup.tenant_id, applied.client_id, secret.value, "https://graph.microsoft.com",
+        http=setup.graph.http, clock=clock, on_attempt=lambda n, c: attempts.append((n, c)))
+    assert result is not None and "access_token" in result and code == ""
+    posts = _token_posts(sim, before)
+    assert len(posts) == tries > 2
+    assert [p[2] for p in posts] == [400] * (tries - 1) + [200]
+    assert [c for _, c in attempts] == ["700016"] * (tries - 1)
+    assert clock.slept[slept:] == [2.0, 4.0, 8.0][: tries - 1]
+
+
+def test_a_refused_secret_is_asked_each_time_not_replayed(clock, tmp_path):
+    """A wrong secret: every one of the bounded attempts is a real request."""
+    from wizard import tokentest
+
+    sim = make_sim(clock)
+    setup, applied = setup_for(sim, clock, tmp_path)
+    before = len(sim.requests)
+    result, code, tries = tokentest.acquire_token(
+        setup.target, setup.tenant_id, applied.client_id, "not-the-secret-value", "https://graph.microsoft.com",
+        http=setup.graph.http, clock=clock)
+    assert result is None and code == "7000215"
+    assert len(_token_posts(sim, before)) == tries > 3
+
+
+def test_manual_token_test_retries_reach_microsoft(clock, tmp_path):
+    """wizard.manual.run_token_test (pasted values, no admin sign-in) shares the retry loop."""
+    from wizard.manual import Pasted, run_token_test
+    from wizard.simtenant.faults import FaultPlan
+
+    sim = make_sim(clock, faults=FaultPlan(sts_unknown_app_seconds=6.0))
+    setup, applied = setup_for(sim, clock, tmp_path)
+    secret = setup.create_secret(applied)
+    before = len(sim.requests)
+    report = run_token_test(setup.target, setup.graph.http, clock, setup.profile,
+                            Pasted(setup.tenant_id, applied.client_id, secret.value))
+    assert report.ok, report.checks
+    assert len(_token_posts(sim, before)) == report.attempts > 1

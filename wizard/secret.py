@@ -16,14 +16,24 @@ Organisations can limit secrets with an app management policy
   wizard explains who can allow it.
 
 A POST is not repeated blindly: if the connection drops, the secret may exist without
-the wizard ever seeing its value. That is reported plainly, never silently retried
-(which would leave a second secret).
+the wizard ever seeing its value (addPassword is not idempotent: a blind repeat would
+leave a second secret). So every addPassword carries a displayName unique to that
+attempt ("m365-wizard pexip 2025-05-01 3f9a1c"), handed to `remember` BEFORE the POST
+(`Setup` writes it to the journal). After a dropped connection the wizard reads the
+app's passwordCredentials, removes (`removePassword`,
+https://learn.microsoft.com/graph/api/application-removepassword) the credential(s)
+with that displayName (never a keyId whose value it returned), and tries once more
+under a new name; after a success that needed a retry it sweeps again for stragglers.
+A name whose secret could not be found yet stays remembered, so the next run removes
+it (`remove_unseen`). Removing by a name unique to one attempt cannot touch a secret
+whose value anyone holds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets as _random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -33,6 +43,7 @@ STEP_DOWN_MONTHS = (24, 18, 12, 6, 3, 1)
 LIFETIME_CODES = ("CredentialInvalidLifetimeAsPerAppPolicy",)
 BANNED_CODES = ("CredentialTypeNotAllowedAsPerAppPolicy", "PasswordCredentialNotAllowedAsPerAppPolicy")
 KEYRING_SERVICE = "m365-wizard"
+LOST_RETRIES = 1  # after a dropped addPassword: clean up, then this many more tries
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,59 @@ def allowed_months_from(message: str) -> int | None:
     return None
 
 
+def secret_display_name(vendor_name: str, now: float, nonce: str | None = None) -> str:
+    """The displayName of one addPassword attempt: descriptive, dated, and unique to the attempt."""
+    date = dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%Y-%m-%d")
+    return f"m365-wizard {vendor_name} {date} {nonce or _random.token_hex(3)}"
+
+
+def _gone(exc: Any) -> bool:
+    """removePassword of a keyId that no longer exists (already removed)."""
+    text = f"{getattr(exc, 'graph_message', '')} {getattr(exc, 'message', '')}".lower()
+    return getattr(exc, "status", 0) == 404 or (
+        getattr(exc, "status", 0) == 400 and ("no password credential" in text or "not found" in text))
+
+
+def remove_unseen(graph: Any, app_object_id: str, display_names: Any, *,
+                  keep_key_ids: Any = ()) -> tuple[list[str], set[str]]:
+    """removePassword each credential of the app named in `display_names` (secrets whose
+    value was never returned), except the keyIds in `keep_key_ids`.
+
+    Returns (removed keyIds, names found). A name not found may not exist at all (the
+    POST never reached Microsoft) or may not be readable yet (replication).
+    """
+    from wizard.graph import GraphError
+
+    names = {n for n in display_names if n}
+    keep = {str(k) for k in keep_key_ids if k}
+    if not names:
+        return [], set()
+    app = graph.get(f"/applications/{app_object_id}", params={"$select": "id,passwordCredentials"}) or {}
+    removed: list[str] = []
+    found: set[str] = set()
+    for credential in app.get("passwordCredentials") or []:
+        name = str(credential.get("displayName") or "")
+        key_id = str(credential.get("keyId") or "")
+        if name not in names or not key_id or key_id in keep:
+            continue
+        found.add(name)
+        try:
+            graph.post(f"/applications/{app_object_id}/removePassword", json={"keyId": key_id}, idempotent=True)
+        except GraphError as exc:
+            if not _gone(exc):
+                raise
+        removed.append(key_id)
+    return removed, found
+
+
+def _lost(message: str) -> MicrosoftError:
+    return MicrosoftError(
+        message,
+        next_step=("Check the network, then run the wizard again: it first removes any secret whose value "
+                   "it never received, then creates a new one."),
+    )
+
+
 def create_secret(
     graph: Any,
     app_object_id: str,
@@ -98,21 +162,55 @@ def create_secret(
     months: int,
     now: float,
     on_note: Callable[[str], None] | None = None,
+    remember: Callable[[str], None] | None = None,
+    forget: Callable[[str], None] | None = None,
 ) -> NewSecret:
-    """addPassword, stepping the lifetime down when a policy refuses it."""
-    from wizard.graph import GraphError
+    """addPassword, stepping the lifetime down when a policy refuses it.
 
-    date = dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%Y-%m-%d")
-    display_name = f"m365-wizard {vendor_name} {date}"
+    `remember(display_name)` is called before each addPassword and `forget(display_name)`
+    once no credential of that name can be an orphan (its value was returned, it was
+    removed, or Microsoft refused the request).
+    """
+    from wizard.graph import ConnectionLost, GraphError
+
+    display_name = secret_display_name(vendor_name, now)
     notes: list[str] = []
     tried: list[int] = []
+    lost: list[str] = []  # names of addPassword calls whose answer never arrived
     current = months
+
+    def note(text: str) -> None:
+        if on_note is not None:
+            on_note(text)
+
     while True:
         tried.append(current)
         body = {"passwordCredential": {"displayName": display_name, "endDateTime": _end_after(now, current)}}
+        if remember is not None:
+            remember(display_name)
+        sent_before = getattr(graph, "requests", None)
         try:
             result = graph.post(f"/applications/{app_object_id}/addPassword", json=body) or {}
+        except ConnectionLost:
+            lost.append(display_name)
+            try:
+                removed, found = remove_unseen(graph, app_object_id, [display_name])
+            except WizardError:
+                raise _lost("The connection to Microsoft dropped during addPassword (creating the client secret), "
+                            "and the wizard could not check whether Microsoft created it.") from None
+            if forget is not None and display_name in found:
+                forget(display_name)
+            if len(lost) > LOST_RETRIES:
+                raise _lost(f"The connection to Microsoft dropped {len(lost)} times during addPassword "
+                            "(creating the client secret); no usable secret was created.") from None
+            note("The connection dropped while Microsoft created the client secret; "
+                 + ("the wizard removed that secret (its value never arrived) and is creating a new one."
+                    if removed else "Microsoft shows no such secret; the wizard is trying once more."))
+            display_name = secret_display_name(vendor_name, now)
+            continue
         except GraphError as exc:
+            if forget is not None and exc.status < 500 and not _retried(graph, sent_before):
+                forget(display_name)  # refused: nothing was created under this name
             if exc.code in BANNED_CODES or "not allowed as per assigned policy" in exc.graph_message.lower() and "lifetime" not in exc.graph_message.lower():
                 raise SecretBanned(
                     "Your organisation's app management policy does not allow client secrets for this app, "
@@ -135,23 +233,40 @@ def create_secret(
                     next_step="Ask your Entra administrator what lifetime the policy allows.",
                     code=exc.code, request_id=exc.request_id,
                 ) from None
-            note = (f"Your organisation's policy does not allow a {current}-month secret; "
-                    f"the wizard created one valid {nxt} months instead.")
-            notes = [note]
-            if on_note is not None:
-                on_note(f"Your organisation's policy does not allow a {current}-month secret; trying {nxt} months.")
+            notes = [(f"Your organisation's policy does not allow a {current}-month secret; "
+                      f"the wizard created one valid {nxt} months instead.")]
+            note(f"Your organisation's policy does not allow a {current}-month secret; trying {nxt} months.")
             current = nxt
             continue
         value = result.get("secretText") or ""
+        key_id = str(result.get("keyId", ""))
         if not value:
             raise MicrosoftError("Microsoft created the secret but did not return its value.",
                                  next_step="Delete that secret in Entra > Certificates & secrets and run the wizard again.")
+        # From here on the value is in hand: nothing below may lose it.
+        settled = {display_name}
+        if lost or _retried(graph, sent_before):
+            # A retried POST (503/504, or after a drop) may have been applied more than once.
+            try:
+                _, found = remove_unseen(graph, app_object_id, [display_name, *lost], keep_key_ids=[key_id])
+                settled |= found
+            except WizardError:
+                settled = set()  # remembered: the next run sweeps them
+        if forget is not None:
+            for name in sorted(settled):
+                forget(name)
         return NewSecret(
             value=value,
-            key_id=str(result.get("keyId", "")),
+            key_id=key_id,
             end=str(result.get("endDateTime", "")),
             hint=str(result.get("hint", value[:3])),
             display_name=str(result.get("displayName") or display_name),
             months=current,
             notes=tuple(notes),
         )
+
+
+def _retried(graph: Any, sent_before: Any) -> bool:
+    """Did the GraphClient send the last request more than once (429/503/504 retries)?"""
+    after = getattr(graph, "requests", None)
+    return isinstance(sent_before, int) and isinstance(after, int) and after - sent_before > 1

@@ -21,6 +21,7 @@ Two kinds of vendor:
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -51,6 +52,7 @@ ROLE_TEMPLATES = {
 APP_WRITERS = (APPLICATION_ADMINISTRATOR, CLOUD_APPLICATION_ADMINISTRATOR, GLOBAL_ADMINISTRATOR)
 APP_ROLE_CONSENTERS = (GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR)
 APP_SELECT = "id,appId,displayName,uniqueName,tags,createdDateTime,signInAudience"
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 AUTODISCOVER_V2 = "https://outlook.office365.com/autodiscover/autodiscover.json/v1.0/{email}?Protocol=AutodiscoverV1"
 
 
@@ -199,6 +201,10 @@ class Setup:
             return [AppSummary("", sp["appId"], sp.get("displayName", ""), match="enterprise_app")] if sp else []
         found: list[AppSummary] = []
         if app_id:
+            app_id = app_id.strip()
+            if not GUID.fullmatch(app_id):  # it goes into a key segment: only a GUID may
+                raise InputError("client ID", "that is not an Application (client) ID, which is a GUID",
+                                 example="00000000-0000-0000-0000-000000000000 (Entra > App registrations > Overview)")
             app = self._get_app(f"/applications(appId={quote(app_id)})")
             if app:
                 found.append(self._summary(app, "appId"))
@@ -246,6 +252,11 @@ class Setup:
             app = self._find_managed_app()
             if app is not None and "passwordCredentials" not in app:
                 app = self.graph.get(f"/applications/{app['id']}")
+        if app is not None and app.get("passwordCredentials"):
+            unseen = self.unseen_secret_names(app.get("id", ""))
+            if unseen:  # secrets nobody holds the value of do not count (create_secret removes them)
+                app = dict(app, passwordCredentials=[c for c in app["passwordCredentials"]
+                                                     if c.get("displayName") not in unseen])
         current = read_existing(self.graph, app)
         resource_sp_ids = {}
         for p in permissions:
@@ -311,9 +322,16 @@ class Setup:
         emit = on_progress or (lambda p: None)
         emit(StepProgress("secret", sentence, RUNNING))
         try:
+            removed = self._remove_unseen_secrets(applied.object_id)
+            if removed:
+                emit(StepProgress("secret", sentence, RETRYING,
+                                  f"Removed {len(removed)} client secret(s) whose value the wizard never received "
+                                  "(the connection dropped during addPassword)"))
             secret = create_secret(
                 self.graph, applied.object_id, vendor_name=self.profile.id, months=months, now=self.clock.now(),
                 on_note=lambda text: emit(StepProgress("secret", sentence, RETRYING, text)),
+                remember=lambda name: self._unseen_secret(applied.object_id, name, add=True),
+                forget=lambda name: self._unseen_secret(applied.object_id, name, add=False),
             )
         except BaseException as exc:
             emit(StepProgress("secret", sentence, FAILED, getattr(exc, "message", "") or type(exc).__name__))
@@ -321,6 +339,43 @@ class Setup:
         self.journal.secret_created(secret.key_id, secret.end, secret.display_name)
         emit(StepProgress("secret", sentence, DONE, f"Secret ID {secret.key_id}, expires {secret.end[:10]}"))
         return secret
+
+    # Secrets whose addPassword answer never arrived (a dropped connection): their names are
+    # journaled BEFORE the POST (names only, never a value), so a run can remove them.
+    UNSEEN_KEY = "unseen_credentials"
+    UNSEEN_KEEP_SECONDS = 86400.0  # a name not found for a day was never created
+
+    def _unseen(self) -> list[dict]:
+        return [dict(e) for e in self.journal.get(self.UNSEEN_KEY) or [] if isinstance(e, dict)]
+
+    def _unseen_secret(self, app_object_id: str, display_name: str, *, add: bool) -> None:
+        entries = [e for e in self._unseen() if not (e.get("app") == app_object_id and e.get("name") == display_name)]
+        if add:
+            entries.append({"app": app_object_id, "name": display_name, "since": self.clock.now()})
+        self.journal.set(**{self.UNSEEN_KEY: entries})
+
+    def unseen_secret_names(self, app_object_id: str) -> set[str]:
+        """displayNames of this app's secrets whose value the wizard never received."""
+        return {str(e.get("name")) for e in self._unseen() if e.get("app") == app_object_id and e.get("name")}
+
+    def _remove_unseen_secrets(self, app_object_id: str) -> list[str]:
+        """removePassword the secrets an earlier addPassword created without returning the value."""
+        from wizard.secret import remove_unseen
+
+        entries = self._unseen()
+        if not entries:
+            return []
+        mine = [e for e in entries if e.get("app") == app_object_id]
+        names = {str(e.get("name")) for e in mine}
+        keep = {str(s.get("key_id")) for s in self.journal.get("secrets") or [] if isinstance(s, dict)}
+        removed, found = remove_unseen(self.graph, app_object_id, names, keep_key_ids=keep) if names else ([], set())
+        now = self.clock.now()
+        # Other apps' entries go (that app was replaced); a name found is removed now; a name
+        # never found is kept a day (replication), then it was simply never created.
+        left = [e for e in mine if e.get("name") not in found and now - float(e.get("since") or 0) < self.UNSEEN_KEEP_SECONDS]
+        if left != entries:
+            self.journal.set(**{self.UNSEEN_KEY: left})
+        return removed
 
     # ------------------------------------------------------------------ token test
 

@@ -6,7 +6,9 @@ tenant's token endpoint for `<resource>/.default`
 A brand-new app or secret is not accepted everywhere at once: AADSTS7000215 (invalid
 secret), 7000222 (expired) and 700016 (unknown app) are retried for about two
 minutes on the injected clock, with visible progress (a fresh secret usually works
-after 4–18 s).
+after 4–18 s). Each attempt uses a new ConfidentialClientApplication (same httpx pool,
+empty `http_cache`): MSAL's HTTP cache would otherwise replay the first error
+response to every retry, so no retry would reach Microsoft.
 
 The token's claims are decoded (no signature check: this is a report, the token is
 never used for anything; https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference)
@@ -79,14 +81,20 @@ def acquire_token(
     waited = 0.0
     attempt = 0
     code = ""
-    app = None
     while True:
         attempt += 1
-        if app is None:
-            app = msal.ConfidentialClientApplication(
-                client_id, client_credential=secret_value, authority=authority, http_client=http,
-                token_cache=msal.TokenCache(), **kwargs,
-            )
+        # A fresh client object per attempt, over the same shared httpx client (pool).
+        # MSAL wraps `http_client` in its ThrottledHttpClient, whose `http_cache` (one
+        # in-memory dict per application object unless one is passed) replays an HTTP 400
+        # from the token endpoint for 60 s of real time and a 429/5xx for its Retry-After:
+        # retries on one object would be answered from that cache and never see the tenant
+        # catch up (msal/throttled_http_client.py; `http_cache` in
+        # https://msal-python.readthedocs.io/en/latest/#msal.ClientApplication). The wizard
+        # paces its own retries on the injected clock instead.
+        app = msal.ConfidentialClientApplication(
+            client_id, client_credential=secret_value, authority=authority, http_client=http,
+            token_cache=msal.TokenCache(), http_cache={}, **kwargs,
+        )
         result = app.acquire_token_for_client(scopes=[f"{resource.rstrip('/')}/.default"])
         if "access_token" in result:
             return result, "", attempt

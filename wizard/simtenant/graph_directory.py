@@ -4,6 +4,12 @@
 - GET /me, /users/{id|upn} https://learn.microsoft.com/en-us/graph/api/user-get
 - GET /me/memberOf         https://learn.microsoft.com/en-us/graph/api/user-list-memberof
   (directoryRole objects carry `roleTemplateId`: how a client learns the user's roles)
+- GET /me/transitiveMemberOf https://learn.microsoft.com/en-us/graph/api/user-list-transitivememberof
+  Both (and /users/{id}/…) take an OData cast segment, "OData cast is also enabled":
+  `/me/memberOf/microsoft.graph.directoryRole` lists only the directory roles
+  (also `microsoft.graph.group`, `microsoft.graph.administrativeUnit`); any other type
+  is 400 Request_UnsupportedQuery. The simulated tenant has no groups, so the
+  transitive list equals the direct one.
 - GET /users               https://learn.microsoft.com/en-us/graph/api/user-list
 """
 
@@ -25,6 +31,13 @@ USERS = odata.Filterable("user", frozenset({"id", "userPrincipalName", "mail", "
 USER_PROPS = {"id", "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
               "officeLocation", "preferredLanguage", "surname", "userPrincipalName"}
 ROLE_PROPS = {"id", "deletedDateTime", "description", "displayName", "roleTemplateId"}
+# OData casts a memberOf collection accepts: type -> @odata.context entity set.
+MEMBER_CASTS = {
+    "microsoft.graph.directoryRole": "directoryRoles",
+    "microsoft.graph.group": "groups",
+    "microsoft.graph.administrativeUnit": "administrativeUnits",
+}
+CAST = r"(?:/(?P<cast>microsoft\.graph\.[A-Za-z]+))?"
 
 
 def routes(sim: "SimTenant"):
@@ -43,10 +56,18 @@ def routes(sim: "SimTenant"):
         return single(call, delegated_only(call), "users/$entity", USER_PROPS)
 
     def member_of(user: dict, call: Call) -> httpx.Response:
-        roles = [role for role_id, role in state.directory_roles.items()
-                 if user["id"] in state.role_members.get(role_id, set())]
-        return collection(call, roles, odata.Filterable("directoryObject", frozenset({"displayName", "id"})),
-                          "directoryObjects", lambda _r: True, ROLE_PROPS)
+        cast = call.match.groupdict().get("cast")
+        memberships = [role for role_id, role in state.directory_roles.items()
+                       if user["id"] in state.role_members.get(role_id, set())]
+        context = "directoryObjects"
+        if cast:
+            if cast not in MEMBER_CASTS:
+                raise GraphFailure(400, "Request_UnsupportedQuery",
+                                   f"The type cast '{cast}' is not supported on this relationship.")
+            context = MEMBER_CASTS[cast]
+            memberships = [m for m in memberships if m.get("@odata.type") == f"#{cast}"]
+        return collection(call, memberships, odata.Filterable("directoryObject", frozenset({"displayName", "id"})),
+                          context, lambda _r: True, ROLE_PROPS)
 
     def me_member_of(call: Call) -> httpx.Response:
         return member_of(delegated_only(call), call)
@@ -70,8 +91,8 @@ def routes(sim: "SimTenant"):
     return [
         ("GET", r"/organization", organization, "organization"),
         ("GET", r"/me", me, "me"),
-        ("GET", r"/me/memberOf", me_member_of, "memberOf"),
+        ("GET", r"/me/(?:transitiveMemberOf|memberOf)" + CAST, me_member_of, "memberOf"),
         ("GET", r"/users", list_users, "users"),
         ("GET", r"/users/(?P<uid>[^/]+)", get_user, "users"),
-        ("GET", r"/users/(?P<uid>[^/]+)/memberOf", user_member_of, "users"),
+        ("GET", r"/users/(?P<uid>[^/]+)/(?:transitiveMemberOf|memberOf)" + CAST, user_member_of, "users"),
     ]
