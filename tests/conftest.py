@@ -3,7 +3,9 @@
     def test_something(clock, sim, target, graph, who): ...
 
 - `clock`  — `FakeClock`: every wait returns at once and moves time forward.
-- `sim`    — the demo `SimTenant` (seeded, no faults), sharing `clock`.
+- `sim`    — the demo `SimTenant` (seeded, with the demo scenario's own small replication
+             delays: a new app/SP misses one read, a new secret works after 4 s), sharing `clock`.
+             Pass `faults=FaultPlan()` to `make_sim` for a perfectly consistent tenant.
 - `target` — `wizard.target.demo_target(sim)`: the in-process transport, no network.
 - `http`   — the one httpx client of the test (closed afterwards).
 - `graph`  — a `GraphClient` signed in as admin@contoso.onmicrosoft.com (Global Administrator),
@@ -35,7 +37,11 @@ ADMIN_SCOPES = [
 
 
 def make_sim(clock, faults=None, scenario: str = "demo"):
-    """A seeded simulated tenant on `clock` (no automatic device-code approval)."""
+    """A seeded simulated tenant on `clock` (no automatic device-code approval).
+
+    `faults=None` keeps the scenario's own fault plan (the demo's short replication delays);
+    `wizard.simtenant.faults.FaultPlan()` means no faults at all.
+    """
     from wizard.simtenant import SimTenant
 
     return SimTenant(scenario=scenario, clock=clock, faults=faults, auto_approve_after=None)
