@@ -269,3 +269,27 @@ def test_valid_hosts_round_trip(host):
     assert answers.fqdn(host, "FQDN") == host
     assert answers.fqdn(host.upper() + ".", "FQDN") == host
     assert answers.url(f"https://{host}/cb", "URL") == f"https://{host}/cb"
+
+
+def test_as_guid_accepts_only_a_guid_and_canonicalises_it():
+    from wizard.answers import as_guid
+
+    assert as_guid(" {1B2C3D4E-5F60-4718-92A3-B4C5D6E7F809} ") == "1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809"
+    for bad in ("", "1b2c3d4e", "1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809')?$x=1",
+                "1b2c3d4e-5f60-4718-92a3-b4c5d6e7f80g", None, 42):
+        assert as_guid(bad) is None
+
+
+def test_inventory_find_app_refuses_what_is_not_a_guid_before_any_request():
+    import pytest
+
+    from wizard.errors import InputError
+    from wizard.inventory import find_app
+
+    class NoGraph:
+        def get(self, *args, **kwargs):  # pragma: no cover - must not be reached
+            raise AssertionError("a request was sent for an invalid id")
+
+    with pytest.raises(InputError) as info:
+        find_app(NoGraph(), "abc') or true", now=0)
+    assert "client ID" in str(info.value)

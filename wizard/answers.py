@@ -45,6 +45,20 @@ _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 # The local part of an address: RFC 5322 "atext" and dots, which is what Exchange accepts.
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _SEPARATORS = re.compile(r"[\s,;]+")
+# An Entra object or application id: 8-4-4-4-12 hexadecimal digits (braces tolerated).
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def as_guid(value: Any) -> str | None:
+    """The canonical lower-case form of a GUID, or None when `value` is not one.
+
+    Ids typed or pasted by a user go into Graph URL key segments such as
+    `/applications(appId='…')`: only a real GUID may go there.
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip().strip("{}")
+    return text.lower() if GUID.fullmatch(text) else None
 _MONTHS = re.compile(r"([0-9]{1,4})\s*(?:months?)?", re.IGNORECASE)
 
 

@@ -28,6 +28,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from wizard.answers import as_guid
 from wizard.clock import Cancelled, Clock
 from wizard.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TOKEN_TEST, InputError, WizardError
 
@@ -283,12 +284,10 @@ def _client_id_app(args: Any) -> str:
     value = (getattr(args, "client_id_app", None) or "").strip()
     if not value:
         raise InputError("--client-id-app", "is required for this command", example="--client-id-app 1b2c3d4e-…")
-    import uuid
-
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise InputError("--client-id-app", "must be the Application (client) ID, a GUID") from None
+    guid = as_guid(value)
+    if guid is None:
+        raise InputError("--client-id-app", "must be the Application (client) ID, a GUID")
+    return guid
 
 
 # --------------------------------------------------------------------------- progress and results

@@ -166,9 +166,15 @@ def list_secrets(graph: Any, all_apps: bool = False, now: float | None = None) -
 
 def find_app(graph: Any, client_id: str, now: float) -> AppSecrets:
     """One registration by its Application (client) ID; MicrosoftError when there is none."""
-    from wizard.errors import MicrosoftError
+    from wizard.answers import as_guid
+    from wizard.errors import InputError, MicrosoftError
     from wizard.graph import GraphError, quote
 
+    guid = as_guid(client_id)
+    if guid is None:  # it goes into a URL key segment: only a GUID may
+        raise InputError("client ID", "must be the Application (client) ID, a GUID",
+                         example="1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809")
+    client_id = guid
     try:
         app = graph.get(f"/applications(appId={quote(client_id)})", params={"$select": SELECT})
     except GraphError as exc:

@@ -31,12 +31,11 @@ Portal steps follow Microsoft's documentation:
 
 from __future__ import annotations
 
-import re
 import threading
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from wizard.answers import as_guid
 from wizard.errors import InputError
 
 # The Microsoft Entra admin center (global cloud). Blade routes as the portal itself uses
@@ -63,7 +62,6 @@ AUDIENCE_CHOICE = {
 }
 TYPE_WORDS = {"delegated": "Delegated", "application": "Application"}
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 # --------------------------------------------------------------------------- links
@@ -330,8 +328,8 @@ def _guid(value: str | None, key: str, label: str, where: str) -> str:
     text = (value or "").strip().strip("{}")
     if not text:
         raise _fail(key, label, f"is required: copy it from {where}")
-    if _GUID.match(text):
-        return str(uuid.UUID(text))
+    if as_guid(text):
+        return as_guid(text)
     if key == "tenant_id" and "." in text and " " not in text:
         raise _fail(key, label, f"'{text[:60]}' looks like a domain name; paste the Directory (tenant) ID, "
                                 f"a GUID, from {where}", "72f988bf-86f1-41af-91ab-2d7cd011db47")
@@ -358,7 +356,7 @@ def validate_pasted(tenant_id: str | None, client_id: str | None, secret: str | 
     label = "Client secret value"
     if not value:
         raise _fail("secret", label, "is required: the Value shown once under Certificates & secrets")
-    if _GUID.match(value.strip("{}")):
+    if as_guid(value):
         raise _fail("secret", label, "looks like the Secret ID (a GUID), not the secret's Value. The Value "
                                      "is shown only once, in the column left of the Secret ID; if it is gone, "
                                      "create a new client secret")

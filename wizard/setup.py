@@ -21,12 +21,12 @@ Two kinds of vendor:
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from wizard import replication
+from wizard.answers import as_guid
 from wizard.apply import DONE, FAILED, PENDING, RETRYING, RUNNING, SKIPPED, Applied, Applier, StepProgress
 from wizard.clock import Clock
 from wizard.errors import InputError, MicrosoftError, RoleError
@@ -52,7 +52,6 @@ ROLE_TEMPLATES = {
 APP_WRITERS = (APPLICATION_ADMINISTRATOR, CLOUD_APPLICATION_ADMINISTRATOR, GLOBAL_ADMINISTRATOR)
 APP_ROLE_CONSENTERS = (GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR)
 APP_SELECT = "id,appId,displayName,uniqueName,tags,createdDateTime,signInAudience"
-GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 AUTODISCOVER_V2 = "https://outlook.office365.com/autodiscover/autodiscover.json/v1.0/{email}?Protocol=AutodiscoverV1"
 
 
@@ -201,8 +200,8 @@ class Setup:
             return [AppSummary("", sp["appId"], sp.get("displayName", ""), match="enterprise_app")] if sp else []
         found: list[AppSummary] = []
         if app_id:
-            app_id = app_id.strip()
-            if not GUID.fullmatch(app_id):  # it goes into a key segment: only a GUID may
+            app_id = as_guid(app_id)
+            if app_id is None:  # it goes into a key segment: only a GUID may
                 raise InputError("client ID", "that is not an Application (client) ID, which is a GUID",
                                  example="00000000-0000-0000-0000-000000000000 (Entra > App registrations > Overview)")
             app = self._get_app(f"/applications(appId={quote(app_id)})")
