@@ -173,3 +173,14 @@ def test_a_dropped_add_password_during_rotation_leaves_old_plus_one_new(clock, t
     new = create_secret(setup.graph, applied.object_id, vendor_name="pexip", months=6, now=clock.now())
     keys = [c["keyId"] for c in sim.state.applications[applied.object_id]["passwordCredentials"]]
     assert sorted(keys) == sorted([old.key_id, new.key_id])
+
+
+def test_secret_lifetimes_match_the_admin_center_choices():
+    import datetime as dt
+
+    from wizard.secret import _end_after, days_for
+
+    assert [days_for(m) for m in (3, 6, 12, 18, 24)] == [90, 180, 365, 545, 730]
+    start = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc).timestamp()
+    # 24 months is 730 days, as the portal's "730 days (24 months)", not 720.
+    assert _end_after(start, 24).startswith("2028-11-22T11:59")

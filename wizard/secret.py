@@ -79,9 +79,21 @@ class SecretBanned(WizardError):
     """The tenant's policy forbids client secrets for this app."""
 
 
+# The Entra admin center's own choices for a new client secret: "90 days (3 months)",
+# "180 days (6 months)", "365 days (12 months)", "545 days (18 months)", "730 days (24 months)".
+# https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials
+PORTAL_DAYS = {3: 90, 6: 180, 12: 365, 18: 545, 24: 730}
+
+
+def days_for(months: int) -> int:
+    """The lifetime in days that the admin center gives `months` (365/12 days a month otherwise)."""
+    return PORTAL_DAYS.get(months, int(months * 365 / 12))
+
+
 def _end_after(now: float, months: int) -> str:
-    """ISO end date `months` after `now` (30-day months, minus a minute of margin)."""
-    end = dt.datetime.fromtimestamp(now, dt.timezone.utc) + dt.timedelta(days=30 * months, minutes=-1)
+    """ISO end date `months` after `now`, as the admin center counts them, minus a minute of margin
+    (so that a policy capped at exactly that many days accepts it)."""
+    end = dt.datetime.fromtimestamp(now, dt.timezone.utc) + dt.timedelta(days=days_for(months), minutes=-1)
     return end.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
