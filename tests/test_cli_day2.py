@@ -47,7 +47,9 @@ def no_terminal(monkeypatch):
 def expiring(capsys, shared_sim, clock, journal_dir, tmp_path):
     """The wizard made the Pexip app (24-month secret); now it is 10 days before that secret expires."""
     client_id, key_id, path = apply_pexip(capsys, tmp_path, "old-secret.txt")
-    clock.advance((30 * 24 - 10) * DAY)
+    from wizard.secret import days_for
+
+    clock.advance((days_for(24) - 10) * DAY)
     return client_id, key_id, path
 
 

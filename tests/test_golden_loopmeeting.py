@@ -54,6 +54,8 @@ def test_waits_for_the_consent_then_assigns_the_service_account(sim, graph, who,
 
 
 def test_waiting_is_bounded(sim, graph, who, target, clock, tmp_path):
+    # Nobody ever consents in LoopMeeting's Central Config (the demo tenant would, after 6 s).
+    sim.scenario.flags.pop("loopmeeting_consent_after", None)
     setup = loop_setup(graph, who, target, clock, tmp_path, enterprise_app_wait=60)
     with pytest.raises(MicrosoftError, match="did not appear"):
         setup.apply(setup.plan())

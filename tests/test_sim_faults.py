@@ -267,6 +267,22 @@ def test_loopmeeting_consent_appears(clock):
     assert [s["displayName"] for s in flagged.state.service_principals.values()].count("LoopMeeting") == 1
 
 
+def test_demo_loopmeeting_admin_consents_a_few_seconds_after_the_first_look(clock):
+    # The demo's flag `loopmeeting_consent_after = 6.0`: a person presses "Get Access Token" in
+    # LoopMeeting's Central Config while the wizard waits for the enterprise app.
+    sim = SimTenant(clock=clock, scenario="demo")
+    query = {"$filter": "displayName eq 'LoopMeeting'"}
+    with graph_client(sim, sign_in(sim)) as admin:
+        clock.advance(60)  # nothing happens before anyone looks for it
+        assert admin.get("/servicePrincipals", params=query).json()["value"] == []
+        clock.advance(5)
+        assert admin.get("/servicePrincipals", params=query).json()["value"] == []
+        clock.advance(1)
+        [sp] = admin.get("/servicePrincipals", params=query).json()["value"]
+        assert sp["displayName"] == "LoopMeeting"
+    assert "loopmeeting_consent_after" not in SimTenant(clock=clock, scenario="clean").scenario.flags
+
+
 def test_scenario_from_a_file_extending_demo(tmp_path, clock):
     path = tmp_path / "mine.toml"
     path.write_text('extends = "demo"\n[faults]\napp_invisible_reads = 0\n'

@@ -10,6 +10,7 @@ or anywhere on disk (pass the path). It may contain:
     [faults]                         # FaultPlan fields (see faults.py); [[faults.rules]] tables
     [flags]
     loopmeeting_consent = true       # the LoopMeeting enterprise app is already consented
+    loopmeeting_consent_after = 6.0  # …or its admin consents N s after a client first looks for it
 
     [[applications]]                 # app registrations that already exist
     displayName = "FlexO"            # …any writable Graph application property…

@@ -63,6 +63,8 @@ class SimTenant:
         self.identity = Identity(self)
         self.graph = GraphApi(self)
         self.requests: list[tuple[str, str, int]] = []   # (method, path, status): what clients did
+        self._loopmeeting_first_look: float | None = None
+        self._loopmeeting_done = False
         self._apply_scenario()
 
     # ---- public surface ----------------------------------------------------------------
@@ -90,6 +92,7 @@ class SimTenant:
             self.clock.sleep(rule.seconds)  # outside the lock: others keep being served
             rule = None
         with self._lock:
+            self._maybe_loopmeeting_consent(request)
             ctx = self._context(request)
             path = request.url.path
             if rule is not None and rule.action == "drop":
@@ -313,6 +316,22 @@ class SimTenant:
                                 "Calendars.ReadWrite User.Read offline_access openid profile", "AllPrincipals", None)
         state.grants[grant["id"]] = grant
         return sp
+
+    def _maybe_loopmeeting_consent(self, request: httpx.Request) -> None:
+        """Scenario flag `loopmeeting_consent_after = N`: the admin's consent in LoopMeeting's
+        Central Config ("Get Access Token") happens N seconds after a client first looks for the
+        LoopMeeting service principal, as a person would do it while the wizard waits."""
+        after = self.scenario.flags.get("loopmeeting_consent_after")
+        if after is None or self._loopmeeting_done:
+            return
+        now = self.clock.now()
+        if self._loopmeeting_first_look is None:
+            if request.url.path.endswith("/servicePrincipals") and "LoopMeeting" in str(request.url.params):
+                self._loopmeeting_first_look = now
+            return
+        if now - self._loopmeeting_first_look >= float(after):
+            self._loopmeeting_consent()
+            self._loopmeeting_done = True
 
     def _apply_scenario(self) -> None:
         """Create the scenario's pre-existing app registrations (visible at once: they are old)."""
