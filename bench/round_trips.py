@@ -76,11 +76,8 @@ def run(vendor: str, latency: float) -> dict:
     target = replace(demo_target(sim), transport=transport)
     http = target.http_client()
     profile = get_profile(vendor)
-    scopes = scopes_for(profile)
-    # Finding: plan/verify read /oauth2PermissionGrants, which needs a grant-reading scope that
-    # scopes_for() leaves out for innovaphone and LoopMeeting (403). Added here so the figures exist.
-    extra = [] if "DelegatedPermissionGrant.ReadWrite.All" in scopes else ["DelegatedPermissionGrant.ReadWrite.All"]
-    signin = SignIn(target, http, clock, scopes + extra)
+    scopes = scopes_for(profile)  # exactly what the wizard asks for
+    signin = SignIn(target, http, clock, scopes)
     signin.start()
     who = signin.wait()
     graph = signin.graph
@@ -107,7 +104,6 @@ def run(vendor: str, latency: float) -> dict:
     rerun_wall = time.perf_counter() - start
     http.close()
     return {
-        "scope_added": bool(extra),
         "vendor": vendor, "ok": report.ok, "requests": create_requests, "writes": create_writes, "identity": identity,
         "wall": wall, "max_in_flight": transport.max_in_flight,
         "rerun_requests": graph.requests - requests1, "rerun_writes": graph.writes - writes1,
@@ -128,8 +124,7 @@ def main() -> None:
         print(f"{vendor:12} {'yes' if r['ok'] else 'NO':3} {r['requests']:9d} {r['writes']:6d} {r['identity']:9d} "
               f"{r['wall']:7.2f} {serial:9.2f} {serial / r['wall']:11.2f} {r['max_in_flight']:13d} | "
               f"{r['rerun_requests']:10d} {r['rerun_writes']:6d} {r['rerun_wall']:6.2f}"
-              + ("" if r["nothing_to_do"] else "  (re-run planned changes!)")
-              + ("  [+DelegatedPermissionGrant.ReadWrite.All]" if r["scope_added"] else ""))
+              + ("" if r["nothing_to_do"] else "  (re-run planned changes!)"))
 
 
 if __name__ == "__main__":

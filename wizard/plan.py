@@ -179,8 +179,13 @@ def read_existing(graph: Any, app: dict | None) -> Existing:
     grants: list[dict] = []
     assignments: list[dict] = []
     if sp:
-        grants = read_grants(graph, sp["id"])
-        assignments = graph.get_all(f"/servicePrincipals/{sp['id']}/appRoleAssignments")
+        # Independent of each other: both go out at once.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="plan-read") as pool:
+            grants_read = pool.submit(read_grants, graph, sp["id"])
+            assignments_read = pool.submit(graph.get_all, f"/servicePrincipals/{sp['id']}/appRoleAssignments")
+            grants, assignments = grants_read.result(), assignments_read.result()
     return Existing(app=app, sp=sp, grants=grants, assignments=assignments)
 
 

@@ -241,16 +241,28 @@ class Setup:
         if self.is_enterprise_app:
             self.last_plan = self._plan_enterprise()
             return self.last_plan
-        permissions = self.resolver.resolve_all(self.profile.permissions)
-        if self._mailbox_key():
-            self.mailbox_user = self.check_mailbox(self.answers[self._mailbox_key()])
+        # Three independent reads go out side by side on the shared connection pool: the
+        # resource service principals (permission ids), the mailbox, and the existing app.
+        from concurrent.futures import ThreadPoolExecutor
+
+        def read_app() -> dict | None:
+            if existing is not None and existing.object_id:
+                return self.graph.get(f"/applications/{existing.object_id}")
+            found = self._find_managed_app()
+            if found is not None and "passwordCredentials" not in found:
+                found = self.graph.get(f"/applications/{found['id']}")
+            return found
+
+        mailbox_key = self._mailbox_key()
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="plan-read") as pool:
+            permissions_read = pool.submit(self.resolver.resolve_all, self.profile.permissions)
+            mailbox_read = pool.submit(self.check_mailbox, self.answers[mailbox_key]) if mailbox_key else None
+            app_read = pool.submit(read_app)
+            permissions = permissions_read.result()
+            if mailbox_read is not None:
+                self.mailbox_user = mailbox_read.result()
+            app = app_read.result()
         desired = desired_state(self.profile, self.answers, permissions)
-        if existing is not None and existing.object_id:
-            app = self.graph.get(f"/applications/{existing.object_id}")
-        else:
-            app = self._find_managed_app()
-            if app is not None and "passwordCredentials" not in app:
-                app = self.graph.get(f"/applications/{app['id']}")
         if app is not None and app.get("passwordCredentials"):
             unseen = self.unseen_secret_names(app.get("id", ""))
             if unseen:  # secrets nobody holds the value of do not count (create_secret removes them)
