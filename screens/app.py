@@ -1,8 +1,8 @@
 """The Textual app: `WizardApp` and `run_app(args)`, which `wizard.cli` calls.
 
 The whole wizard is one worker coroutine, `WizardApp.run_flow`, that reads top
-to bottom: vendor → questions → sign-in → plan → apply → secret → token test →
-result. Each step is `await self.push_screen_wait(SomeScreen(...))`; a screen
+to bottom: vendor → questions → sign-in → (verify mode: pick the existing
+registration) → plan → apply → secret → token test → result. Each step is `await self.push_screen_wait(SomeScreen(...))`; a screen
 answering None means "back": the flow goes to the previous step and every
 answer is kept in the `WizardSession`.
 
@@ -87,19 +87,19 @@ class WizardApp(App[int]):
                         step = "vendor"
                         continue
                     if (result.answers, result.mode) != (s.answers, s.mode) or s.plan is None:
-                        s.forget_from("plan")
+                        s.forget_from("pick")
                     s.answers, s.mode = result.answers, result.mode
                     if s.manual:
                         step = "manual"
                     else:
-                        step = "plan" if s.who is not None else "signin"
+                        step = self.after_signin() if s.who is not None else "signin"
 
                 elif step == "signin":
                     who = await self.push_screen_wait(SignInScreen(s))
                     if who == MANUAL:
                         step = "manual"
                     else:
-                        step = "questions" if who is None else "plan"
+                        step = "questions" if who is None else self.after_signin()
 
                 elif step == "manual":  # --manual, or sign-in blocked: the admin center checklist
                     from screens.manual import ManualScreen
@@ -110,12 +110,24 @@ class WizardApp(App[int]):
                         continue
                     step = "done"
 
+                elif step == "pick":  # verify mode: which existing registration to check
+                    from screens.pick_app import PickAppScreen
+
+                    existing = await self.push_screen_wait(PickAppScreen(s))
+                    if existing is None:
+                        step = "questions"
+                        continue
+                    if existing != s.existing:
+                        s.plan = None
+                    s.existing = existing
+                    step = "plan"
+
                 elif step == "plan":
                     from screens.plan import PlanScreen
 
                     plan = await self.push_screen_wait(PlanScreen(s))
                     if plan is None:
-                        step = "questions"
+                        step = "pick" if s.mode == "verify" else "questions"
                         continue
                     s.plan = plan
                     step = "apply"
@@ -161,6 +173,10 @@ class WizardApp(App[int]):
             return
         s.forget_secret()
         self.exit(EXIT_OK)
+
+    def after_signin(self) -> str:
+        """Verify mode picks the registration to check first; create mode goes to the plan."""
+        return "pick" if self.session.mode == "verify" else "plan"
 
     async def fail(self, exc: Exception) -> None:
         """Show the error screen, then leave with the error's exit code."""

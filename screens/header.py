@@ -12,7 +12,7 @@ from textual.widget import Widget
 
 
 class WizardHeader(Widget):
-    """One line: `m365-wizard · <vendor> · <tenant>          Step 3 of 8: Sign in`."""
+    """One line: `<vendor> · <tenant>                    Step 3 of 8: Sign in`."""
 
     DEFAULT_CSS = """
     WizardHeader {
@@ -47,15 +47,13 @@ class WizardHeader(Widget):
 
 
 def fit(vendor: str, tenant: str, room: int) -> str:
-    """`m365-wizard · vendor · tenant`, shortened to `room` columns.
+    """`vendor · tenant`, shortened to `room` columns.
 
-    The app's name goes first, then the vendor is cut; the tenant is what a
+    Always the same shape on every step: the app's name is not part of it (it
+    used to appear only when there was room, so the line changed between steps). The vendor is cut first; the tenant is what a
     helpdesk engineer must always see, so it is cut last.
     """
     parts = [p for p in (vendor, tenant) if p]
-    full = " · ".join(["m365-wizard", *parts])
-    if len(full) <= room:
-        return full
     text = " · ".join(parts)
     if len(text) <= room or not vendor or not tenant:
         return cut(text, room)

@@ -12,7 +12,23 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
+import re
+
 from screens.helptext import help_for
+
+
+def numbered(text: str, step: str, session) -> str:
+    """The heading's "Step N" as the header counts it for this vendor and mode.
+
+    (LoopMeeting has no secret step, verify mode has one more: fixed numbers
+    in the help text would disagree with the header.)
+    """
+    if session is None:
+        return text
+    ids = [s for s, _ in session.steps()]
+    if step not in ids:
+        return re.sub(r"^# Step \d+: ", "# ", text, count=1)
+    return re.sub(r"^# Step \d+:", f"# Step {ids.index(step) + 1}:", text, count=1)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -32,7 +48,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             with VerticalScroll(id="text"):
-                yield Markdown(help_for(self.step))
+                yield Markdown(numbered(help_for(self.step), self.step, getattr(self.app, "session", None)))
             yield Static("Esc closes this help.  Up/Down scroll.", id="hint")
 
     def action_close(self) -> None:

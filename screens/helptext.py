@@ -50,6 +50,20 @@ If sign-in is blocked by your organisation (Conditional Access, or device
 code sign-in turned off), run `m365-wizard --manual` for a checklist to do the
 same steps by hand in the Entra admin center.
 """,
+    "pick": """\
+# Step 4: the registration to check
+
+You chose to verify an existing registration. The wizard lists the ones in
+your tenant that may belong to this product: the one it made earlier, and any
+with the product's name. Pick the one the product uses.
+
+Not listed? Type its Application (client) ID, from Entra admin center >
+App registrations > the app > Overview, and press Enter.
+
+The next step compares it with what the product needs and lists the repairs
+in plain words, or says there is nothing to change. Nothing is written until
+you confirm.
+""",
     "plan": """\
 # Step 4: the plan
 

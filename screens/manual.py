@@ -31,6 +31,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from screens.header import WizardHeader
+from screens.widgets.hanging import HangingRow
 from screens.widgets.threads import call_if_shown
 from wizard.clock import Cancelled
 from wizard.errors import InputError, WizardError
@@ -330,25 +331,33 @@ class ManualScreen(Screen):
     def progress(self, text: str) -> None:
         self.query_one("#mn-progress", Static).update(text)
 
-    def finished(self, pasted, report, snippet) -> None:
+    async def finished(self, pasted, report, snippet) -> None:
         from screens.widgets.snippet_view import SnippetView
 
         self.running = False
         self.query_one("#mn-progress", Static).update("")
         checks = self.query_one("#mn-checks", Vertical)
-        checks.mount_all([Static(f"{'[ok]' if c.ok else '[!!]'} {c.name}: {c.reason}", markup=False,
-                                 classes="-passed" if c.ok else "-failed") for c in report.checks])
+        checks.mount_all([HangingRow("[ok]" if c.ok else "[!!]", f"{c.name}: {c.reason}", markup=False,
+                                     classes="-passed" if c.ok else "-failed") for c in report.checks])
         self.result = ManualResult(pasted.tenant_id, pasted.client_id, report.ok, report)
         if snippet is not None:
-            view = SnippetView(snippet)
-            self.query_one("#mn-snippet", Vertical).mount(view)
+            view = SnippetView(snippet, title=f"Settings for {self.session.short_vendor_name}")
+            await self.query_one("#mn-snippet", Vertical).mount(view)
             self.status("The values work. v shows the secret, c copies, s saves; Enter finishes.", "-passed")
             self.query_one("#mn-secret", Input).value = ""  # our copy of the secret is in the snippet only
-            self.call_after_refresh(view.focus)  # Enter now reaches the screen: finish
+            self.call_after_refresh(self._show_snippet, view)
         else:
             self.status("The test failed: see the reason above. Correct a value and press Enter to test "
                         "again; Esc goes back to the checklist.", "-failed")
         self.refresh_bindings()
+
+    def _show_snippet(self, view) -> None:
+        """Focus the settings (Enter now reaches the screen: finish) and scroll to their end.
+
+        One step, no animation: the view is the same however fast the test ran.
+        """
+        view.focus(scroll_visible=False)
+        self.query_one("#mn-values", VerticalScroll).scroll_end(animate=False, immediate=True)
 
     def failed(self, error: WizardError) -> None:
         self.running = False

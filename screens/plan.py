@@ -79,7 +79,8 @@ class PlanScreen(Screen):
         """Ask the engine for the plan (blocking Graph reads, so in a thread)."""
         try:
             setup = self.session.setup or self.session.make_setup()
-            plan = setup.plan()
+            existing = self.session.existing if getattr(self.session, "mode", "create") == "verify" else None
+            plan = setup.plan(existing=existing) if existing is not None else setup.plan()
         except Exception as error:  # shown on the error screen, in plain words
             call_if_shown(self, self.show_error, error)
             return

@@ -62,7 +62,8 @@ class ResultScreen(Screen[None]):
                     "the settings below are still right.",
                     id="result-warning",
                 )
-            yield SnippetView(self._snippet(), title=f"Settings for {profile.name}", id="result-snippet")
+            yield SnippetView(self._snippet(), title=f"Settings for {self.session.short_vendor_name}",
+                              id="result-snippet")
             if profile.followup:
                 yield Static(f"Then, in the {profile.name} console:", classes="result-heading",
                              markup=False)

@@ -48,7 +48,7 @@ class SecretScreen(Screen[bool]):
 
     CSS_PATH = "secret.tcss"
     BINDINGS = [
-        Binding("s", "stored", "I have stored it"),
+        Binding("s", "stored", "Stored it"),
         Binding("k", "save_keyring", "Keyring"),
         Binding("f", "save_file", "File"),
         Binding("escape", "back", "Back"),

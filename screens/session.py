@@ -26,6 +26,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("vendor", "Vendor"),
     ("questions", "Details"),
     ("signin", "Sign in"),
+    ("pick", "Existing app"),  # verify mode only
     ("plan", "Plan"),
     ("apply", "Apply"),
     ("secret", "Client secret"),
@@ -55,6 +56,7 @@ class WizardSession:
     answers: dict = field(default_factory=dict)
     drafts: dict[str, dict] = field(default_factory=dict)  # vendor id -> raw text typed
     mode: str = "create"  # "create" | "verify"
+    existing: Any = None  # verify mode: the AppSummary the admin picked
 
     signin: Any = None
     device_code: Any = None
@@ -66,6 +68,8 @@ class WizardSession:
     secret_stored: bool = False  # the user confirmed "I have stored it"
     report: Any = None
 
+    state_dir: Any = None  # where the engine keeps its journal; None: the user's state dir
+    _demo_state: Any = field(default=None, repr=False)  # TemporaryDirectory for the demo tenant's journal
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # -- what the header shows -------------------------------------------
@@ -93,9 +97,12 @@ class WizardSession:
 
     def steps(self) -> list[tuple[str, str]]:
         """The steps for this vendor: no secret step when none is needed."""
+        steps = list(STEPS)
+        if self.mode != "verify":
+            steps = [s for s in steps if s[0] != "pick"]
         if self.profile is not None and not self.needs_secret:
-            return [s for s in STEPS if s[0] != "secret"]
-        return list(STEPS)
+            steps = [s for s in steps if s[0] != "secret"]
+        return steps
 
     @property
     def needs_secret(self) -> bool:
@@ -128,6 +135,8 @@ class WizardSession:
         index = order.index(step)
         if index <= order.index("signin"):
             self.cancel_signin_state()
+        if index <= order.index("pick"):
+            self.existing = None
         if index <= order.index("plan"):
             self.setup = None
             self.plan = None
@@ -191,8 +200,21 @@ class WizardSession:
                 token=self.signin.access_token,
                 clock=self.clock,
             )
-            self.setup = Setup(self.profile, self.answers, graph, self.who, self.target, clock=self.clock)
+            self.setup = Setup(self.profile, self.answers, graph, self.who, self.target, clock=self.clock,
+                               state_dir=self.journal_dir())
         return self.setup
+
+    def journal_dir(self):
+        """The engine's state dir. The demo tenant is new on every run, so its journal must
+        not outlive it: a journal left by an earlier demo run names an app this tenant never
+        had, and the plan would wait a minute for it to "replicate"."""
+        if self.state_dir is None and self.sim is not None:
+            if self._demo_state is None:
+                import tempfile
+
+                self._demo_state = tempfile.TemporaryDirectory(prefix="m365-wizard-demo-")
+            return self._demo_state.name
+        return self.state_dir
 
     def forget_secret(self) -> None:
         """The user stored the secret: drop our copy so nothing can show it again."""

@@ -71,6 +71,20 @@ async def paste(pilot, tenant, client, secret=None):
     await settle(pilot)
 
 
+async def snippet_shown(pilot) -> None:
+    """Until the settings have the focus and the values are scrolled to their end (a deferred step)."""
+    from screens.widgets.snippet_view import SnippetView
+
+    for _ in range(200):
+        views = pilot.app.screen.query(SnippetView)
+        if views and views.first().has_focus:
+            break
+        await pilot.pause(0.01)
+    else:
+        raise AssertionError("the settings never got the focus")
+    await pilot.pause()
+
+
 async def test_tick_items_with_space_and_arrows(sim, target, clock):
     app = ScreenApp(make_session(sim, target, clock))
     async with app.run_test(size=SIZE) as pilot:
@@ -115,7 +129,7 @@ async def test_blocked_sign_in_pasted_values_pass_and_snippet_shows(portal_app, 
         await pilot.pause()
         await paste(pilot, sim.tenant_id, applied.client_id, secret.value)
         screen = app.screen
-        checks = [str(s.render()) for s in screen.query("#mn-checks Static")]
+        checks = [row.plain for row in screen.query("#mn-checks HangingRow")]
         assert checks and all(c.startswith("[ok]") for c in checks), checks
         assert screen.query("#mn-snippet SnippetView")
         assert screen.query_one("#mn-secret").value == ""
@@ -131,7 +145,7 @@ async def test_wrong_secret_is_caught_with_a_clear_message(portal_app, sim, targ
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await paste(pilot, sim.tenant_id, applied.client_id, "wrong8Q~" + "q" * 32)
-        checks = [str(s.render()) for s in app.screen.query("#mn-checks Static")]
+        checks = [row.plain for row in app.screen.query("#mn-checks HangingRow")]
         assert checks[0].startswith("[!!] token: AADSTS7000215") and "not the Secret ID" in checks[0]
         assert not app.screen.query("#mn-snippet SnippetView")
         assert "test failed" in str(app.screen.query_one("#mn-status").render())
@@ -168,5 +182,6 @@ def test_snapshot_values_tested(snap_compare, portal_app, sim, target, clock):
     async def tested(pilot):
         await pilot.pause()
         await paste(pilot, sim.tenant_id, applied.client_id, secret.value)
+        await snippet_shown(pilot)
 
     assert snap_compare(ScreenApp(make_session(sim, target, clock)), terminal_size=SIZE, run_before=tested)

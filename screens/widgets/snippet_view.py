@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widget import Widget
 
 from screens.widgets.save_prompt import SavePrompt
 from wizard.errors import WizardError
@@ -24,6 +27,109 @@ from wizard.errors import WizardError
 FORMATS = ("text", "json", "env")
 FORMAT_NAMES = {"text": "text", "json": "JSON", "env": ".env"}
 EXTENSIONS = {"text": "txt", "json": "json", "env": "env"}
+
+
+#: Where a value starts on a line of each format: after " : " (text), after "=" (.env),
+#: after '": ' (JSON).
+_VALUE_START = re.compile(r"^(?P<key>.*? : |[A-Za-z_][A-Za-z0-9_]*=|\s*\".*?\": )(?P<value>.*)$")
+#: A value column narrower than this gets the value on its own line(s) under the label.
+MIN_VALUE_COLUMN = 24
+#: Indent of a value put under its label.
+UNDER_INDENT = 4
+
+
+def _break_at(text: str, room: int) -> int:
+    """How many characters of `text` go on a line of `room` columns.
+
+    Prefer ending the line just after a '/' (URLs), then after other separators
+    ('-', '.', ',', ';', '?', '&', '=', ' '), never cutting a value where the
+    reader could take the break for part of it, unless nothing else fits.
+    """
+    if len(text) <= room:
+        return len(text)
+    for separators in ("/", ",; ", "-.?&=_~"):
+        cut = max(text.rfind(c, 0, room) for c in separators) + 1
+        if cut > room // 3:
+            return cut
+    return room
+
+
+def wrap_value(value: str, room: int) -> list[str]:
+    """`value` in pieces of at most `room` columns (see `_break_at`); at least one piece."""
+    room = max(1, room)
+    pieces: list[str] = []
+    while len(value) > room:
+        n = _break_at(value, room)
+        pieces.append(value[:n].rstrip(" "))
+        value = value[n:].lstrip(" ")
+    pieces.append(value)
+    return pieces
+
+
+def wrap_lines(text: str, width: int) -> list[str]:
+    """The settings block as screen lines of at most `width` columns, every character kept.
+
+    A line that fits is unchanged. A longer one keeps its label and wraps the value
+    with a hanging indent under the value column:
+
+        User OAuth token URI         : https://login.microsoftonline.com/3c1e0f5a-
+                                       8d2b-…/oauth2/v2.0/token
+
+    and when the value column is too narrow, the value goes on its own lines under
+    the label, indented. What is copied or saved is the unwrapped text.
+    """
+    width = max(8, width)
+    out: list[str] = []
+    for line in text.rstrip("\n").split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        match = _VALUE_START.match(line)
+        key, value = (match["key"], match["value"]) if match else ("", line)
+        column = len(key)
+        if key and width - column >= MIN_VALUE_COLUMN:
+            pieces = wrap_value(value, width - column)
+            out.append(key + pieces[0])
+            out += [" " * column + piece for piece in pieces[1:]]
+        elif key:
+            out += wrap_value(key.rstrip(), width)
+            out += [" " * UNDER_INDENT + piece for piece in wrap_value(value, width - UNDER_INDENT)]
+        else:
+            indent = len(line) - len(line.lstrip(" "))
+            pieces = wrap_value(line.lstrip(" "), width - indent)
+            out += [" " * indent + piece for piece in pieces]
+    return out
+
+
+class SnippetBody(Widget):
+    """The block's text, wrapped to the widget's width by `wrap_lines` (nothing is cut off)."""
+
+    DEFAULT_CSS = """
+    SnippetBody {
+        height: auto;
+        width: 1fr;
+    }
+    """
+
+    def __init__(self, text: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.text = text
+
+    def update(self, text: str) -> None:
+        self.text = text
+        self.refresh(layout=True)
+
+    def lines(self, width: int | None = None) -> list[str]:
+        return wrap_lines(self.text, self.size.width if width is None else width)
+
+    def get_content_width(self, container, viewport) -> int:
+        return max((len(line) for line in self.text.split("\n")), default=0)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self.lines(width))
+
+    def render(self) -> Text:
+        return Text("\n".join(self.lines()), no_wrap=True, overflow="crop")
 
 
 def default_save_dir() -> Path:
@@ -49,9 +155,6 @@ class SnippetView(Vertical, can_focus=True):
     SnippetView:focus {
         border: heavy $accent;
     }
-    SnippetView #sv-body {
-        width: auto;
-    }
     """
 
     BINDINGS = [
@@ -75,7 +178,7 @@ class SnippetView(Vertical, can_focus=True):
         return any(row.secret and row.value for row in self.snippet.rows)
 
     def compose(self) -> ComposeResult:
-        yield Static(self.body(), id="sv-body", markup=False)
+        yield SnippetBody(self.body(), id="sv-body")
 
     def on_mount(self) -> None:
         self._retitle()
@@ -98,7 +201,7 @@ class SnippetView(Vertical, can_focus=True):
 
     def _redraw(self) -> None:
         if self.is_mounted:
-            self.query_one("#sv-body", Static).update(self.body())
+            self.query_one("#sv-body", SnippetBody).update(self.body())
             self._retitle()
 
     def watch_revealed(self) -> None:

@@ -16,11 +16,15 @@ from textual.screen import Screen
 
 
 def call_if_shown(screen: Screen, callback: Callable[..., Any], *args: Any) -> None:
-    """Call `callback(*args)` on the event loop if `screen` is still shown (call from a thread)."""
+    """Call `callback(*args)` on the event loop if `screen` is still shown (call from a thread).
 
-    def run() -> None:
+    `callback` may be a coroutine function: the worker waits until it has finished.
+    """
+
+    def run() -> Any:
         if screen in screen.app.screen_stack:
-            callback(*args)
+            return callback(*args)  # a coroutine is awaited by `call_from_thread`
+        return None
 
     try:
         screen.app.call_from_thread(run)
