@@ -131,7 +131,7 @@ def test_member_of_accepts_the_directory_role_cast(sim, relationship):
                               params={"$select": "id,displayName,roleTemplateId"})
         assert response.status_code == 200, response.text
         body = response.json()
-        assert body["@odata.context"].endswith("/$metadata#directoryRoles")
+        assert body["@odata.context"].endswith("/$metadata#directoryRoles(id,displayName,roleTemplateId)")
         assert [r["roleTemplateId"] for r in body["value"]] == ["62e90394-69f5-4237-9190-012177145e10"]
         assert set(body["value"][0]) <= {"@odata.type", "id", "displayName", "roleTemplateId"}
         groups = client.get(f"/me/{relationship}/microsoft.graph.group").json()

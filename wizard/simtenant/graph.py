@@ -245,27 +245,47 @@ def require_writer(call: Call) -> None:
         raise GraphFailure(403, "Authorization_RequestDenied", INSUFFICIENT)
 
 
+ORDERBY_DEFAULT = {"user": {"displayName", "userPrincipalName"}}  # others: advanced queries only
+ORDERBY_ADVANCED = {"application": {"displayName", "createdDateTime"},
+                    "servicePrincipal": {"displayName", "createdDateTime"},
+                    "user": {"displayName", "userPrincipalName", "createdDateTime"}}
+SEARCHABLE = {"application": frozenset({"displayName", "description"}),
+              "servicePrincipal": frozenset({"displayName", "description"}),
+              "user": frozenset({"displayName", "mail", "userPrincipalName", "givenName", "surname"})}
+
+
 def collection(call: Call, items: list[dict], spec: odata.Filterable, context: str,
                visible: Callable[[dict], bool], known: set[str] | None = None) -> httpx.Response:
-    """List a collection with `$filter`, `$select`, `$top`, `$count` and `@odata.nextLink` paging.
+    """List a collection with `$filter`, `$select`, `$top`, `$count`, `$orderby`, `$search` and
+    `@odata.nextLink` paging.
 
-    https://learn.microsoft.com/en-us/graph/paging and
-    https://learn.microsoft.com/en-us/graph/query-parameters
+    https://learn.microsoft.com/en-us/graph/paging, https://learn.microsoft.com/en-us/graph/query-parameters,
+    https://learn.microsoft.com/en-us/graph/aad-advanced-queries: `$count=true` without
+    `ConsistencyLevel: eventual` is silently ignored (no `@odata.count`); `@odata.count` is only
+    on the first page; `$search`, `$orderby` on applications and service principals, and
+    `$filter` with `$orderby` need the advanced query parameters.
     """
     params = call.params
-    advanced = call.header("ConsistencyLevel").lower() == "eventual"
+    consistency = call.header("ConsistencyLevel").lower() == "eventual"
     for option in params:
         if option.startswith("$") and option not in ("$filter", "$select", "$top", "$skiptoken", "$count",
-                                                     "$orderby"):
+                                                     "$orderby", "$search"):
             raise odata.QueryError(f"Query option '{option}' is not supported by the simulated tenant "
                                    f"on '{call.path}'.")
-    count = params.get("$count", "").lower() == "true"
-    if "$count" in params and (not advanced or params["$count"].lower() not in ("true", "false")):
-        raise odata.QueryError("$count is not currently supported. Add the ConsistencyLevel:eventual header "
-                               "to use $count.")
+    if "$count" in params and params["$count"].lower() not in ("true", "false"):
+        raise odata.QueryError(f"Invalid value '{params['$count']}' for $count: true or false.", "BadRequest")
+    advanced = consistency and params.get("$count", "").lower() == "true"
+    count = advanced
     predicate = None
     if "$filter" in params:
-        predicate = odata.compile_filter(params["$filter"], spec, advanced and count)
+        predicate = odata.compile_filter(params["$filter"], spec, advanced)
+    if "$search" in params:
+        if not consistency:
+            raise odata.QueryError("Request with $search query parameter only works through MSGraph with a special "
+                                   "request header: 'ConsistencyLevel: eventual'")
+        searched = odata.compile_search(params["$search"], SEARCHABLE.get(spec.resource, frozenset()),
+                                        spec.resource)
+        predicate = searched if predicate is None else (lambda obj, a=predicate, b=searched: a(obj) and b(obj))
     select = odata.parse_select(params.get("$select"), known or set().union(*[set(i) for i in items]) or set(),
                                 spec.resource)
     top = odata.parse_top(params.get("$top"))
@@ -274,12 +294,15 @@ def collection(call: Call, items: list[dict], spec: odata.Filterable, context: s
     matched = [i for i in matched if visible(i)]
     if "$orderby" in params:
         field_name, _, direction = params["$orderby"].strip().partition(" ")
-        if field_name != "displayName" or direction.lower() not in ("", "asc", "desc"):
-            raise odata.QueryError(f"Sorting on '{params['$orderby']}' is not supported.")
-        matched.sort(key=lambda i: (i.get("displayName") or "").lower(), reverse=direction.lower() == "desc")
+        allowed = ORDERBY_ADVANCED if advanced else ORDERBY_DEFAULT
+        if direction.strip().lower() not in ("", "asc", "desc") \
+                or field_name not in allowed.get(spec.resource, set()) \
+                or ("$filter" in params and not advanced):
+            raise odata.QueryError("Sorting not supported for current query.")
+        matched.sort(key=lambda i: (i.get(field_name) or "").lower(), reverse=direction.strip().lower() == "desc")
     page = matched[offset:offset + top]
-    body: dict = {"@odata.context": call.context_url(context)}
-    if count:
+    body: dict = {"@odata.context": call.context_url(odata.context_with_select(context, select))}
+    if count and "$skiptoken" not in params:
         body["@odata.count"] = len(matched)
     if offset + top < len(matched):
         rest = {k: v for k, v in params.items() if k != "$skiptoken"}
@@ -293,5 +316,6 @@ def single(call: Call, obj: dict, context: str, known: set[str] | None = None,
            status: int = 200, headers: dict | None = None) -> httpx.Response:
     """One entity, with `$select` applied and its `@odata.context`."""
     select = odata.parse_select(call.params.get("$select"), known or set(obj), context.split("/")[0])
-    body = {"@odata.context": call.context_url(context), **odata.project(obj, select)}
+    body = {"@odata.context": call.context_url(odata.context_with_select(context, select)),
+            **odata.project(obj, select)}
     return graph_json(call.ctx, body, status, headers)

@@ -1,6 +1,7 @@
 """Graph: the organization, the signed-in user, users and their role memberships.
 
 - GET /organization        https://learn.microsoft.com/en-us/graph/api/organization-list
+- GET /organization/{id}   https://learn.microsoft.com/en-us/graph/api/organization-get
 - GET /me, /users/{id|upn} https://learn.microsoft.com/en-us/graph/api/user-get
 - GET /me/memberOf         https://learn.microsoft.com/en-us/graph/api/user-list-memberof
   (directoryRole objects carry `roleTemplateId`: how a client learns the user's roles)
@@ -49,8 +50,14 @@ def routes(sim: "SimTenant"):
         return call.caller.user
 
     def organization(call: Call) -> httpx.Response:
-        return graph_json(call.ctx, {"@odata.context": call.context_url("organization"),
-                                     "value": [state.organization]})
+        return collection(call, [state.organization], odata.Filterable("organization", frozenset({"id"})),
+                          "organization", lambda _o: True, set(state.organization))
+
+    def get_organization(call: Call) -> httpx.Response:
+        # https://learn.microsoft.com/en-us/graph/api/organization-get
+        if call.match.group("oid").lower() != state.tenant_id.lower():
+            raise not_found(call.match.group("oid"))
+        return single(call, state.organization, "organization/$entity", set(state.organization))
 
     def me(call: Call) -> httpx.Response:
         return single(call, delegated_only(call), "users/$entity", USER_PROPS)
@@ -90,6 +97,7 @@ def routes(sim: "SimTenant"):
 
     return [
         ("GET", r"/organization", organization, "organization"),
+        ("GET", r"/organization/(?P<oid>[^/]+)", get_organization, "organization"),
         ("GET", r"/me", me, "me"),
         ("GET", r"/me/(?:transitiveMemberOf|memberOf)" + CAST, me_member_of, "memberOf"),
         ("GET", r"/users", list_users, "users"),

@@ -170,6 +170,14 @@ class _Parser:
             return self.any_lambda(prop)
         prop = self.scalar_property(word)
         op = self.take("word").lower()
+        if op == "in":  # "supported by default whenever eq is" (aad-advanced-queries)
+            self.take("lparen")
+            values = [self.literal()]
+            while self.peek() and self.peek()[0] == "comma":
+                self.take("comma")
+                values.append(self.literal())
+            self.take("rparen")
+            return lambda obj: any(_equal(obj.get(prop), v) for v in values)
         value = self.literal()
         if op == "eq":
             return lambda obj: _equal(obj.get(prop), value)
@@ -281,3 +289,60 @@ def decode_skiptoken(token: str) -> int:
         return int(raw[len("RFNwdAIAAQ"):])
     except (ValueError, UnicodeDecodeError):
         raise QueryError("The specified page token value has expired or is invalid.", "Request_BadRequest")
+
+
+_SEARCH_CLAUSE = re.compile(r'\s*"(?P<prop>[A-Za-z]+):(?P<value>[^"]*)"\s*')
+
+
+def _tokens(value: str) -> list[str]:
+    """How the directory tokenizes a string for `$search`: spaces, punctuation and camelCase."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", value)
+    return [t for t in re.split(r"[\s\-_.,;:/\\@()]+", spaced.lower()) if t]
+
+
+def compile_search(text: str, searchable: frozenset[str], resource: str) -> Predicate:
+    """`$search="displayName:wiz" AND "description:x"`: each clause matches when a token of the
+    property starts with the value (https://learn.microsoft.com/en-us/graph/search-query-parameter,
+    "Using $search on directory object collections")."""
+    pos, parts, joins = 0, [], []
+    while True:
+        match = _SEARCH_CLAUSE.match(text, pos)
+        if not match:
+            raise QueryError(f"Syntax error: character '{text[pos:pos + 1] or ' '}' is not valid at position {pos} "
+                             f"in '{text}'.", "BadRequest")
+        prop, value = match.group("prop"), match.group("value").lower()
+        if prop not in searchable:
+            raise QueryError(f"Property '{prop}' of resource '{resource}' is not searchable.")
+        parts.append((prop, value))
+        pos = match.end()
+        if pos >= len(text):
+            break
+        join = re.match(r"(AND|OR)\b", text[pos:])
+        if not join:
+            raise QueryError(f"Syntax error: character '{text[pos]}' is not valid at position {pos} in '{text}'.",
+                             "BadRequest")
+        joins.append(join.group(1))
+        pos += join.end()
+
+    def clause(obj: dict, prop: str, value: str) -> bool:
+        actual = obj.get(prop)
+        return isinstance(actual, str) and (actual.lower().startswith(value)
+                                            or any(t.startswith(value) for t in _tokens(actual)))
+
+    def predicate(obj: dict) -> bool:
+        result = clause(obj, *parts[0])
+        for join, part in zip(joins, parts[1:]):
+            result = (result and clause(obj, *part)) if join == "AND" else (result or clause(obj, *part))
+        return result
+    return predicate
+
+
+def context_with_select(context: str, select: list[str] | None) -> str:
+    """`users` + $select=displayName,mail -> `users(displayName,mail)`; `users/$entity` ->
+    `users(displayName,mail)/$entity`, as Graph's @odata.context names the selected properties."""
+    if not select:
+        return context
+    names = f"({','.join(select)})"
+    if context.endswith("/$entity"):
+        return context[:-len("/$entity")] + names + "/$entity"
+    return context + names

@@ -65,6 +65,8 @@ def _dumps(body) -> bytes:
 
 def graph_json(ctx: RequestContext, body, status: int = 200, headers: dict | None = None) -> httpx.Response:
     all_headers = ctx.graph_headers()
+    if isinstance(body, dict) and "@odata.context" in body:
+        all_headers["OData-Version"] = "4.0"  # Graph's OData payloads say which OData they speak
     if headers:
         all_headers.update(headers)
     return httpx.Response(status, headers=all_headers, content=_dumps(body))
