@@ -185,6 +185,8 @@ class WizardSession:
         """Demo only: approve the current device code at once, as the tenant admin."""
         if self.sim is not None and self.device_code is not None:
             self.sim.approve_device_code(self.device_code.user_code)
+            if self.signin is not None:
+                self.signin.poll_now()  # continue at once, not at the next poll
 
     # -- the Setup facade ----------------------------------------------------------
 

@@ -186,6 +186,31 @@ def test_cancel_stops_polling_at_once():
     assert fake.token_posts == 3
 
 
+def test_poll_now_cuts_the_wait_short_but_cancel_still_wins():
+    """The demo's "approve now" key: the next poll goes out at once, not after the interval."""
+    import time
+
+    from wizard.clock import Clock
+
+    signin, fake, _ = make(["pending", "ok"])
+    signin.clock = Clock()  # real time: the interval is 5 s, the test must take far less
+    signin.start()
+    threading.Timer(0.1, signin.poll_now).start()
+    started = time.monotonic()
+    signin.wait(threading.Event())
+    assert time.monotonic() - started < 2.0
+    assert fake.token_posts == 2
+
+    signin, fake, _ = make([])
+    signin.clock = Clock()
+    signin.start()
+    cancel = threading.Event()
+    threading.Timer(0.1, cancel.set).start()
+    with pytest.raises(Cancelled):
+        signin.wait(cancel)
+    assert fake.token_posts == 1
+
+
 @pytest.mark.parametrize(
     "error, code, words",
     [

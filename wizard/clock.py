@@ -76,3 +76,26 @@ class FakeClock(Clock):
         self.advance(max(0.0, seconds))
         if cancel is not None and cancel.is_set():
             raise Cancelled()
+
+
+class AnyEvent:
+    """Set when any of several `threading.Event`s is: wait on a cancel and a wake-up at once.
+
+    Quacks like `threading.Event` for `Clock.sleep` (`is_set`, `wait`); `wait` looks at the
+    events every 50 ms, which is plenty for a person pressing a key.
+    """
+
+    def __init__(self, *events: threading.Event | None) -> None:
+        self.events = [e for e in events if e is not None]
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self.events)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.is_set():
+            left = 0.05 if deadline is None else min(0.05, deadline - time.monotonic())
+            if left <= 0:
+                return False
+            self.events[0].wait(left) if self.events else time.sleep(left)
+        return True

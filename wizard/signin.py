@@ -37,7 +37,7 @@ from typing import Any, Iterable
 import httpx
 import msal
 
-from wizard.clock import Cancelled, Clock
+from wizard.clock import AnyEvent, Cancelled, Clock
 from wizard.errors import SignInError
 from wizard.explain import MANUAL, explain_signin
 from wizard.graph import GraphClient, GraphError
@@ -166,6 +166,7 @@ class SignIn:
         self._code: DeviceCode | None = None
         self._account: dict | None = None
         self._lock = threading.Lock()
+        self._wake = threading.Event()
 
     # -- MSAL ------------------------------------------------------------
 
@@ -220,6 +221,10 @@ class SignIn:
         )
         return self._code
 
+    def poll_now(self) -> None:
+        """Cut the current wait between polls short (e.g. the demo tenant approved the code)."""
+        self._wake.set()
+
     def wait(self, cancel: threading.Event | None = None) -> SignedIn:
         """Poll until the admin finished signing in; `Cancelled` when `cancel` is set.
 
@@ -252,7 +257,13 @@ class SignIn:
                 interval += SLOW_DOWN_STEP
             elif error != "authorization_pending":
                 raise _signin_error(result)
-            self.clock.sleep(min(interval, max(remaining, 0.0)), cancel)
+            self._wake.clear()
+            try:
+                self.clock.sleep(min(interval, max(remaining, 0.0)), AnyEvent(cancel, self._wake))
+            except Cancelled:
+                if cancel is not None and cancel.is_set():
+                    raise
+                # poll_now(): the code was just approved (demo), look at once.
         self._flow = None
         return self._finish(result)
 
