@@ -45,8 +45,10 @@ def split_scopes(raw: str | None) -> list[str]:
 
 def resolve(state: TenantState, scopes: list[str]) -> ScopeRequest:
     """Work out which resource and permissions a scope list asks for."""
-    oidc = {s for s in scopes if s in catalog.OIDC_SCOPES}
-    rest = [s for s in scopes if s not in catalog.OIDC_SCOPES]
+    # Scope values are matched without regard to case: the device-code doc's own example asks for
+    # `user.read` (https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-device-code).
+    oidc = {s.lower() for s in scopes if s.lower() in catalog.OIDC_SCOPES}
+    rest = [s for s in scopes if s.lower() not in catalog.OIDC_SCOPES]
     resource_sp, audience, names, default = None, "", [], False
     for scope in rest:
         prefix, name = _split_resource(scope)
@@ -68,7 +70,7 @@ def resolve(state: TenantState, scopes: list[str]) -> ScopeRequest:
                                   "Provided value for the input parameter scope is not valid because it contains "
                                   "more than one resource. Scope " + " ".join(scopes) + " is not valid.")
         resource_sp, audience = sp, audience or aud
-        if name == ".default":
+        if name.lower() == ".default":
             default = True
         else:
             names.append(name)
@@ -76,6 +78,12 @@ def resolve(state: TenantState, scopes: list[str]) -> ScopeRequest:
         raise IdentityFailure(400, "invalid_scope", 70011,
                               "The provided value for the input parameter 'scope' is not valid. The scope "
                               f"{' '.join(scopes)} is not valid. .default scope can't be combined with resource-specific scopes.")
+    if resource_sp is not None:  # the permission's own spelling: user.read -> User.Read
+        canonical = {p["value"].lower(): p["value"] for p in resource_sp.get("oauth2PermissionScopes", [])}
+        names = [canonical.get(n.lower(), n) for n in names]
+        rest = [(f"{_split_resource(r)[0]}/" if "/" in r else "") + canonical.get(_split_resource(r)[1].lower(),
+                                                                                   _split_resource(r)[1])
+                for r in rest]
     return ScopeRequest(resource_sp, audience, names, default, oidc, rest)
 
 
