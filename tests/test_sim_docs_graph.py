@@ -353,3 +353,16 @@ def test_documented_calls_over_loopback_tls(sim):
             removed = http.post(f"/applications/{app.json()['id']}/removePassword",
                                 json={"keyId": added.json()["keyId"]})
             assert removed.status_code == 204 and removed.content == b""
+
+
+# https://learn.microsoft.com/en-us/graph/query-parameters#count-parameter ($count as a URL segment) and
+# https://learn.microsoft.com/en-us/graph/aad-advanced-queries#error-handling-for-advanced-queries-on-directory-objects
+def test_count_segment(admin):
+    new_app(admin, "Counted")
+    error = assert_error(admin.get("/applications/$count"), 400, "Request_BadRequest")
+    assert error["message"] == "$count is not currently supported."
+    for path in ("/applications/$count", "/servicePrincipals/$count", "/users/$count"):
+        response = admin.get(path, headers={"ConsistencyLevel": "eventual"})
+        assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain")
+        assert int(response.text) >= 1
+    assert admin.get("/applications/$count", headers={"ConsistencyLevel": "eventual"}).text == "1"

@@ -312,6 +312,16 @@ def collection(call: Call, items: list[dict], spec: odata.Filterable, context: s
     return graph_json(call.ctx, body)
 
 
+def count_segment(call: Call, items: list[dict], visible: Callable[[dict], bool]) -> httpx.Response:
+    """`GET /applications/$count`: the number as text/plain, with `ConsistencyLevel: eventual` only
+    (https://learn.microsoft.com/en-us/graph/aad-advanced-queries#error-handling-for-advanced-queries-on-directory-objects)."""
+    if call.header("ConsistencyLevel").lower() != "eventual":
+        raise GraphFailure(400, "Request_BadRequest", "$count is not currently supported.")
+    headers = call.ctx.graph_headers()
+    headers["Content-Type"] = "text/plain"
+    return httpx.Response(200, headers=headers, content=str(sum(1 for i in items if visible(i))).encode())
+
+
 def single(call: Call, obj: dict, context: str, known: set[str] | None = None,
            status: int = 200, headers: dict | None = None) -> httpx.Response:
     """One entity, with `$select` applied and its `@odata.context`."""

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 import httpx
 
 from wizard.simtenant import model, odata
-from wizard.simtenant.graph import Call, bad_request, collection, not_found, require_writer, single, unquote_key
+from wizard.simtenant.graph import (Call, bad_request, collection, count_segment, not_found, require_writer, single,
+                                    unquote_key)
 from wizard.simtenant.responses import GraphFailure, graph_empty, graph_json
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -221,6 +222,9 @@ def routes(sim: "SimTenant"):
 
     return [
         ("GET", r"/applications", list_apps, "apps.read"),
+        ("GET", r"/applications/\$count",
+         lambda call: count_segment(call, list(state.applications.values()), lambda a: state.visible(a["id"])),
+         "apps.read"),
         ("POST", r"/applications", post_app, "apps.write"),
         ("GET", APP_REF, get_app, "apps.read"),
         ("PATCH", APP_REF, patch_app, "apps.write"),

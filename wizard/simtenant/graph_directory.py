@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from wizard.simtenant import odata
-from wizard.simtenant.graph import Call, collection, not_found, single
+from wizard.simtenant.graph import Call, collection, count_segment, not_found, single
 from wizard.simtenant.responses import GraphFailure, graph_json
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -101,6 +101,8 @@ def routes(sim: "SimTenant"):
         ("GET", r"/me", me, "me"),
         ("GET", r"/me/(?:transitiveMemberOf|memberOf)" + CAST, me_member_of, "memberOf"),
         ("GET", r"/users", list_users, "users"),
+        ("GET", r"/users/\$count", lambda call: count_segment(call, list(state.users.values()), lambda _u: True),
+         "users"),
         ("GET", r"/users/(?P<uid>[^/]+)", get_user, "users"),
         ("GET", r"/users/(?P<uid>[^/]+)/(?:transitiveMemberOf|memberOf)" + CAST, user_member_of, "users"),
     ]

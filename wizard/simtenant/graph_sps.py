@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 import httpx
 
 from wizard.simtenant import catalog, model, odata
-from wizard.simtenant.graph import (INSUFFICIENT, Call, bad_request, collection, not_found, require_writer,
+from wizard.simtenant.graph import (INSUFFICIENT, Call, bad_request, collection, count_segment, not_found,
+                                    require_writer,
                                     single, unquote_key)
 from wizard.simtenant.responses import GraphFailure, graph_empty
 
@@ -189,6 +190,9 @@ def routes(sim: "SimTenant"):
 
     return [
         ("GET", r"/servicePrincipals", list_sps, "apps.read"),
+        ("GET", r"/servicePrincipals/\$count",
+         lambda call: count_segment(call, list(state.service_principals.values()), lambda s: state.visible(s["id"])),
+         "apps.read"),
         ("POST", r"/servicePrincipals", post_sp, "apps.write"),
         ("GET", SP_REF, get_sp, "apps.read"),
         ("PATCH", SP_REF, patch_sp, "apps.write"),
