@@ -1,0 +1,132 @@
+"""Every vendor's happy path and the main failure paths, through the whole TUI.
+
+Keyboard only, at 80x24, with the real screens, the real engine (msal and
+httpx) and the seeded simulated tenant; a gated FakeClock makes replication
+waits and token-test retries instant once the sign-in is approved.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from screens.error import ErrorScreen
+from screens.signin import SignInScreen
+from test_app_helpers import make_app, make_session, showing, text_of, to_questions, wait_for
+
+pytestmark = pytest.mark.anyio
+
+DOMAIN = "contoso.onmicrosoft.com"
+# vendor -> what is typed into its first question
+FIRST_ANSWER = {
+    "flexo": "https://flexo.example.com/oauth/callback",
+    "syncsign": "sops.example.com",
+    "innovaphone": f"calendar-sync@{DOMAIN}",
+    "pexip": "px01.vc.example.com",
+    "loopmeeting": f"loopmeeting-svc@{DOMAIN}",
+}
+STEPS = ["PlanScreen", "ApplyScreen", "SecretScreen", "TokenTestScreen", "ResultScreen"]
+
+
+async def sign_in(pilot, app, session, vendor: str, as_user: str = f"admin@{DOMAIN}") -> None:
+    """Pick `vendor`, answer its first question, and approve the device code as `as_user`."""
+    await to_questions(pilot, app, vendor)
+    await pilot.press(*FIRST_ANSWER[vendor], "ctrl+s")
+    await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "waiting", "the code")
+    session.sim.approve_device_code(session.device_code.user_code, as_user=as_user)
+    session.clock.gate.set()
+
+
+async def walk_to_the_end(pilot, app, session) -> list[str]:
+    """Confirm every step as a user would; the names of the step screens seen, in order."""
+    seen: list[str] = []
+    for _ in range(400):
+        await pilot.pause(0.02)
+        if not app.is_running:
+            break
+        name = type(app.screen).__name__
+        if name in STEPS and name not in seen:
+            seen.append(name)
+        if name == "ErrorScreen":
+            raise AssertionError("error screen: " + text_of(app.screen))
+        if name == "SignInScreen" and app.screen.state == "done":
+            await pilot.press("enter")
+        elif name == "SecretScreen" and session.secret is not None:
+            await pilot.press("s")  # "I have stored it"
+        elif name == "ApplyScreen" and session.applied is None:
+            continue  # still applying
+        elif name in ("PlanScreen", "ApplyScreen", "TokenTestScreen", "ResultScreen"):
+            await pilot.press("enter")
+    return seen
+
+
+@pytest.mark.parametrize("vendor", list(FIRST_ANSWER))
+async def test_every_vendor_runs_to_the_end(vendor):
+    session = make_session()
+    app = make_app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, app, session, vendor)
+        seen = await walk_to_the_end(pilot, app, session)
+    expected = [s for s in STEPS if not (vendor == "loopmeeting" and s == "SecretScreen")]
+    assert seen == expected
+    assert app.return_value == 0
+    assert session.secret is None  # the value is forgotten once the user is done
+    assert session.report is not None and all(check.ok for check in session.report.checks)
+    state = session.sim.state
+    if vendor == "loopmeeting":
+        # the service account is assigned to the vendor's enterprise application
+        sp = next(s for s in state.service_principals.values() if s["displayName"] == "LoopMeeting")
+        user = state.user(f"loopmeeting-svc@{DOMAIN}")
+        assert any(a["principalId"] == user["id"] and a["resourceId"] == sp["id"]
+                   for a in state.assignments.values())
+    else:
+        assert len(state.applications) == 1  # exactly one registration, nothing duplicated
+        [app_object] = state.applications.values()
+        assert len(app_object["passwordCredentials"]) == 1
+
+
+async def test_a_plain_user_is_told_which_role_is_missing_and_nothing_is_written():
+    session = make_session()
+    app = make_app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, app, session, "pexip", as_user=f"jane@{DOMAIN}")
+        for _ in range(400):
+            await pilot.pause(0.02)
+            if showing(app, ErrorScreen):
+                break
+            if isinstance(app.screen, SignInScreen) and app.screen.state == "done":
+                await pilot.press("enter")
+            elif type(app.screen).__name__ == "PlanScreen":
+                await pilot.press("enter")
+        assert showing(app, ErrorScreen), f"no error screen, on {type(app.screen).__name__}"
+        text = text_of(app.screen)
+    assert "Administrator" in text  # names the role to ask for
+    writes = [r for r in session.sim.requests if r[0] != "GET" and r[1].startswith("/v1.0")]
+    assert writes == []
+
+
+async def test_a_secret_that_never_works_fails_the_token_test_in_plain_words(tmp_path):
+    scenario = tmp_path / "secret_never_works.toml"
+    scenario.write_text('extends = "demo"\n[faults]\nsecret_delay_seconds = 100000.0\n')
+    session = make_session(scenario=str(scenario))
+    app = make_app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, app, session, "pexip")
+        for _ in range(600):
+            await pilot.pause(0.02)
+            name = type(app.screen).__name__
+            if name == "TokenTestScreen" and session.report is not None:
+                break
+            if name == "SignInScreen" and app.screen.state == "done":
+                await pilot.press("enter")
+            elif name == "SecretScreen" and session.secret is not None:
+                await pilot.press("s")
+            elif name == "ApplyScreen" and session.applied is None:
+                continue
+            elif name in ("PlanScreen", "ApplyScreen"):
+                await pilot.press("enter")
+        assert session.report is not None, f"no token test report, on {type(app.screen).__name__}"
+        await pilot.pause(0.1)
+        text = text_of(app.screen)
+    assert not session.report.ok
+    assert "[!!]" in text
+    assert "7000215" in text or "not valid" in text or "secret" in text.lower()
