@@ -130,3 +130,60 @@ async def test_a_secret_that_never_works_fails_the_token_test_in_plain_words(tmp
     assert not session.report.ok
     assert "[!!]" in text
     assert "7000215" in text or "not valid" in text or "secret" in text.lower()
+
+
+async def test_the_tui_writes_the_secret_nowhere_and_logs_no_token(tmp_path, monkeypatch, caplog):
+    """Secret hygiene through the TUI: nothing under HOME/XDG/TMP and no log record holds the
+    secret value or a token, unless the user saves it on purpose (not done here)."""
+    import logging
+    import re
+
+    for var in ("HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "TMPDIR"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+        (tmp_path / var.lower()).mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmpdir"))
+    caplog.set_level(logging.DEBUG)
+    session = make_session()
+    tokens: list[str] = []
+    transport = session.target.transport  # the httpx.MockTransport over the tenant
+    handle = transport.handler
+
+    def recording(request):  # every token the tenant hands out
+        response = handle(request)
+        if request.url.path.endswith("/token") and response.status_code == 200:
+            body = response.json()
+            tokens.extend(body[k] for k in ("access_token", "refresh_token", "id_token") if k in body)
+        return response
+
+    transport.handler = recording
+    app = make_app(session)
+    secrets: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, app, session, "pexip")
+        for _ in range(400):
+            await pilot.pause(0.02)
+            if not app.is_running:
+                break
+            name = type(app.screen).__name__
+            if name == "SignInScreen" and app.screen.state == "done":
+                await pilot.press("enter")
+            elif name == "SecretScreen" and session.secret is not None:
+                secrets.append(session.secret.value)
+                await pilot.press("s")
+            elif name == "ApplyScreen" and session.applied is None:
+                continue
+            elif name in ("PlanScreen", "ApplyScreen", "TokenTestScreen", "ResultScreen"):
+                await pilot.press("enter")
+    assert secrets and tokens, "the flow did not reach the secret"
+    needles = set(secrets) | set(tokens)
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    for path in written:
+        data = path.read_bytes()
+        for needle in needles:
+            assert needle.encode() not in data, f"a secret or token was written to {path}"
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for needle in needles:
+        assert needle not in logged
+    assert not re.search(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+", logged)  # no JWT of any kind in the logs
