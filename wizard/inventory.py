@@ -20,10 +20,10 @@ properties `tags` and `uniqueName`).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from wizard.dates import parse_graph_time
 from wizard.plan import EXPIRING_DAYS, WIZARD_TAG
 
 EXPIRED, EXPIRING, OK, NONE = "expired", "expiring", "ok", "none"
@@ -32,22 +32,8 @@ SELECT = "id,appId,displayName,uniqueName,tags,passwordCredentials"
 VENDOR_TAG = f"{WIZARD_TAG}-vendor-"
 
 
-def parse_time(text: str | None) -> float | None:
-    """Graph's DateTimeOffset ('2026-01-31T12:00:00Z', up to 7 fraction digits) → epoch seconds."""
-    if not text:
-        return None
-    value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    if "." in value:
-        head, _, tail = value.partition(".")
-        digits = "".join(ch for ch in tail if ch.isdigit())
-        value = f"{head}.{digits[:6].ljust(6, '0')}{tail[len(digits):]}"
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.timestamp()
+# Kept under its old name: callers and tests use inventory.parse_time.
+parse_time = parse_graph_time
 
 
 def secret_state(end: float | None, now: float, days: int = EXPIRING_DAYS) -> str:

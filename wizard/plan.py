@@ -14,12 +14,12 @@ executes them; each step there checks again before it acts.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from wizard.dates import day, parse_graph_time
 from wizard.permissions import APPLICATION, DELEGATED, PermissionInfo, required_resource_access
 
 WIZARD_TAG = "m365-wizard"
@@ -202,40 +202,20 @@ def read_grants(graph: Any, client_sp_id: str) -> list[dict]:
 # --------------------------------------------------------------------------- diff
 
 
-def _iso_to_ts(text: str | None) -> float | None:
-    if not text:
-        return None
-    value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    if "." in value:
-        head, _, tail = value.partition(".")
-        digits = "".join(ch for ch in tail if ch.isdigit())
-        zone = tail[len(digits):]
-        value = f"{head}.{digits[:6].ljust(6, '0')}{zone}"
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.timestamp()
-
-
-def _date(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d")
 
 
 def secret_state(app: dict, now: float) -> tuple[str, str]:
     """("ok" | "none" | "expired" | "expiring", sentence) for the app's client secrets."""
-    ends = [e for e in (_iso_to_ts(c.get("endDateTime")) for c in app.get("passwordCredentials") or []) if e is not None]
+    ends = [e for e in (parse_graph_time(c.get("endDateTime")) for c in app.get("passwordCredentials") or []) if e is not None]
     if not ends:
         return "none", "The app has no client secret yet: create one (its value is shown once)"
     best = max(ends)
     if best <= now:
-        return "expired", f"Every client secret of the app has expired (the last on {_date(best)}): create a new one"
+        return "expired", f"Every client secret of the app has expired (the last on {day(best)}): create a new one"
     if best <= now + EXPIRING_DAYS * 86400:
         days = int((best - now) // 86400)
-        return "expiring", f"The app's client secret expires in {days} days ({_date(best)}): create a new one"
-    return "ok", f"The app has a client secret valid until {_date(best)}"
+        return "expiring", f"The app's client secret expires in {days} days ({day(best)}): create a new one"
+    return "ok", f"The app has a client secret valid until {day(best)}"
 
 
 def _delegated_by_resource(perms: list[PermissionInfo]) -> dict[str, list[PermissionInfo]]:

@@ -37,6 +37,7 @@ import secrets as _random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from wizard.dates import day
 from wizard.errors import MicrosoftError, WizardError
 
 STEP_DOWN_MONTHS = (24, 18, 12, 6, 3, 1)
@@ -115,7 +116,7 @@ def allowed_months_from(message: str) -> int | None:
 
 def secret_display_name(vendor_name: str, now: float, nonce: str | None = None) -> str:
     """The displayName of one addPassword attempt: descriptive, dated, and unique to the attempt."""
-    date = dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%Y-%m-%d")
+    date = day(now)
     return f"m365-wizard {vendor_name} {date} {nonce or _random.token_hex(3)}"
 
 
