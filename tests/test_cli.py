@@ -172,7 +172,7 @@ SIGTERM_SCRIPT = textwrap.dedent(
     import wizard.commands as commands
 
     class Slow:
-        def __init__(self, args, cancel):
+        def __init__(self, args, cancel, **kwargs):
             print("READY", flush=True)
             threading.Event().wait(30)
 

@@ -179,3 +179,15 @@ def test_debug_log_flag_writes_a_redacted_0600_log(capsys, clock, journal_dir, t
     assert not re.search(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+", text)
     assert '"access_token": "[REDACTED]"' in text or "access_token" not in text
     assert stat.S_IMODE(os.stat(log_path).st_mode) == 0o600
+
+
+def test_an_interrupt_with_json_still_prints_one_json_object(capsys, clock, journal_dir, monkeypatch):
+    def interrupted(ctx):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(commands.COMMANDS, "plan", interrupted)
+    code, out, err = run(capsys, "--demo", "plan", *PEXIP, "--json")
+    assert code == 130
+    data = json.loads(out)
+    assert data["error"]["type"] == "Interrupted" and data["error"]["exit_code"] == 130
+    assert "interrupted" in err and "Traceback" not in err

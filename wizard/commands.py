@@ -515,14 +515,26 @@ def print_error(exc: WizardError, as_json: bool, report: Report | None) -> None:
         print(json.dumps(data, indent=2), flush=True)
 
 
-def run_command(args: Any) -> int:
-    """Run one headless command; returns the exit code. Never shows a traceback."""
+class Interrupted(WizardError):
+    """Ctrl+C or SIGTERM: stopped cleanly; a re-run continues."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+INTERRUPTED = "m365-wizard: interrupted. Run the same command again: it checks what was already done before acting."
+
+
+def run_guarded(args: Any, body: Callable[["Context"], tuple[int, Callable[[], None]]], *,
+                vendor_required: bool = True, interrupted: str = INTERRUPTED) -> int:
+    """Run one headless command's `body(ctx)`, which returns (exit code, show): `show()` prints
+    the result once everything is closed. Errors become plain words and an exit code (with
+    --json, one JSON object on stdout in every case); never a traceback."""
     cancel = threading.Event()
     as_json = bool(getattr(args, "json", False))
     ctx: Context | None = None
     try:
-        ctx = Context(args, cancel)
-        code = COMMANDS[args.command](ctx)
+        ctx = Context(args, cancel, vendor_required=vendor_required)
+        code, show = body(ctx)
     except WizardError as exc:
         if ctx is not None:
             ctx.count_requests()
@@ -530,7 +542,8 @@ def run_command(args: Any) -> int:
         return exc.exit_code
     except (KeyboardInterrupt, Cancelled):
         cancel.set()
-        _say("m365-wizard: interrupted. Run the same command again: it checks what was already done before acting.")
+        print_error(Interrupted(interrupted.removeprefix("m365-wizard: ")), as_json,
+                    ctx.report if ctx else None)
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: say so plainly, without a traceback or any value
         first_line = (str(exc).splitlines() or [""])[0][:200]
@@ -538,9 +551,23 @@ def run_command(args: Any) -> int:
         return EXIT_INTERNAL
     finally:
         if ctx is not None:
-            ctx.close()
-    if as_json:
-        print(json.dumps(ctx.report.as_dict(), indent=2), flush=True)
-    else:
-        print_text(ctx.report)
+            ctx.close()  # the Context opens its HTTP pool lazily
+    show()
     return code
+
+
+def run_command(args: Any) -> int:
+    """Run one headless command (plan, apply, test, snippet); returns the exit code."""
+
+    def body(ctx: Context) -> tuple[int, Callable[[], None]]:
+        code = COMMANDS[args.command](ctx)
+
+        def show() -> None:
+            if getattr(args, "json", False):
+                print(json.dumps(ctx.report.as_dict(), indent=2), flush=True)
+            else:
+                print_text(ctx.report)
+
+        return code, show
+
+    return run_guarded(args, body)

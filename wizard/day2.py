@@ -27,8 +27,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
-from wizard.clock import Cancelled
-from wizard.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TOKEN_TEST, InputError, MicrosoftError, WizardError
+from wizard.errors import EXIT_OK, EXIT_TOKEN_TEST, InputError, MicrosoftError
 
 # --------------------------------------------------------------------------- verify (engine)
 
@@ -126,43 +125,30 @@ def _say(text: str, err: TextIO | None = None) -> None:
 
 def _run(args: Any, body: Callable[[Any], tuple[int, dict, list[str]]], *, vendor_required: bool = True,
          out: TextIO | None = None) -> int:
-    """Context, errors and output, as `wizard.commands.run_command` does them."""
-    from wizard.commands import print_error
-
-    from wizard.commands import EXIT_INTERNAL, Context
+    """Context, errors and output through `wizard.commands.run_guarded`; `body(ctx)` returns
+    (exit code, JSON data, text lines)."""
+    from wizard.commands import run_guarded
 
     out = out or sys.stdout
-    cancel = threading.Event()
     as_json = bool(getattr(args, "json", False))
-    ctx = None
-    try:
-        ctx = Context(args, cancel, vendor_required=vendor_required)
+
+    def guarded_body(ctx: Any) -> tuple[int, Callable[[], None]]:
         ctx.out = out
         code, data, lines = body(ctx)
         if ctx.graph is not None and "graph_requests" in data:  # counted at the very end
             ctx.count_requests()
             data["graph_requests"], data["graph_writes"] = ctx.graph.requests, ctx.graph.writes
-    except WizardError as exc:
-        if ctx is not None:
-            ctx.count_requests()
-        print_error(exc, as_json, ctx.report if ctx else None)
-        return exc.exit_code
-    except (KeyboardInterrupt, Cancelled):
-        cancel.set()
-        _say("m365-wizard: interrupted. Nothing was removed; run the command again to check the state.")
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # a bug: say so plainly, without a traceback or any value
-        first_line = (str(exc).splitlines() or [""])[0][:200]
-        _say(f"m365-wizard: unexpected internal error ({type(exc).__name__}: {first_line}). Please report it.")
-        return EXIT_INTERNAL
-    finally:
-        if ctx is not None:
-            ctx.close()  # the Context opens its HTTP pool lazily
-    if as_json:
-        print(json.dumps(data, indent=2), file=out, flush=True)
-    else:
-        print("\n".join(lines), file=out, flush=True)
-    return code
+
+        def show() -> None:
+            if as_json:
+                print(json.dumps(data, indent=2), file=out, flush=True)
+            else:
+                print("\n".join(lines), file=out, flush=True)
+
+        return code, show
+
+    return run_guarded(args, guarded_body, vendor_required=vendor_required,
+                       interrupted="m365-wizard: interrupted. Nothing was removed; run the command again to check the state.")
 
 
 def _show_now(ctx: Any, lines: list[str]) -> list[str]:
