@@ -107,8 +107,12 @@ def test_serve_main_prints_where_and_stops(tmp_path):
         authority = re.search(r"Authority:\s+(\S+)", text).group(1)
         ca_path = re.search(r"CA bundle:\s+(\S+)", text).group(1)
         assert ca_path == str(tmp_path / "simtenant-ca.pem")
-        doc = httpx.get(f"{authority}/organizations/v2.0/.well-known/openid-configuration", verify=trust(ca_path)).json()
+        answer = httpx.get(f"{authority}/organizations/v2.0/.well-known/openid-configuration", verify=trust(ca_path))
+        doc = answer.json()
         assert doc["device_authorization_endpoint"] == f"{authority}/organizations/oauth2/v2.0/devicecode"
+        # What an outside user sees: the scenario and its faults named, one Date header, no Server header.
+        assert re.search(r"Scenario:\s+demo - .*replication.*4 s", text)
+        assert len(answer.headers.get_list("Date")) == 1 and "Server" not in answer.headers
     finally:
         stop.set()
         thread.join(5)

@@ -87,6 +87,7 @@ class Caller:
     client_app_id: str
     user: dict | None = None
     role_templates: frozenset[str] = frozenset()
+    claims: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -162,7 +163,9 @@ class GraphApi:
         self.routes: list[Route] = []
         for module in (graph_directory, graph_apps, graph_sps, graph_grants):
             for method, pattern, handler, permission in module.routes(sim):
-                self.routes.append(Route(method, re.compile(f"^{pattern}$"), handler, permission))
+                # Entity sets, navigation properties, key names, casts and actions resolve
+                # case-insensitively: /Applications, /me/MemberOf, applications(appid='…').
+                self.routes.append(Route(method, re.compile(f"^{pattern}$", re.IGNORECASE), handler, permission))
 
     def handle(self, ctx: RequestContext, path: str) -> httpx.Response:
         try:
@@ -184,9 +187,44 @@ class GraphApi:
                                f"The request method '{method}' is not allowed on '{path}'.")
         caller = self.authenticate(ctx)
         self.authorize(caller, route.permission)
-        params = {k: v for k, v in ctx.request.url.params.multi_items()}
+        params = query_options(ctx.request)
         call = Call(ctx=ctx, caller=caller, match=route.pattern.match(path), params=params, path=path)
         return route.handler(call)
+
+    # ---- OpenID Connect UserInfo -----------------------------------------------------------
+    def userinfo(self, ctx: RequestContext) -> httpx.Response:
+        """`GET`/`POST /oidc/userinfo` on the Graph host, the `userinfo_endpoint` of the OpenID
+        configuration (https://learn.microsoft.com/en-us/entra/identity-platform/userinfo).
+
+        A Graph access token of a signed-in user with the `openid` scope; `sub` is the one of the
+        app's ID token; `name`, `family_name`, `given_name`, `picture` with `profile`, `email` with
+        `email` (when the user has one). Plain JSON, not an OData payload.
+        """
+        try:
+            method = ctx.request.method.upper()
+            if method not in ("GET", "POST"):
+                raise GraphFailure(405, "Request_BadRequest",
+                                   f"The request method '{method}' is not allowed on '/oidc/userinfo'.")
+            caller = self.authenticate(ctx)
+            if caller.kind != "user" or "openid" not in {p.lower() for p in caller.permissions}:
+                raise GraphFailure(403, "Authorization_RequestDenied", INSUFFICIENT)
+        except GraphFailure as failure:
+            return graph_error(ctx, failure.status, failure.code, failure.message, failure.headers)
+        from wizard.simtenant import tokens
+
+        user, scopes = caller.user, {p.lower() for p in caller.permissions}
+        body: dict = {"sub": tokens.pairwise_sub(user["id"], str(caller.client_app_id).lower())}
+        if "profile" in scopes:
+            body["name"] = user.get("displayName")
+            body["family_name"] = user.get("surname")
+            body["given_name"] = user.get("givenName")
+            body["picture"] = f"{ctx.base_url}/v1.0/me/photo/$value"
+        if "email" in scopes and user.get("mail"):
+            body["email"] = user["mail"]
+        body = {k: v for k, v in body.items() if v is not None}
+        headers = ctx.graph_headers()
+        headers["Content-Type"] = "application/json; charset=utf-8"
+        return httpx.Response(200, headers=headers, content=json.dumps(body).encode("utf-8"))
 
     # ---- authentication and permissions -------------------------------------------------
     def authenticate(self, ctx: RequestContext) -> Caller:
@@ -219,7 +257,7 @@ class GraphApi:
             raise GraphFailure(401, "InvalidAuthenticationToken", "Access token validation failure. User not found.",
                                {"WWW-Authenticate": self._challenge()})
         return Caller("user", frozenset(str(claims["scp"]).split()), claims.get("appid", ""), user,
-                      frozenset(state.user_role_templates(user["id"])))
+                      frozenset(state.user_role_templates(user["id"])), claims)
 
     @staticmethod
     def _challenge() -> str:
@@ -237,6 +275,32 @@ class GraphApi:
         if permission == "assignments.write" and not caller.permissions & PERMS["apps.read"][
                 0 if caller.kind == "user" else 1]:
             raise GraphFailure(403, "Authorization_RequestDenied", INSUFFICIENT)
+
+
+# OData system query options Graph knows. Their names are case-insensitive ($FILTER, $Select) and,
+# on the directory APIs this tenant simulates, the `$` prefix may be left out (filter=, select=):
+# https://learn.microsoft.com/en-us/graph/query-parameters ("On the v1.0 endpoint, the $ prefix is
+# optional for only a subset of APIs"), OData 4.01 URL conventions section 5.
+SYSTEM_QUERY_OPTIONS = ("filter", "select", "top", "skiptoken", "count", "orderby", "search", "expand", "skip",
+                        "format")
+
+
+def query_options(request: httpx.Request) -> dict[str, str]:
+    """The query string with system query options under their canonical names (`$filter`, …).
+
+    A system query option given twice (also as `$filter` and `filter`) is a 400, as in OData;
+    other names (custom query options) pass through unchanged and are ignored by the handlers.
+    """
+    params: dict[str, str] = {}
+    for key, value in request.url.params.multi_items():
+        low = key.lower()
+        bare = low[1:] if low.startswith("$") else low
+        name = f"${bare}" if bare in SYSTEM_QUERY_OPTIONS else key
+        if name in params and name.startswith("$"):
+            raise odata.QueryError(f"Query option '{name}' was specified more than once, but it must be specified "
+                                   "at most once.", "BadRequest")
+        params[name] = value
+    return params
 
 
 def require_writer(call: Call) -> None:
@@ -295,8 +359,9 @@ def collection(call: Call, items: list[dict], spec: odata.Filterable, context: s
     if "$orderby" in params:
         field_name, _, direction = params["$orderby"].strip().partition(" ")
         allowed = ORDERBY_ADVANCED if advanced else ORDERBY_DEFAULT
+        field_name = odata.canonical(field_name, allowed.get(spec.resource, set())) or ""
         if direction.strip().lower() not in ("", "asc", "desc") \
-                or field_name not in allowed.get(spec.resource, set()) \
+                or not field_name \
                 or ("$filter" in params and not advanced):
             raise odata.QueryError("Sorting not supported for current query.")
         matched.sort(key=lambda i: (i.get(field_name) or "").lower(), reverse=direction.strip().lower() == "desc")
@@ -307,7 +372,7 @@ def collection(call: Call, items: list[dict], spec: odata.Filterable, context: s
     if offset + top < len(matched):
         rest = {k: v for k, v in params.items() if k != "$skiptoken"}
         rest["$skiptoken"] = odata.encode_skiptoken(offset + top)
-        body["@odata.nextLink"] = f"{call.base}/{call.path.lstrip('/')}?{urlencode(rest)}"
+        body["@odata.nextLink"] = f"{call.base}/{call.path.lstrip('/')}?{urlencode(rest, safe='$,')}"
     body["value"] = [odata.project(i, select) for i in page]
     return graph_json(call.ctx, body)
 

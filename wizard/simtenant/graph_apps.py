@@ -125,10 +125,10 @@ def routes(sim: "SimTenant"):
         groups = call.match.groupdict()
         if groups.get("id"):
             key = groups["id"]
-            app = state.applications.get(key)
+            app = state.applications.get(key) or state.applications.get(key.lower())  # GUIDs: any case
         else:
             key = unquote_key(groups["kval"])
-            app = state.app_by_app_id(key) if groups["key"] == "appId" else state.app_by_unique_name(key)
+            app = state.app_by_app_id(key) if groups["key"].lower() == "appid" else state.app_by_unique_name(key)
         if app is None or not state.visible(app["id"], consume):
             raise not_found(key)
         return app
@@ -150,7 +150,7 @@ def routes(sim: "SimTenant"):
         body = call.body()
         require_writer(call)
         groups = call.match.groupdict()
-        if groups.get("key") == "uniqueName":
+        if (groups.get("key") or "").lower() == "uniquename":
             name = unquote_key(groups["kval"])
             existing = state.app_by_unique_name(name)
             if existing is None or not state.visible(existing["id"]):

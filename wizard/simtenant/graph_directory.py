@@ -64,6 +64,8 @@ def routes(sim: "SimTenant"):
 
     def member_of(user: dict, call: Call) -> httpx.Response:
         cast = call.match.groupdict().get("cast")
+        if cast:  # type names in a cast segment resolve case-insensitively too
+            cast = next((c for c in MEMBER_CASTS if c.lower() == cast.lower()), cast)
         memberships = [role for role_id, role in state.directory_roles.items()
                        if user["id"] in state.role_members.get(role_id, set())]
         context = "directoryObjects"

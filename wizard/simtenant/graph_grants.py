@@ -60,7 +60,9 @@ def routes(sim: "SimTenant"):
         require_writer(call)
         body = call.body()
         for key in body:
-            if key not in GRANT_PROPS - {"id"} and key not in ("startTime", "expiryTime") \
+            # `id` is a declared, read-only property: the documented request example sends one
+            # ("id": "id-value") and Graph assigns its own, so it is ignored here, not refused.
+            if key not in GRANT_PROPS and key not in ("startTime", "expiryTime") \
                     and not key.startswith("@odata."):
                 raise bad_request(f"Property '{key}' does not exist as a declared property or extension property.")
         client_id = str(body.get("clientId") or "")

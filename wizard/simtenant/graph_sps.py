@@ -49,7 +49,7 @@ def routes(sim: "SimTenant"):
         groups = call.match.groupdict()
         if groups.get("id"):
             key = groups["id"]
-            sp = state.service_principals.get(key)
+            sp = state.service_principals.get(key) or state.service_principals.get(key.lower())  # GUIDs: any case
         else:
             key = unquote_key(groups["kval"])
             sp = state.sp_by_app_id(key)

@@ -14,13 +14,26 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 
 from wizard.simtenant import catalog
 
 
 def iso(ts: float) -> str:
-    """Graph's DateTimeOffset, always UTC: 2026-11-23T17:44:51Z."""
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Graph's DateTimeOffset, always UTC, as its OData serializer writes it (XmlConvert): up to 7
+    fraction digits (100 ns ticks) with trailing zeros dropped, no fraction on a whole second.
+
+    So `2019-09-17T19:10:35.2742618Z` (application-post-applications), `2021-09-09T19:50:29.3086381Z`
+    (application-addpassword), `2021-02-15T16:14:59.8643039Z` (serviceprincipal-post-approleassignedto),
+    and `2014-01-01T00:00:00Z` for a whole second such as a client-given endDateTime.
+    """
+    whole = math.floor(ts)
+    ticks = round((ts - whole) * 1_000_000) * 10  # the clock's microseconds, without float noise
+    if ticks >= 10_000_000:
+        whole, ticks = whole + 1, 0
+    base = dt.datetime.fromtimestamp(whole, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    fraction = f"{ticks:07d}".rstrip("0")
+    return f"{base}.{fraction}Z" if fraction else f"{base}Z"
 
 
 def parse_iso(text: str) -> float:

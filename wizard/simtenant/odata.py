@@ -46,6 +46,17 @@ _TOKEN = re.compile(r"""
     )""", re.VERBOSE)
 
 
+def canonical(name: str, known) -> str | None:
+    """The declared spelling of a property name, or None: Graph resolves property names in
+    `$select`, `$filter`, `$orderby` and `$search` case-insensitively (the OData URI parser's
+    case-insensitive mode, `ODataUriResolver.EnableCaseInsensitive`), and answers with the declared
+    spelling."""
+    if name in known:
+        return name
+    low = name.lower()
+    return next((k for k in known if k.lower() == low), None)
+
+
 def _tokenize(text: str) -> list[tuple[str, str]]:
     tokens, pos = [], 0
     text = text.rstrip()
@@ -190,7 +201,8 @@ class _Parser:
         raise QueryError(f"Invalid filter clause: unknown operator '{op}'.", "BadRequest")
 
     def any_lambda(self, prop: str) -> Predicate:
-        if prop not in self.spec.collections:
+        declared = canonical(prop, self.spec.collections)
+        if declared is None:
             raise QueryError(f"Unsupported or invalid query filter clause specified for property '{prop}' "
                              f"of resource '{self.spec.resource}'.")
         self.take("lparen")
@@ -201,13 +213,14 @@ class _Parser:
         self.take("word", "eq")
         value = self.literal()
         self.take("rparen")
-        return lambda obj: any(_equal(item, value) for item in (obj.get(prop) or []))
+        return lambda obj: any(_equal(item, value) for item in (obj.get(declared) or []))
 
     def scalar_property(self, word: str) -> str:
-        if word not in self.spec.scalars:
+        declared = canonical(word, self.spec.scalars)
+        if declared is None:
             raise QueryError(f"Unsupported or invalid query filter clause specified for property '{word}' "
                              f"of resource '{self.spec.resource}'.")
-        return word
+        return declared
 
     def literal(self) -> Any:
         tok = self.peek()
@@ -258,11 +271,14 @@ def parse_top(value: str | None, default: int = 100) -> int:
 def parse_select(value: str | None, known: set[str], resource: str) -> list[str] | None:
     if value is None:
         return None
-    props = [p.strip() for p in value.split(",") if p.strip()]
-    for prop in props:
-        if prop not in known:
+    props = []
+    for prop in (p.strip() for p in value.split(",") if p.strip()):
+        declared = canonical(prop, known)
+        if declared is None:
             raise QueryError(f"Could not find a property named '{prop}' on type 'microsoft.graph.{resource}'.",
                              "BadRequest")
+        if declared not in props:
+            props.append(declared)
     return props
 
 
@@ -310,9 +326,9 @@ def compile_search(text: str, searchable: frozenset[str], resource: str) -> Pred
         if not match:
             raise QueryError(f"Syntax error: character '{text[pos:pos + 1] or ' '}' is not valid at position {pos} "
                              f"in '{text}'.", "BadRequest")
-        prop, value = match.group("prop"), match.group("value").lower()
-        if prop not in searchable:
-            raise QueryError(f"Property '{prop}' of resource '{resource}' is not searchable.")
+        prop, value = canonical(match.group("prop"), searchable), match.group("value").lower()
+        if prop is None:
+            raise QueryError(f"Property '{match.group('prop')}' of resource '{resource}' is not searchable.")
         parts.append((prop, value))
         pos = match.end()
         if pos >= len(text):

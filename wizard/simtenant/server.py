@@ -53,7 +53,9 @@ def _handler_class(sim: SimTenant, origin: str) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             payload = response.content
-            self.send_response(response.status_code)
+            # Only the tenant's own headers: no second Date, no "Server: SimTenant" (Microsoft's
+            # endpoints send neither).
+            self.send_response_only(response.status_code)
             for key, value in response.headers.multi_items():
                 if key.lower() not in _SKIP_HEADERS:
                     self.send_header(key, value)
@@ -153,6 +155,7 @@ def main(argv: list[str] | None = None, *, stop: threading.Event | None = None) 
     except OSError as exc:
         print(f"m365-wizard simtenant serve: cannot listen on port {args.port}: {exc.strerror}", file=sys.stderr)
         return 2
+    print(f"Scenario:     {args.scenario}" + (f" - {sim.scenario.description}" if sim.scenario.description else ""))
     print(f"Authority:    {server.authority_host}  (tenant {sim.tenant_id}, {sim.domain})")
     print(f"Graph:        {server.graph_url}/v1.0")
     print(f"CA bundle:    {server.ca_path}")

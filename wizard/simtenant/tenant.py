@@ -102,6 +102,8 @@ class SimTenant:
                 response = self._fault_response(ctx, rule, path)
             elif path == "/v1.0" or path.startswith("/v1.0/"):
                 response = self.graph.handle(ctx, path[len("/v1.0"):].rstrip("/") or "/")
+            elif path.rstrip("/").lower() == "/oidc/userinfo":
+                response = self.graph.userinfo(ctx)
             elif path.rstrip("/") == "/devicelogin":
                 response = devicelogin.handle(self, request)
             else:
