@@ -63,6 +63,7 @@ class WizardApp(App[int]):
         from screens.vendor import VendorScreen
 
         s = self.session
+        problem = None  # an answer the plan found wrong (AnswerProblem): shown on the questions
         step = "vendor"
         if self.start_vendor:
             s.choose_vendor(self.start_vendor)
@@ -80,7 +81,8 @@ class WizardApp(App[int]):
                     step = "questions"
 
                 elif step == "questions":
-                    screen = QuestionsScreen(s.profile, s.draft(), mode=s.mode)
+                    screen = QuestionsScreen(s.profile, s.draft(), mode=s.mode, problem=problem)
+                    problem = None
                     result = await self.push_screen_wait(screen)
                     s.mode = screen.mode
                     if result is None:
@@ -125,7 +127,12 @@ class WizardApp(App[int]):
                 elif step == "plan":
                     from screens.plan import PlanScreen
 
+                    from screens.plan import AnswerProblem
+
                     plan = await self.push_screen_wait(PlanScreen(s))
+                    if isinstance(plan, AnswerProblem):
+                        problem, step = plan, "questions"
+                        continue
                     if plan is None:
                         step = "pick" if s.mode == "verify" else "questions"
                         continue

@@ -7,7 +7,9 @@ loop with `app.call_from_thread` and shown in a `StepList`: running, done,
 
 Esc while working sets the cancel `Event`: the engine stops at its next wait,
 and because every step checks before it writes, running the wizard again
-continues where it stopped. On failure the error screen explains it; `r`
+continues where it stopped. While the engine waits for the vendor's
+enterprise application (LoopMeeting), a box says what to do in the vendor's
+console right now (`screens.helptext.enterprise_app_wait`). On failure the error screen explains it; `r`
 tries again. Enter, once done, returns the `Applied` result.
 """
 
@@ -60,11 +62,14 @@ class ApplyScreen(Screen):
         yield WizardHeader()
         yield Static("Making the changes", id="apply-title")
         steps = [(step_id_of(step), step.sentence) for step in getattr(self.plan, "steps", ())]
+        self.kinds = {step_id_of(step): getattr(step, "kind", "") for step in getattr(self.plan, "steps", ())}
         yield StepList(steps, id="apply-steps")
+        yield Static("", id="apply-action", markup=False)
         yield Static("", id="apply-status")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#apply-action", Static).border_title = "Your turn"
         self._set_state("working")
         self.run_apply()
 
@@ -100,6 +105,16 @@ class ApplyScreen(Screen):
 
     def on_step(self, progress) -> None:
         self.query_one(StepList).update_step(progress)
+        if self.kinds.get(getattr(progress, "step_id", "")) == "wait_enterprise_app":
+            self.show_action(getattr(progress, "state", "") in ("pending", "running", "retrying"))
+
+    def show_action(self, waiting: bool) -> None:
+        """The vendor-console instruction, shown only while the wizard waits for the vendor's app."""
+        from screens.helptext import enterprise_app_wait
+
+        action = self.query_one("#apply-action", Static)
+        action.update(enterprise_app_wait(getattr(self.session, "profile", None)) if waiting else "")
+        action.set_class(waiting, "-shown")
 
     def finished(self, applied) -> None:
         self.applied = applied
@@ -115,6 +130,8 @@ class ApplyScreen(Screen):
 
     def _set_state(self, state: str) -> None:
         self.state = state
+        if state != "working":
+            self.show_action(False)
         status = self.query_one("#apply-status", Static)
         status.set_classes(f"-{state}")
         status.update({

@@ -95,7 +95,7 @@ The secret expires; put a reminder in your calendar before the date shown.
     "tokentest": """\
 # Step 7: testing the new credentials
 
-The wizard signs in *as the product*, with the new client id and secret,
+The wizard signs in *as the product*, with the new client ID and secret,
 and checks the permissions in the token. A new secret can take a minute to
 work everywhere, so the wizard retries for a while.
 """,
@@ -109,6 +109,30 @@ Save them to a file if you like (the secret is only included if you ask, and
 the file is readable by you only).
 """,
 }
+
+
+#: What the admin must do in the vendor's console while the apply step waits for the
+#: vendor's enterprise application (kind "enterprise_app"), by vendor id.
+ENTERPRISE_APP_WAIT: dict[str, str] = {
+    "loopmeeting": (
+        "Do this now, in a browser: log in to LoopMeeting Central Config "
+        "(https://loopmeeting.no/admin/), open Server Settings, choose the Server Type "
+        "'Office 365, MSgraph OAuth 2.0' and press Get Access Token. Sign in with an "
+        "administrative account and Accept, consenting on behalf of your organization. "
+        "The wizard then finds the LoopMeeting application and continues by itself."
+    ),
+}
+
+
+def enterprise_app_wait(profile) -> str:
+    """The instruction shown while the wizard waits for the vendor's enterprise application."""
+    text = ENTERPRISE_APP_WAIT.get(getattr(profile, "id", ""), "")
+    if text:
+        return text
+    name = getattr(profile, "enterprise_app_name", "") or "the vendor's"
+    return (f"Do this now: in the vendor's console, start the Microsoft 365 connection and consent "
+            f"on behalf of your organization. The wizard waits for the {name} enterprise "
+            "application to appear and continues by itself.")
 
 
 def help_for(step: str) -> str:

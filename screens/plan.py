@@ -10,9 +10,16 @@
 - which permissions need admin consent.
 
 Enter confirms (the screen returns the `Plan`), Esc goes back (None).
+
+When Microsoft shows that an answer is wrong (innovaphone's mailbox or a
+LoopMeeting service account that is not a user in the tenant: the engine raises
+`InputError`), the screen returns an `AnswerProblem` instead: the flow goes back
+to the questions with the message under that field and every answer kept.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rich.markup import escape
 from textual import work
@@ -25,7 +32,34 @@ from textual.widgets import Footer, LoadingIndicator, Static
 from screens.header import WizardHeader
 from screens.widgets.hanging import HangingRow
 from screens.widgets.threads import call_if_shown
-from wizard.errors import WizardError
+from wizard.errors import InputError, WizardError
+
+
+@dataclass(frozen=True)
+class AnswerProblem:
+    """An answer Microsoft showed to be wrong: the question's key and the error, worded for its field."""
+
+    key: str
+    error: InputError
+
+
+def answer_problem(profile, error: BaseException) -> AnswerProblem | None:
+    """The question an `InputError` is about (by key or label), with the message under its label."""
+    if not isinstance(error, InputError) or profile is None:
+        return None
+    field = str(getattr(error, "field", "") or "")
+    wanted = {field.casefold(), str(getattr(error, "key", "") or "").casefold()} - {""}
+    question = next((q for q in profile.questions
+                     if q.key.casefold() in wanted or q.label.casefold() in wanted), None)
+    if question is None:
+        return None
+    message = str(getattr(error, "message", "") or error)
+    message = message.removeprefix(f"{field}: ")
+    example = str(getattr(error, "example", "") or "")
+    if example:
+        message = message.removesuffix(f" (for example: {example})")
+    return AnswerProblem(question.key, InputError(question.label, message, example=example))
+
 
 def describe_permission(permission) -> str:
     """What a permission allows, in one line (from the plan, else the bundled catalog)."""
@@ -89,6 +123,10 @@ class PlanScreen(Screen):
     def show_error(self, error: BaseException) -> None:
         from screens.error import ErrorScreen
 
+        problem = answer_problem(getattr(self.session, "profile", None), error)
+        if problem is not None:  # a wrong answer: correct it on the questions screen
+            self.dismiss(problem)
+            return
         self.query_one("#plan-wait", Static).update(
             "Could not read the registration from Microsoft. Esc goes back; then try again."
         )

@@ -32,6 +32,18 @@ from wizard.errors import InputError
 MODES = ("create", "verify")
 
 
+class ModeButton(RadioButton):
+    """A radio button whose mark is a character, not only a colour: "●" chosen, " " not.
+
+    Textual draws "●" in both states and tells them apart by colour alone, which
+    is lost with NO_COLOR and hard to see with 16 colours.
+    """
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual's class attribute name
+        return "●" if self.value else " "
+
+
 @dataclass(frozen=True)
 class QuestionsResult:
     """The checked answers, and whether to create or only verify a registration."""
@@ -69,11 +81,13 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
         Binding("ctrl+s", "submit", "Continue"),
     ]
 
-    def __init__(self, profile, answers: dict, mode: str = "create") -> None:
+    def __init__(self, profile, answers: dict, mode: str = "create", problem=None) -> None:
+        """`problem`: an `AnswerProblem` (screens.plan) to show under its field on arrival."""
         super().__init__()
         self.profile = profile
         self.draft = answers
         self.mode = mode if mode in MODES else "create"
+        self.problem = problem
 
     # -- layout ---------------------------------------------------------------
 
@@ -86,8 +100,8 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
             yield Label("What should the wizard do?", classes="label")
             create, verify = self.mode_labels()
             with RadioSet(id="mode", compact=True):
-                yield RadioButton(create, value=self.mode == "create", id="mode-create")
-                yield RadioButton(verify, value=self.mode == "verify", id="mode-verify")
+                yield ModeButton(create, value=self.mode == "create", id="mode-create")
+                yield ModeButton(verify, value=self.mode == "verify", id="mode-verify")
             with Horizontal(id="buttons"):
                 yield Button("Back (Esc)", id="back", compact=True)
                 yield Button("Continue", id="continue", variant="primary", compact=True)
@@ -125,6 +139,16 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
             yield Static("", classes="error", id=f"error-{question.key}")
 
     def on_mount(self) -> None:
+        problem = self.problem
+        if problem is not None and self.query(f"#input-{problem.key}"):
+            self.query_one("#intro", Static).update(
+                "Microsoft says one answer is not right. Correct it below, then Continue (ctrl+s)."
+            )
+            self.show_error(problem.key, problem.error)
+            field = self.query_one(f"#input-{problem.key}", Input)
+            field.focus()
+            self.call_after_refresh(self.query_one(f"#field-{problem.key}").scroll_visible, animate=False)
+            return
         inputs = list(self.query(Input))
         if inputs:
             inputs[0].focus()

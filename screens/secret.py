@@ -156,18 +156,17 @@ class SecretScreen(Screen[bool]):
         default = Path(default_save_dir()) / f"{vendor}-client-secret.txt"
 
         def chosen(path: Path | None) -> None:
-            if path is None or self.secret is None:
-                return
-            try:
-                written = self.secret.save_to_file(path)
-            except OSError as error:
-                self.notify(f"Could not save: {error.strerror or type(error).__name__}", severity="error")
-                return
-            self.notify(f"Saved to {written} (readable by you only).")
+            if path is not None:
+                self.notify(f"Saved to {path} (readable by you only).")
+
+        def write(path: Path):
+            if self.secret is None:
+                raise ValueError("the secret is no longer here")
+            return self.secret.save_to_file(path)
 
         self.app.push_screen(SavePrompt(default, "The file will contain the client secret VALUE; "
                                         "it is written readable by you only (0600).",
-                                        title="Save the client secret to a file"), chosen)
+                                        title="Save the client secret to a file", write=write), chosen)
 
     def action_back(self) -> None:
         """Leave without confirming: the flow (`screens.app`) asks before going on."""

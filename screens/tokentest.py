@@ -67,12 +67,22 @@ class TokenTestScreen(Screen):
         self.started = 0.0
         self.running = False
 
+    @property
+    def _enterprise_app(self) -> bool:
+        """LoopMeeting: no new credentials, the check reads the vendor's app back."""
+        return getattr(getattr(self.session, "profile", None), "kind", "") == "enterprise_app"
+
     def compose(self) -> ComposeResult:
         yield WizardHeader()
-        yield Static("Testing the new credentials", id="tt-title")
+        enterprise = self._enterprise_app
+        yield Static("Checking the vendor's app" if enterprise else "Testing the new credentials",
+                     id="tt-title")
         with VerticalScroll(id="tt-body"):
             yield Static(
-                "The wizard signs in as the vendor's product would, with the new client id "
+                "The wizard reads the vendor's enterprise application back from Microsoft: "
+                "that it is there, who is assigned, and what was consented."
+                if enterprise else
+                "The wizard signs in as the vendor's product would, with the new client ID "
                 "and secret, and checks what Microsoft puts in the token.",
                 id="tt-intro",
             )
@@ -165,7 +175,8 @@ class TokenTestScreen(Screen):
         passed = report_passed(report)
         status.set_classes("-passed" if passed else "-failed")
         status.update(
-            "The new credentials work. Enter shows the vendor's settings."
+            ("Everything is in place. Enter shows the vendor's settings." if self._enterprise_app
+             else "The new credentials work. Enter shows the vendor's settings.")
             if passed else
             "The test failed: see the reasons above. r tests again (Microsoft can take a few "
             "minutes); Enter continues to the vendor's settings anyway."

@@ -1,12 +1,16 @@
 """A small dialog that asks where to save a file; returns the path or None.
 
-The screens never write files themselves: the caller passes the chosen path
-to an engine function (`Snippet.save`, `wizard.secret` …), which writes it
-atomically and 0600 when it holds a secret.
+The screens never write files themselves: the caller passes an engine function
+(`Snippet.save`, `NewSecret.save_to_file` …) as `write`, which writes the file
+atomically and 0600 when it holds a secret. The dialog first creates a missing
+folder (0700: the default, Documents/m365-wizard, usually does not exist yet on
+a fresh server) and, when writing fails, says why and stays open with the path
+as typed, so it can be corrected instead of typed again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -34,26 +38,57 @@ class SavePrompt(ModalScreen[Path | None]):
         color: $text-muted;
         margin-top: 1;
     }
+    SavePrompt #sp-error {
+        color: $text-error;
+        display: none;
+    }
+    SavePrompt #sp-error.-shown {
+        display: block;
+    }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, default_path: Path | str, note: str = "", title: str = "Save to a file") -> None:
+    def __init__(self, default_path: Path | str, note: str = "", title: str = "Save to a file",
+                 write: Callable[[Path], object] | None = None) -> None:
+        """`write(path)` saves the file (an engine function); its result, or the path, is returned."""
         super().__init__()
         self.default_path = str(default_path)
         self.note = note
         self.title_text = title
+        self.write = write
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = self.title_text
             yield Label("File name (Enter saves, Esc cancels):")
             yield Input(self.default_path, id="sp-path")
+            yield Static("", id="sp-error", markup=False)
             if self.note:
                 yield Static(self.note, classes="sp-note", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
         text = event.value.strip()
-        self.dismiss(Path(text).expanduser() if text else None)
+        if not text:
+            self.dismiss(None)
+            return
+        path = Path(text).expanduser()
+        if self.write is None:
+            self.dismiss(path)
+            return
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            written = self.write(path)
+        except Exception as error:  # noqa: BLE001 - OSError, a bad path, an engine refusal: say it, stay open
+            reason = getattr(error, "strerror", "") or str(error) or type(error).__name__
+            self.show_error(f"Could not save there: {reason}. Correct the path and press Enter, or Esc.")
+            return
+        self.dismiss(Path(written) if isinstance(written, (str, Path)) else path)
+
+    def show_error(self, text: str) -> None:
+        error = self.query_one("#sp-error", Static)
+        error.update(f"✗ {text}")
+        error.add_class("-shown")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

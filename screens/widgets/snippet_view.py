@@ -22,7 +22,6 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from screens.widgets.save_prompt import SavePrompt
-from wizard.errors import WizardError
 
 FORMATS = ("text", "json", "env")
 FORMAT_NAMES = {"text": "text", "json": "JSON", "env": ".env"}
@@ -242,14 +241,10 @@ class SnippetView(Vertical, can_focus=True):
             note = ""
 
         def saved(path: Path | None) -> None:
-            if path is None:
-                return
-            try:
-                self.snippet.save(path, fmt, mask=mask)
-            except (OSError, ValueError, WizardError) as error:
-                self.notify(f"Could not save: {error.__class__.__name__}: {getattr(error, 'strerror', '') or error}",
-                            severity="error")
-                return
-            self.notify(f"Saved to {path}")
+            if path is not None:
+                self.notify(f"Saved to {path}")
 
-        self.app.push_screen(SavePrompt(default_save_dir() / name, note), saved)
+        def write(path: Path):
+            return self.snippet.save(path, fmt, mask=mask)
+
+        self.app.push_screen(SavePrompt(default_save_dir() / name, note, write=write), saved)
