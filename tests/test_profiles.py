@@ -64,7 +64,7 @@ def test_get_profile_unknown_lists_the_known_ids():
 def test_question_keys_are_the_fixed_cli_keys():
     keys = {pid: [q.key for q in p.questions] for pid, p in load_profiles().items()}
     assert keys == {
-        "flexo": ["redirect_uri", "display_name", "secret_months"],
+        "flexo": ["redirect_uri", "display_name", "secret_months", "logo_file", "info_url"],
         "syncsign": ["sops_domain", "tenancy", "display_name", "secret_months"],
         "innovaphone": ["mailbox", "tenancy", "display_name", "secret_months"],
         "pexip": ["addin_fqdn", "display_name", "secret_months"],

@@ -13,6 +13,9 @@ Kinds (`Question.kind` in `wizard.profiles`):
     months  a client secret lifetime, 1..24              24
     choice  one of `Question.choices`                    single
     text    free text on one line (a display name)       Pexip Scheduling Personal VMRs
+    web_url an https web page (Branding: Home page URL)  https://flexo.example.com
+    file    a local file, checked by its content        ./flexo-logo.png
+            (`Question.accept`: file types by magic bytes, `Question.max_kb`: size limit)
 
 `validate_one(question, raw)` is what the TUI calls as a field is typed and what
 `Profile.validate` calls for every answer; it handles defaults, required answers and
@@ -21,9 +24,13 @@ repeatable questions (a list, or one string with commas/spaces/new lines between
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
+import stat
 import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -349,6 +356,143 @@ def text(raw: Any, field: str = "name", *, example: str = "", max_length: int = 
     return value
 
 
+def web_url(raw: Any, field: str = "web address", *, example: str = "") -> str:
+    """An https address of a web page (Branding & properties: Home page URL, terms of service…).
+
+    Not a redirect URI: a query and a fragment are allowed, and its value does not identify
+    the registration. https only (the wizard's rule: a page shown to users from Entra); the
+    host is checked like an FQDN and lower-cased, the rest keeps its spelling.
+    """
+    example = example or "https://www.example.com"
+    text = _clean(raw, field, example)
+    if not text:
+        raise InputError(field, "is required", example=example)
+    _no_spaces(text, field, example)
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise InputError(field, "is not a valid web address", example=example) from None
+    if parts.scheme.lower() != "https" or not parts.netloc:
+        raise InputError(field, "must be a full address starting with https://", example=example)
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise InputError(field, "must not contain a user name or password", example=example)
+    host_text = parts.netloc.rsplit(":", 1)[0] if port is not None else parts.netloc
+    host = _host(host_text, field, example)
+    netloc = f"{host}:{port}" if port is not None else host
+    return urlunsplit(("https", netloc, parts.path, parts.query, parts.fragment))
+
+
+# File types a `file` question may accept, recognised by their first bytes (never the name).
+# name: (Content-Type, magic prefixes, words)
+FILE_TYPES: dict[str, tuple[str, tuple[bytes, ...], str]] = {
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",), "PNG"),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",), "JPEG"),
+    "bmp": ("image/bmp", (b"BM",), "BMP"),
+    "gif": ("image/gif", (b"GIF87a", b"GIF89a"), "GIF"),
+}
+
+
+@dataclass(frozen=True)
+class FileData:
+    """A checked local file: its absolute path, bytes and type (from the magic bytes)."""
+
+    path: str
+    data: bytes = field(repr=False)
+    type: str  # a FILE_TYPES key
+    shown: str = ""  # the path as the admin typed it, for sentences
+
+    @property
+    def content_type(self) -> str:
+        return FILE_TYPES[self.type][0]
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def size_words(self) -> str:
+        return size_words(self.size)
+
+
+def size_words(size: int) -> str:
+    """23 KB, 512 bytes: for sentences (KB = 1024 bytes, as the portal's "100 KB")."""
+    return f"{size} bytes" if size < 1024 else f"{(size + 1023) // 1024} KB"
+
+
+def _type_words(accept: Iterable[str]) -> str:
+    words = [FILE_TYPES[t][2] for t in accept if t in FILE_TYPES]
+    return " or ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+
+
+def read_file(raw: Any, field: str = "file", *, accept: Iterable[str] = (), max_bytes: int = 0,
+              example: str = "") -> FileData:
+    """A local file the wizard will upload: exists, is a regular readable file, not empty,
+    at most `max_bytes`, and of one of the `accept` types by its first bytes."""
+    accept = tuple(accept) or tuple(FILE_TYPES)
+    example = example or "./logo.png"
+    text = _clean(raw, field, example)
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1].strip()  # a path dragged into a terminal comes quoted
+    if not text:
+        raise InputError(field, "is required", example=example)
+    shown = text
+    try:
+        path = Path(text).expanduser().absolute()
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(field, f"{shown}: there is no such file", example=example) from None
+    except PermissionError:
+        raise InputError(field, f"{shown}: the wizard may not read it (permission denied)", example=example) from None
+    except (OSError, ValueError, RuntimeError) as err:
+        reason = getattr(err, "strerror", "") or "not a usable path"
+        raise InputError(field, f"{shown[:80]}: cannot be read ({reason})", example=example) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(field, f"{shown}: is a folder; give the image file in it", example=example)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(field, f"{shown}: is not a regular file", example=example)
+    if info.st_size == 0:
+        raise InputError(field, f"{shown}: the file is empty", example=example)
+    if max_bytes and info.st_size > max_bytes:
+        raise InputError(field, f"{shown}: is {size_words(info.st_size)}; at most {size_words(max_bytes)} "
+                                "is allowed (make the image smaller)", example=example)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1 if max_bytes else -1)
+    except PermissionError:
+        raise InputError(field, f"{shown}: the wizard may not read it (permission denied)", example=example) from None
+    except OSError as err:
+        raise InputError(field, f"{shown}: cannot be read ({err.strerror or 'error'})", example=example) from None
+    if max_bytes and len(data) > max_bytes:  # it grew since the stat
+        raise InputError(field, f"{shown}: is larger than {size_words(max_bytes)}", example=example)
+    found = next((name for name, (_, magic, _) in FILE_TYPES.items() if data.startswith(magic)), None)
+    if found is None or found not in accept:
+        what = f"a {FILE_TYPES[found][2]} image" if found else "not an image of a known type"
+        raise InputError(field, f"{shown}: is {what} (by its content, whatever its name); "
+                                f"{_type_words(accept)} is needed", example=example)
+    return FileData(str(path), data, found, shown)
+
+
+def file_path(raw: Any, field: str = "file", *, accept: Iterable[str] = (), max_bytes: int = 0,
+              example: str = "") -> str:
+    """`read_file`, keeping only the absolute path (what the answers hold)."""
+    return read_file(raw, field, accept=accept, max_bytes=max_bytes, example=example).path
+
+
+def read_question_file(question: Any, value: Any) -> FileData:
+    """Read and check the file a `file` question's answer names (again: it may have changed)."""
+    try:
+        return read_file(value, _name(question), accept=getattr(question, "accept", ()),
+                         max_bytes=int(getattr(question, "max_kb", 0) or 0) * 1024, example=question.example)
+    except InputError as err:
+        err.key = question.key
+        raise
+
+
 _BY_KIND = {
     "fqdn": lambda raw, q: fqdn(raw, _name(q), example=q.example),
     "domain": lambda raw, q: domain(raw, _name(q), example=q.example),
@@ -357,6 +501,9 @@ _BY_KIND = {
     "months": lambda raw, q: months(raw, _name(q), example=q.example),
     "choice": lambda raw, q: choice(raw, _name(q), q.choices, example=q.example),
     "text": lambda raw, q: text(raw, _name(q), example=q.example),
+    "web_url": lambda raw, q: web_url(raw, _name(q), example=q.example),
+    "file": lambda raw, q: file_path(raw, _name(q), accept=getattr(q, "accept", ()),
+                                     max_bytes=int(getattr(q, "max_kb", 0) or 0) * 1024, example=q.example),
 }
 KINDS = tuple(_BY_KIND)
 

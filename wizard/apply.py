@@ -263,6 +263,59 @@ class Applier:
         self._patch_app({"requiredResourceAccess": [r for r in rra if r["resourceAccess"]]})
         return ""
 
+    # -- branding (Branding & properties) ------------------------------------------
+
+    def _do_branding_url(self, step: Step, desired: Any) -> str:
+        parent, name, value = step.data["parent"], step.data["name"], step.data["value"]
+        if (self.app.get(parent) or {}).get(name) == value:
+            return "set with the new registration" if step.data.get("with_create") else "already set"
+        if parent == "web":
+            body = self._web()
+        else:  # info: logoUrl is read-only (informationalUrl resource), never sent back
+            body = {k: v for k, v in (self.app.get(parent) or {}).items() if k != "logoUrl"}
+        body[name] = value
+        self._patch_app({parent: body})
+        return ""
+
+    def _read_logo(self) -> bytes | None:
+        from wizard.plan import read_logo
+
+        app_id = self.app["id"]
+        return replication.retry_transient(
+            lambda: read_logo(self.graph, app_id), clock=self.clock, cancel=self.cancel,
+            on_attempt=self._replicating("the app"), max_wait=self.max_wait,
+        )
+
+    def _do_logo(self, step: Step, desired: Any) -> str:
+        """PUT /applications/{id}/logo with the image bytes and their Content-Type
+        (https://learn.microsoft.com/graph/api/application-update), only when the tenant does
+        not show this logo yet; the bytes Graph returns afterwards go to the journal."""
+        import hashlib
+
+        from wizard.plan import logo_in_place
+
+        want = step.data["sha256"]
+        uploaded = self.journal.get("logo") or {}
+        if not isinstance(uploaded, dict) or uploaded.get("app") != self.app["id"]:
+            uploaded = {}
+        current = self._read_logo()
+        current_sha = hashlib.sha256(current).hexdigest() if current else None
+        if logo_in_place(want, current_sha, uploaded):
+            return "already set"
+        logo = desired.logo
+        if logo is None or logo.sha256 != want:
+            raise MicrosoftError("The logo file changed after the plan was made; nothing was uploaded.",
+                                 next_step="Run the wizard again: it plans with the file as it is now.")
+        app_id = self.app["id"]
+        replication.retry_transient(
+            lambda: self.graph.put_bytes(f"/applications/{app_id}/logo", logo.data, logo.content_type),
+            clock=self.clock, cancel=self.cancel, on_attempt=self._replicating("the app"), max_wait=self.max_wait,
+        )
+        stored = self._read_logo()
+        self.journal.set(logo={"app": app_id, "sha256": want,
+                               "tenant_sha256": hashlib.sha256(stored).hexdigest() if stored else None})
+        return ""
+
     # -- the service principal -------------------------------------------------
 
     def _find_sp(self) -> str | None:

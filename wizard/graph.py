@@ -184,6 +184,14 @@ class GraphClient:
         """DELETE."""
         self.request("DELETE", path)
 
+    def get_bytes(self, path: str) -> bytes:
+        """GET a stream property (e.g. `/applications/{id}/logo`): its raw bytes (b"" for 204)."""
+        return self.request("GET", path, raw=True) or b""
+
+    def put_bytes(self, path: str, data: bytes, content_type: str) -> None:
+        """PUT a stream property with raw bytes and their Content-Type (repeatable: same bytes)."""
+        self.request("PUT", path, content=data, headers={"Content-Type": content_type}, raw=True)
+
     # -- the machinery ---------------------------------------------------
 
     def url(self, path: str) -> str:
@@ -211,8 +219,13 @@ class GraphClient:
         json: Any = None,
         headers: dict[str, str] | None = None,
         idempotent: bool = False,
-    ) -> dict | None:
-        """Send one logical request, retrying what may be retried; JSON body or None."""
+        content: bytes | None = None,
+        raw: bool = False,
+    ) -> Any:
+        """Send one logical request, retrying what may be retried; JSON body or None.
+
+        `content`: a raw request body (with its Content-Type in `headers`); `raw`: return the
+        response bytes instead of JSON (stream properties)."""
         url = self.url(path)
         waited = 0.0
         attempt = 0
@@ -231,7 +244,7 @@ class GraphClient:
                 "Authorization": f"Bearer {token}",
                 "client-request-id": client_request_id,
                 "return-client-request-id": "true",
-                "Accept": "application/json",
+                "Accept": "*/*" if raw else "application/json",
             }
             if headers:
                 send_headers.update(headers)
@@ -240,7 +253,10 @@ class GraphClient:
                 if method != "GET":
                     self.writes += 1
             try:
-                response = self.http.request(method, url, params=params, json=json, headers=send_headers)
+                if content is not None:
+                    response = self.http.request(method, url, params=params, content=content, headers=send_headers)
+                else:
+                    response = self.http.request(method, url, params=params, json=json, headers=send_headers)
             except httpx.TransportError as exc:
                 can_repeat = method in SAFE_TO_REPEAT or idempotent
                 wait = self._backoff(attempt)
@@ -281,6 +297,8 @@ class GraphClient:
                 continue
             if response.status_code >= 400:
                 raise self._error(method, path, response, client_request_id)
+            if raw:
+                return response.content
             if response.status_code == 204 or not response.content:
                 return None
             try:

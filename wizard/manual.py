@@ -24,6 +24,9 @@ Portal steps follow Microsoft's documentation:
 - API permissions: https://learn.microsoft.com/entra/identity-platform/quickstart-configure-app-access-web-apis
 - admin consent: https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent
 - client secret: https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials?tabs=client-secret
+- Branding & properties (logo, Home page URL): https://learn.microsoft.com/graph/api/application-update
+  (the logo stream and web.homePageUrl the blade sets); the blade's "Upload new logo" takes .png, .jpg
+  or .bmp under 100 KB
 - EWS app-only (Office 365 Exchange Online, full_access_as_app):
   https://learn.microsoft.com/exchange/client-developer/exchange-web-services/how-to-authenticate-an-ews-application-by-using-oauth
 - assign users to an enterprise app: https://learn.microsoft.com/entra/identity/enterprise-apps/assign-user-or-group-access-portal
@@ -51,6 +54,7 @@ BLADE_APPS = "ApplicationsListBlade"
 BLADE_NEW = "CreateApplicationBlade/quickStartType~/null/isMSAApp~/false"
 # Menu items of one registration (ApplicationMenuBlade/~/<item>/appId/<appId>).
 MENU_OVERVIEW, MENU_AUTH, MENU_API, MENU_SECRETS = "Overview", "Authentication", "CallAnAPI", "Credentials"
+MENU_BRANDING = "Branding"  # Branding & properties
 ENTERPRISE_APPS = "#view/Microsoft_AAD_IAM/StartboardApplicationsMenuBlade/~/AppAppsPreview"
 
 # What the "Expires" list of "Add a client secret" offers (else: Custom, with an end date).
@@ -258,6 +262,13 @@ def manual_checklist(
             portal_link(client_id, MENU_SECRETS, portal=portal),
             opener + "Certificates & secrets > Client secrets > New client secret; Add. Note the expiry date.",
         ))
+    branding = _branding_values(profile, answers)
+    if branding:
+        items.append(ChecklistItem(
+            "Add the branding (optional)", branding, portal_link(client_id, MENU_BRANDING, portal=portal),
+            opener + "Branding & properties: Upload new logo (the file listed; .png, .jpg or .bmp under 100 KB) "
+            "and enter the URLs listed; Save.",
+        ))
     back = [("Directory (tenant) ID", "from Overview"), ("Application (client) ID", "from Overview")]
     if profile.secret_needed:
         back.append(("Client secret Value", "the value copied in the step before (not the Secret ID)"))
@@ -268,6 +279,17 @@ def manual_checklist(
         "vendor's settings.",
     ))
     return Checklist(profile.name, items, list(profile.notes))
+
+
+def _branding_values(profile: Any, answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The Branding & properties values these answers give (none when the answers are blank)."""
+    values: list[tuple[str, str]] = []
+    question = profile.logo_question() if hasattr(profile, "logo_question") else None
+    if question is not None and answers.get(question.key):
+        values.append(("Upload new logo", str(answers[question.key])))
+    if hasattr(profile, "branding_urls"):
+        values += [(url.label, url.value) for url in profile.branding_urls(answers)]
+    return values
 
 
 def _api_words(permission: Any) -> str:

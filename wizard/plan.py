@@ -51,6 +51,14 @@ class Desired:
     secret_needed: bool
     secret_months: int
     notes: str = ""
+    # Optional branding (profile `[branding]`): URL properties and the logo to upload.
+    branding_urls: tuple = ()  # wizard.profiles.BrandingUrl
+    logo: Any = None  # wizard.answers.FileData (path, bytes, type) or None
+
+    def logo_sentence(self, replace: bool = False) -> str:
+        logo = self.logo
+        what = f"{logo.shown} ({logo.size_words} {logo.type.upper()} image)"
+        return f"Replace the app's logo with {what}" if replace else f"Set the logo from {what}"
 
     @property
     def tags(self) -> list[str]:
@@ -66,6 +74,7 @@ class Desired:
             "displayName": self.display_name,
             "signInAudience": self.sign_in_audience,
             "web": {
+                **self.web_extras(),
                 "redirectUris": list(self.redirect_uris),
                 "implicitGrantSettings": {
                     "enableIdTokenIssuance": self.id_tokens,
@@ -75,7 +84,19 @@ class Desired:
             "requiredResourceAccess": self.required_resource_access,
             "tags": self.tags,
             "notes": self.notes,
+            **self._branding_body(),
         }
+
+    def _branding_body(self) -> dict:
+        """The branding URLs for the create body (`web` is merged into the web object above)."""
+        body: dict = {}
+        for url in self.branding_urls:
+            if url.parent == "info":
+                body.setdefault("info", {})[url.name] = url.value
+        return body
+
+    def web_extras(self) -> dict:
+        return {u.name: u.value for u in self.branding_urls if u.parent == "web"}
 
 
 @dataclass(frozen=True)
@@ -96,6 +117,10 @@ class Existing:
     sp: dict | None = None
     grants: list[dict] = field(default_factory=list)  # oauth2PermissionGrants with clientId = sp
     assignments: list[dict] = field(default_factory=list)  # appRoleAssignments of sp
+    # The logo (read only when the answers give one): SHA-256 of the bytes GET …/logo returned
+    # (None: no logo), and the journal's record of the last upload {"sha256", "tenant_sha256"}.
+    logo_sha256: str | None = None
+    logo_uploaded: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -158,6 +183,8 @@ def desired_state(profile: Any, answers: dict, permissions: list[PermissionInfo]
         secret_needed=bool(profile.secret_needed),
         secret_months=int(months or 24),
         notes=f"Created and managed by m365-wizard for {profile.name}. Re-run the wizard to check or repair it.",
+        branding_urls=tuple(profile.branding_urls(answers)) if hasattr(profile, "branding_urls") else (),
+        logo=profile.logo_file(answers) if hasattr(profile, "logo_file") else None,
     )
 
 
@@ -187,6 +214,34 @@ def read_existing(graph: Any, app: dict | None) -> Existing:
             assignments_read = pool.submit(graph.get_all, f"/servicePrincipals/{sp['id']}/appRoleAssignments")
             grants, assignments = grants_read.result(), assignments_read.result()
     return Existing(app=app, sp=sp, grants=grants, assignments=assignments)
+
+
+def read_logo(graph: Any, object_id: str) -> bytes | None:
+    """The application's logo bytes (`GET /applications/{id}/logo`), None when it has none.
+
+    The logo is a Stream property of the application
+    (https://learn.microsoft.com/graph/api/resources/application); Graph does not document
+    the answer for an app without a logo, so a 404 and an empty body both mean "none".
+    """
+    from wizard.graph import GraphError
+
+    try:
+        data = graph.get_bytes(f"/applications/{object_id}/logo")
+    except GraphError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return data or None
+
+
+def logo_in_place(desired_sha: str, tenant_sha: str | None, uploaded: dict) -> bool:
+    """Whether the tenant already shows this logo: the same bytes, or (should Entra store a
+    re-encoded copy) the very bytes it returned right after the wizard uploaded this file."""
+    if tenant_sha is None:
+        return False
+    if tenant_sha == desired_sha:
+        return True
+    return uploaded.get("sha256") == desired_sha and uploaded.get("tenant_sha256") == tenant_sha
 
 
 def read_grants(graph: Any, client_sp_id: str) -> list[dict]:
@@ -242,6 +297,7 @@ def make_plan(desired: Desired, existing: Existing, resource_sp_ids: dict[str, s
         ))
     else:
         steps.extend(_app_diff(desired, app))
+    steps.extend(_branding_diff(desired, existing))
     if existing.sp is None:
         steps.append(Step("create_sp", f"Create the enterprise application (service principal) of '{desired.display_name}' in this tenant", "create_sp"))
     if desired.admin_consent:
@@ -301,6 +357,31 @@ def _app_diff(desired: Desired, app: dict) -> list[Step]:
             verb = "Turn on" if wanted else "Turn off"
             steps.append(Step(f"implicit:{key}", f"{verb} implicit grant of {words} (Authentication)", "implicit", {"key": key, "value": wanted}))
     steps.extend(_permission_diff(desired, app))
+    return steps
+
+
+def _branding_diff(desired: Desired, existing: Existing) -> list[Step]:
+    """The Branding & properties blade: URL properties that differ, and the logo.
+
+    A URL is part of the create body; for a new app its step says so and apply only checks it.
+    """
+    app = existing.app
+    steps: list[Step] = []
+    for url in desired.branding_urls:
+        have = ((app or {}).get(url.parent) or {}).get(url.name)
+        if app is not None and have == url.value:
+            continue
+        if app is not None and have:
+            sentence = f"Change the {url.label} from {have} to {url.value} (Branding & properties)"
+        else:
+            sentence = f"Set the {url.label} to {url.value} (Branding & properties)"
+        steps.append(Step(f"branding:{url.parent}.{url.name}", sentence, "branding_url",
+                          {"parent": url.parent, "name": url.name, "value": url.value, "with_create": app is None}))
+    logo = desired.logo
+    if logo is not None and (app is None or not logo_in_place(logo.sha256, existing.logo_sha256, existing.logo_uploaded)):
+        replace = app is not None and existing.logo_sha256 is not None
+        steps.append(Step("logo", desired.logo_sentence(replace), "logo",
+                          {"path": logo.path, "sha256": logo.sha256, "content_type": logo.content_type}))
     return steps
 
 

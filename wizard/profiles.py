@@ -17,6 +17,12 @@ profile's `[values]` table (defaults the engine may override), or values the eng
 to `render_snippet`: see `ENGINE_VALUES`. A repeatable answer in a redirect URI template
 gives one URI per value; in a snippet row the values are joined with ", ".
 
+Optional branding (the portal's "Branding & properties" blade) is data too: the profile's
+`[branding]` table says which answer goes to which application property, e.g.
+`logo = "logo_file"` (a `file` question, uploaded as the application's logo stream) and
+`home_page_url = "info_url"` (a `web_url` question, `web.homePageUrl`); see `BRANDING`.
+A blank answer leaves that property alone. Branding questions come after the common ones.
+
 Loading uses only the standard library and `wizard.catalog` (no httpx, msal or textual).
 """
 
@@ -48,6 +54,38 @@ ENGINE_VALUES = (
     "display_name",
     "enterprise_app_name",
 )
+
+
+# `[branding]` keys → the application property they set (Graph v1.0 application resource:
+# https://learn.microsoft.com/graph/api/resources/application, `web`:
+# https://learn.microsoft.com/graph/api/resources/webapplication, `info`:
+# https://learn.microsoft.com/graph/api/resources/informationalurl) and the portal's words.
+# (parent, property, label on the Branding & properties blade or in Graph's docs)
+BRANDING_URLS: dict[str, tuple[str, str, str]] = {
+    "home_page_url": ("web", "homePageUrl", "Home page URL"),
+    "terms_of_service_url": ("info", "termsOfServiceUrl", "Terms of service URL"),
+    "privacy_statement_url": ("info", "privacyStatementUrl", "Privacy statement URL"),
+    "marketing_url": ("info", "marketingUrl", "Marketing URL"),
+    "support_url": ("info", "supportUrl", "Support URL"),
+}
+# The logo: `PUT /applications/{id}/logo` with the image bytes
+# (https://learn.microsoft.com/graph/api/application-update: "To update the logo, use the PUT
+# method"). The portal's "Upload new logo" takes .png, .jpg or .bmp under 100 KB.
+BRANDING_LOGO = "logo"
+BRANDING = (BRANDING_LOGO, *BRANDING_URLS)
+LOGO_TYPES = ("png", "jpeg", "bmp")
+
+
+@dataclass(frozen=True)
+class BrandingUrl:
+    """One URL property of the Branding blade, as these answers set it."""
+
+    key: str  # BRANDING_URLS key, e.g. "home_page_url"
+    parent: str  # "web" | "info"
+    name: str  # e.g. "homePageUrl"
+    label: str  # "Home page URL"
+    value: str
+    question: str  # the question key that gave it
 
 
 class ProfileError(WizardError):
@@ -86,6 +124,8 @@ class Question:
     repeatable: bool = False
     default: Any = None
     choices: tuple[str, ...] = ()
+    accept: tuple[str, ...] = ()  # kind "file": accepted types (wizard.answers.FILE_TYPES keys)
+    max_kb: int = 0  # kind "file": size limit in KB (1024 bytes); 0 = none
 
 
 @dataclass(frozen=True)
@@ -127,6 +167,7 @@ class Profile:
     audience_question: str = ""  # key of a "single"/"multi" question, if the admin chooses
     redirect_uri_templates: tuple[str, ...] = ()
     values: tuple[tuple[str, str], ...] = ()  # snippet defaults the engine may override
+    branding: tuple[tuple[str, str], ...] = ()  # BRANDING key → question key (optional answers)
     order: int = 100
     source: str = ""  # file name, for messages
 
@@ -192,6 +233,28 @@ class Profile:
 
     def secret_months(self, answers: Mapping[str, Any]) -> int:
         return int(answers.get("secret_months") or self.secret_default_months)
+
+    # ----------------------------------------------------------------- branding
+
+    def branding_urls(self, answers: Mapping[str, Any]) -> list[BrandingUrl]:
+        """The Branding blade's URL properties these answers set (blank answers: none)."""
+        urls = []
+        for prop, key in self.branding:
+            if prop in BRANDING_URLS and not _missing(answers.get(key)):
+                parent, name, label = BRANDING_URLS[prop]
+                urls.append(BrandingUrl(prop, parent, name, label, str(answers[key]), key))
+        return urls
+
+    def logo_question(self) -> Question | None:
+        key = dict(self.branding).get(BRANDING_LOGO)
+        return self.question(key) if key else None
+
+    def logo_file(self, answers: Mapping[str, Any]):
+        """The logo to upload (`wizard.answers.FileData`, read and checked now), or None."""
+        question = self.logo_question()
+        if question is None or _missing(answers.get(question.key)):
+            return None
+        return answers_mod.read_question_file(question, answers[question.key])
 
     # ----------------------------------------------------------------- snippet
 
@@ -274,12 +337,12 @@ _TOP_KEYS = {
     "admin_consent": bool, "secret_needed": bool, "secret_default_months": int,
     "token_test": str, "token_resource": str, "enterprise_app_name": str,
     "followup": list, "notes": list, "questions": list, "permissions": list,
-    "snippet": list, "values": dict,
+    "snippet": list, "values": dict, "branding": dict,
 }
 _REQUIRED_TOP = {"id", "name", "summary", "kind", "token_test", "token_resource", "snippet"}
 _QUESTION_KEYS = {
     "key": str, "label": str, "help": str, "example": str, "kind": str, "required": bool,
-    "repeatable": bool, "default": object, "choices": list,
+    "repeatable": bool, "default": object, "choices": list, "accept": list, "max_kb": int,
 }
 _PERMISSION_KEYS = {"resource": str, "name": str, "type": str}
 _SNIPPET_KEYS = {"label": str, "template": str, "secret": bool, "value_map": dict}
@@ -380,6 +443,9 @@ def parse_profile(text: str, source: str) -> Profile:
         for common in commons:
             override = declared.get(common["key"], {})
             raw_questions.append({**common, **override})
+        # optional branding last (the vendor guides' optional last step)
+        branded = set(data.get("branding", {}).values())
+        raw_questions.sort(key=lambda q: q["key"] in branded)
     questions = []
     seen: set[str] = set()
     for i, q in enumerate(raw_questions):
@@ -395,10 +461,20 @@ def parse_profile(text: str, source: str) -> Profile:
         default = q.get("default")
         if isinstance(default, list):
             default = tuple(default)
+        accept = _str_list(source, f"{where}.accept", q.get("accept", []))
+        if q["kind"] == "file":
+            unknown_types = [t for t in accept if t not in answers_mod.FILE_TYPES]
+            if not accept or unknown_types:
+                raise _fail(source, f"{where}.accept", "is needed for a file question: a list of "
+                            f"{', '.join(answers_mod.FILE_TYPES)}")
+            if q.get("max_kb", 0) <= 0:
+                raise _fail(source, f"{where}.max_kb", "is needed for a file question (a size limit in KB)")
+        elif accept or "max_kb" in q:
+            raise _fail(source, f"{where}.accept", "and max_kb are only for file questions")
         question = Question(
             key=q["key"], label=q["label"], help=q.get("help", ""), example=q.get("example", ""),
             kind=q["kind"], required=q.get("required", True), repeatable=q.get("repeatable", False),
-            default=default, choices=choices,
+            default=default, choices=choices, accept=accept, max_kb=q.get("max_kb", 0),
         )
         if default not in (None, "", ()):
             try:
@@ -444,6 +520,28 @@ def parse_profile(text: str, source: str) -> Profile:
             raise _fail(source, f"{where}.type", "must be 'delegated' or 'application'")
         permissions.append(Permission(res.key, res.app_id, perm.name, p["type"]))
 
+    branding = data.get("branding", {})
+    by_key = {q.key: q for q in questions}
+    for prop, key in branding.items():
+        where = f"branding.{prop}"
+        if prop not in BRANDING:
+            raise _fail(source, where, f"is not known; allowed keys: {', '.join(BRANDING)}")
+        if not registration:
+            raise _fail(source, where, "needs an app registration (kind = \"registration\")")
+        q = by_key.get(key) if isinstance(key, str) else None
+        if q is None:
+            raise _fail(source, where, "must name one of the profile's questions")
+        if q.required or q.repeatable:
+            raise _fail(source, where, f"names '{key}', which must be optional (required = false) and single")
+        if prop == BRANDING_LOGO:
+            if q.kind != "file" or not set(q.accept) <= set(LOGO_TYPES) or q.max_kb > 100:
+                raise _fail(source, where, f"names '{key}', which must be a file question accepting "
+                            f"{', '.join(LOGO_TYPES)} with max_kb at most 100 (Entra's Branding limit)")
+        elif q.kind != "web_url":
+            raise _fail(source, where, f"names '{key}', which must be a web_url question")
+    if len(set(branding.values())) != len(branding):
+        raise _fail(source, "branding", "uses one question for two properties")
+
     values = data.get("values", {})
     for key, value in values.items():
         if not isinstance(value, str):
@@ -480,6 +578,7 @@ def parse_profile(text: str, source: str) -> Profile:
         enterprise_app_name=data.get("enterprise_app_name", ""),
         sign_in_audience_default=audience, audience_question=audience_question,
         redirect_uri_templates=templates, values=tuple(values.items()),
+        branding=tuple(branding.items()),
         order=data.get("order", 100), source=source,
     )
 
@@ -525,6 +624,6 @@ def get_profile(profile_id: str) -> Profile:
 
 
 __all__ = [
-    "ENGINE_VALUES", "Permission", "Profile", "ProfileError", "Question", "SnippetField",
+    "BRANDING", "BRANDING_URLS", "BrandingUrl", "ENGINE_VALUES", "Permission", "Profile", "ProfileError", "Question", "SnippetField",
     "get_profile", "load_profiles", "parse_profile",
 ]

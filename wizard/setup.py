@@ -269,6 +269,15 @@ class Setup:
                 app = dict(app, passwordCredentials=[c for c in app["passwordCredentials"]
                                                      if c.get("displayName") not in unseen])
         current = read_existing(self.graph, app)
+        if desired.logo is not None and app is not None:
+            import hashlib
+
+            from wizard.plan import read_logo
+
+            logo = read_logo(self.graph, app["id"])
+            current.logo_sha256 = hashlib.sha256(logo).hexdigest() if logo else None
+            uploaded = self.journal.get("logo") or {}
+            current.logo_uploaded = uploaded if isinstance(uploaded, dict) and uploaded.get("app") == app["id"] else {}
         resource_sp_ids = {}
         for p in permissions:
             sp = self.resolver.resource_sp(p.resource_app_id)

@@ -9,6 +9,14 @@
 - PATCH /applications(uniqueName='…') with `Prefer: create-if-missing`: 201 + body when
   created, 204 when updated, 404 without the header when missing
                                   https://learn.microsoft.com/en-us/graph/api/application-upsert
+- PUT/GET /applications/{id}/logo (and by appId): the logo stream. "To update the logo, use
+  the PUT method": the image bytes as the body, their type as Content-Type, 204 No Content
+                                  https://learn.microsoft.com/en-us/graph/api/application-update
+  The doc names no type or size rule; the simulator takes what the portal's "Upload new logo"
+  takes (.png, .jpg, .bmp, under 100 KB; GIF too, as an image type) and answers a wrong
+  Content-Type with 415 and an oversized body with 413, the statuses Graph's error page gives
+  for those cases (https://learn.microsoft.com/en-us/graph/errors), in Graph's error envelope.
+  GET answers the bytes with their Content-Type; an app without a logo answers 404.
 - POST …/addPassword, …/removePassword
                                   https://learn.microsoft.com/en-us/graph/api/application-addpassword
                                   https://learn.microsoft.com/en-us/graph/api/application-removepassword
@@ -34,6 +42,9 @@ APPS = odata.Filterable("application", frozenset({"id", "appId", "displayName", 
                         frozenset({"identifierUris", "tags"}))
 APP_PROPS = set(model.new_application("x", "x", 0, "x"))
 APP_REF = r"/applications(?:/(?P<id>[^/()]+)|\((?P<key>appId|uniqueName)='(?P<kval>(?:[^']|'')*)'\))"
+LOGO_TYPES = {"image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",), "image/bmp": (b"BM",),
+              "image/gif": (b"GIF87a", b"GIF89a")}
+LOGO_MAX_BYTES = 100 * 1024
 AUDIENCES = {"AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"}
 
 
@@ -175,6 +186,34 @@ def routes(sim: "SimTenant"):
         sim.delete_application(app, call.ctx.now)
         return graph_empty(call.ctx)
 
+    def put_logo(call: Call) -> httpx.Response:
+        require_writer(call)
+        app = find(call)
+        content_type = call.header("Content-Type").split(";")[0].strip().lower()
+        data = call.ctx.request.content
+        if content_type not in LOGO_TYPES:
+            raise GraphFailure(415, "Request_UnsupportedMediaType",
+                               f"The logo's Content-Type '{content_type or '(none)'}' is not supported; "
+                               f"use one of {', '.join(LOGO_TYPES)}.")
+        if not data:
+            raise bad_request("The request body is empty: the logo must be the image's bytes.")
+        if len(data) > LOGO_MAX_BYTES:
+            raise GraphFailure(413, "Request_EntityTooLarge",
+                               f"The logo is {len(data)} bytes; the maximum is {LOGO_MAX_BYTES} bytes.")
+        if not data.startswith(LOGO_TYPES[content_type]):
+            raise bad_request(f"The request body is not a valid {content_type} image.")
+        state.logos[app["id"]] = (bytes(data), content_type)
+        return graph_empty(call.ctx)
+
+    def get_logo(call: Call) -> httpx.Response:
+        app = find(call)
+        stored = state.logos.get(app["id"])
+        if stored is None:
+            raise not_found("logo")
+        headers = call.ctx.graph_headers()
+        headers["Content-Type"] = stored[1]
+        return httpx.Response(200, headers=headers, content=stored[0])
+
     def add_password(call: Call) -> httpx.Response:
         require_writer(call)
         app = find(call)
@@ -229,6 +268,8 @@ def routes(sim: "SimTenant"):
         ("GET", APP_REF, get_app, "apps.read"),
         ("PATCH", APP_REF, patch_app, "apps.write"),
         ("DELETE", APP_REF, delete_app, "apps.write"),
+        ("PUT", APP_REF + r"/logo", put_logo, "apps.write"),
+        ("GET", APP_REF + r"/logo", get_logo, "apps.read"),
         ("POST", APP_REF + r"/addPassword", add_password, "apps.write"),
         ("POST", APP_REF + r"/removePassword", remove_password, "apps.write"),
     ]

@@ -83,6 +83,7 @@ class TenantState:
     hidden_reads: dict[str, int] = field(default_factory=dict)   # object id -> 404s still owed
     flaps: dict[str, list[bool]] = field(default_factory=dict)   # object id -> visibility of next reads
     deleted: dict[str, dict] = field(default_factory=dict)       # deletedItems
+    logos: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # app object id -> (bytes, Content-Type)
 
     # ---- look-ups (tests use these too) ------------------------------------------
     def app_by_app_id(self, app_id: str) -> dict | None:
