@@ -24,24 +24,43 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Footer, Input, Label, RadioSet, Static
 
 from screens.header import WizardHeader
+from screens.widgets.choice import ChoiceSet, MarkedButton
+from screens.widgets.field_input import FieldInput
 from wizard.errors import InputError
 
 MODES = ("create", "verify")
 
+#: The two audiences in the admin center's terms (short enough for 80 columns),
+#: when a profile gives no labels of its own.
+AUDIENCE_LABELS = {
+    "single": "only accounts in this organization (single tenant)",
+    "multi": "accounts in any organization (multitenant)",
+}
 
-class ModeButton(RadioButton):
-    """A radio button whose mark is a character, not only a colour: "●" chosen, " " not.
+
+class ModeButton(MarkedButton):
+    """Create / verify: the chosen one is marked "(●)", readable without colour.
 
     Textual draws "●" in both states and tells them apart by colour alone, which
     is lost with NO_COLOR and hard to see with 16 colours.
     """
 
-    @property
-    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual's class attribute name
-        return "●" if self.value else " "
+
+def choice_labels(question) -> list[tuple[str, str]]:
+    """`(value, words)` for each choice: the profile's labels if it has them
+    (`choice_labels`, a mapping or pairs), else the admin center's words for
+    single / multi, else the value alone. The value is kept in front: it is what
+    `--set key=value` takes on the command line."""
+    given = getattr(question, "choice_labels", None) or {}
+    labels = dict(given.items() if hasattr(given, "items") else given)
+    rows = []
+    for value in question.choices:
+        words = labels.get(value) or AUDIENCE_LABELS.get(value, "")
+        rows.append((value, f"{value} — {words}" if words and words != value else value))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -99,7 +118,7 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
                 yield from self.compose_field(question)
             yield Label("What should the wizard do?", classes="label")
             create, verify = self.mode_labels()
-            with RadioSet(id="mode", compact=True):
+            with RadioSet(id="mode", compact=True, classes="choice"):
                 yield ModeButton(create, value=self.mode == "create", id="mode-create")
                 yield ModeButton(verify, value=self.mode == "verify", id="mode-verify")
             with Horizontal(id="buttons"):
@@ -125,15 +144,20 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
         with Vertical(classes="field", id=f"field-{question.key}"):
             yield Label(f"{escape(question.label)}{optional}{several}", classes="label")
             value = self.draft.get(question.key, question.default)
-            yield Input(
-                as_text(value),
-                placeholder=f"e.g. {question.example}" if question.example else "",
-                id=f"input-{question.key}",
-                compact=True,
-            )
             hint = question.help or ""
-            if question.choices:
-                hint = f"{hint} One of: {', '.join(question.choices)}.".strip()
+            if question.kind == "choice" and question.choices:
+                yield ChoiceSet(choice_labels(question), as_text(value), id=f"input-{question.key}",
+                                compact=True, classes="choice")
+            else:
+                yield FieldInput(
+                    as_text(value),
+                    placeholder=f"e.g. {question.example}" if question.example else "",
+                    id=f"input-{question.key}",
+                    compact=True,
+                    join=", " if question.repeatable else " ",
+                )
+                if question.choices:
+                    hint = f"{hint} One of: {', '.join(question.choices)}.".strip()
             if hint:
                 yield Static(escape(hint), classes="help")
             yield Static("", classes="error", id=f"error-{question.key}")
@@ -145,18 +169,28 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
                 "Microsoft says one answer is not right. Correct it below, then Continue (ctrl+s)."
             )
             self.show_error(problem.key, problem.error)
-            field = self.query_one(f"#input-{problem.key}", Input)
-            field.focus()
+            self.field(problem.key).focus()
             self.call_after_refresh(self.query_one(f"#field-{problem.key}").scroll_visible, animate=False)
             return
-        inputs = list(self.query(Input))
-        if inputs:
-            inputs[0].focus()
+        fields = self.fields()
+        if fields:
+            fields[0].focus()
 
     # -- helpers ----------------------------------------------------------------
 
     def question(self, key: str):
         return next(q for q in self.profile.questions if q.key == key)
+
+    def field(self, key: str):
+        """The widget of one question: a `FieldInput`, or a `ChoiceSet` for a choice."""
+        return self.query_one(f"#input-{key}")
+
+    def fields(self) -> list:
+        """Every question's widget, in order."""
+        return [self.field(q.key) for q in self.profile.questions]
+
+    def raw_value(self, key: str) -> str:
+        return self.field(key).value
 
     def show_error(self, key: str, error: InputError | None) -> None:
         """Show (or clear) the message under a field: what is wrong, and an example."""
@@ -175,7 +209,7 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
         label.add_class("-shown")
 
     def check_field(self, key: str) -> bool:
-        raw = self.query_one(f"#input-{key}", Input).value
+        raw = self.raw_value(key)
         try:
             check_one(self.question(key), raw)
         except InputError as exc:
@@ -201,15 +235,28 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
         key = (event.input.id or "").removeprefix("input-")
         if not self.check_field(key):
             return
-        inputs = list(self.query(Input))
-        index = inputs.index(event.input)
-        if index + 1 < len(inputs):
-            inputs[index + 1].focus()
+        self.focus_after(event.input)
+
+    def focus_after(self, widget) -> None:
+        """The next question's field, or the create / verify choice after the last."""
+        fields = self.fields()
+        index = fields.index(widget)
+        if index + 1 < len(fields):
+            fields[index + 1].focus()
         else:
             self.query_one("#mode", RadioSet).focus()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        self.mode = "verify" if event.pressed.id == "mode-verify" else "create"
+        if event.radio_set.id == "mode":
+            self.mode = "verify" if event.pressed.id == "mode-verify" else "create"
+            return
+        key = (event.radio_set.id or "").removeprefix("input-")
+        self.draft[key] = event.radio_set.value
+        self.show_error(key, None)
+
+    def on_choice_set_chosen(self, event: ChoiceSet.Chosen) -> None:
+        """Enter on a choice: chosen, on to the next field (space only chooses)."""
+        self.focus_after(event.choice_set)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -228,7 +275,7 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
         raw = {}
         first_bad = None
         for question in self.profile.questions:
-            raw[question.key] = self.query_one(f"#input-{question.key}", Input).value
+            raw[question.key] = self.raw_value(question.key)
             if not self.check_field(question.key) and first_bad is None:
                 first_bad = question.key
         if first_bad is None:
@@ -239,8 +286,7 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
                 first_bad = key if key in raw else self.profile.questions[0].key
                 self.show_error(first_bad, exc)
         if first_bad is not None:
-            field = self.query_one(f"#input-{first_bad}", Input)
-            field.focus()
+            self.field(first_bad).focus()
             self.query_one(f"#field-{first_bad}").scroll_visible()
             return
         self.dismiss(QuestionsResult(answers=answers, mode=self.mode))
