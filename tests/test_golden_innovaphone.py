@@ -36,6 +36,9 @@ def test_innovaphone_registration_matches_the_vendor_page(sim, graph, who, targe
 
 
 def test_innovaphone_mailbox_must_be_a_real_user(sim, graph, who, target, clock, tmp_path):
-    with pytest.raises(InputError, match="not a user"):
+    with pytest.raises(InputError, match="not a user") as info:
         run_vendor("innovaphone", {"mailbox": "nobody@contoso.onmicrosoft.com"}, graph, who, target, clock, tmp_path)
     assert graph.writes == 0
+    # People see the question's label; scripts and the questions screen get the key.
+    assert info.value.field == "User (mailbox email address)" and info.value.key == "mailbox"
+    assert str(info.value).startswith("User (mailbox email address): nobody@")

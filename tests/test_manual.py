@@ -226,3 +226,15 @@ def test_loopmeeting_needs_no_token_test(clock):
     assert report.ok and report.checks[0].name == "no secret"
     snippet = manual.pasted_snippet(target, profile, profile.validate(RAW["loopmeeting"]), pasted)
     assert snippet.value("Application (client) ID") == CLIENT
+
+
+def test_loopmeeting_checklist_says_how_to_consent_in_central_config():
+    from wizard.manual import manual_checklist
+    from wizard.profiles import get_profile
+
+    profile = get_profile("loopmeeting")
+    checklist = manual_checklist(profile, {"service_account": ["loopmeeting-svc@contoso.onmicrosoft.com"]})
+    consent = next(item for item in checklist.items if item.title.startswith("Consent to LoopMeeting"))
+    how = " ".join(value for _, value in consent.values)
+    assert "Get Access Token" in how and "Central Config" in how
+    assert "Close all Microsoft 365 web pages" not in how  # that is for after the consent

@@ -66,8 +66,9 @@ class InputError(WizardError):
 
     exit_code = EXIT_BAD_INPUT
 
-    def __init__(self, field: str, message: str, *, example: str = "") -> None:
-        self.field = field
+    def __init__(self, field: str, message: str, *, example: str = "", key: str = "") -> None:
+        self.field = field  # what the user sees: the question's label
+        self.key = key or field  # the question's key (`--set key=value`), when it is one
         self.example = example
         text = f"{field}: {message}"
         if example:

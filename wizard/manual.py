@@ -310,8 +310,11 @@ def _enterprise_checklist(profile: Any, answers: Mapping[str, Any], tenant: str 
     items = [
         ChecklistItem("Sign in to the Microsoft Entra admin center", sign_in, portal.rstrip("/") + "/",
                       "Use an account that holds the role below (with PIM: activate the role first)."),
-        ChecklistItem(f"Consent to {name} in the vendor's console", [("Where", step) for step in profile.followup[:1]]
-                      + [("Then", profile.notes[0] if profile.notes else "consent on behalf of the organization")]),
+        # The profile's first note says how the vendor's console asks for the consent (the
+        # follow-up steps are for after it, so they are not used here).
+        ChecklistItem(f"Consent to {name} in the vendor's console",
+                      [("How", profile.notes[0] if profile.notes else
+                        "in the vendor's console, sign in as an administrator and consent on behalf of the organization")]),
         ChecklistItem(f"Find the {name} enterprise application", [("Search", name)],
                       enterprise_apps_link(portal=portal),
                       "Enterprise applications > All applications; open it and note its Application ID."),

@@ -292,7 +292,7 @@ def make_plan(desired: Desired, existing: Existing, resource_sp_ids: dict[str, s
         steps.append(Step(
             "create_app",
             f"Create the app registration '{desired.display_name}' for {AUDIENCE_WORDS.get(desired.sign_in_audience, desired.sign_in_audience)}, "
-            f"with Web redirect URI {uris} and {len(perms)} API permission(s)",
+            f"with Web redirect URI {uris} and {_count(len(perms), 'API permission')}",
             "create_app",
         ))
     else:
@@ -457,3 +457,8 @@ def _consent_diff(desired: Desired, existing: Existing, resource_sp_ids: dict[st
                 "consent_app", {"resourceAppId": p.resource_app_id, "appRoleId": p.id, "name": p.name},
             ))
     return steps
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 API permission', '6 API permissions'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -306,11 +306,19 @@ class Setup:
         """The user behind `email`; InputError when there is none or it has no mailbox."""
         user = self.find_user(email)
         if user is None:
-            raise InputError("mailbox", f"{email} is not a user in this tenant; the Calendar needs an address with a mailbox",
-                             example=f"calendar@{email.split('@')[-1]}")
+            raise self._answer_error("mailbox", f"{email} is not a user in this tenant; the Calendar needs an address with a mailbox",
+                                     example=f"calendar@{email.split('@')[-1]}")
         if not user.get("mail"):
-            raise InputError("mailbox", f"{email} is a user but has no mailbox (no email address in Exchange Online)")
+            raise self._answer_error("mailbox", f"{email} is a user but has no mailbox (no email address in Exchange Online)")
         return user
+
+    def _answer_error(self, key: str, message: str, example: str = "") -> InputError:
+        """An answer the tenant proved wrong, named by its question's label (key kept for --set)."""
+        try:
+            label = self.profile.question(key).label
+        except InputError:
+            label = key
+        return InputError(label, message, example=example, key=key)
 
     # ------------------------------------------------------------------ apply
 
@@ -499,7 +507,7 @@ class Setup:
         for email in self._service_accounts():
             user = self.find_user(email)
             if user is None:
-                raise InputError("service_account", f"{email} is not a user in this tenant")
+                raise self._answer_error("service_account", f"{email} is not a user in this tenant")
             users.append(user)
         sp = self._find_enterprise_sp()
         steps: list[Step] = []
@@ -590,7 +598,7 @@ class Setup:
                     next_step=self.profile.notes[0] if self.profile.notes else "Do the vendor's consent, then run the wizard again.",
                 )
             emit(StepProgress(step.id, step.sentence, RETRYING,
-                              f"Not there yet (checked {checks} times); waiting for the consent in {self.profile.enterprise_app_name} Central Config"))
+                              f"Not there yet ({_times(checks)}); waiting for the consent in {self.profile.enterprise_app_name} Central Config"))
             self.clock.sleep(interval, cancel)
             waited += interval
 
@@ -625,3 +633,8 @@ def _token_resource_of(perm: Any) -> str:
     from wizard import catalog
 
     return catalog.resource(getattr(perm, "resource_app_id", "") or perm.resource).token_resource.rstrip("/")
+
+
+def _times(n: int) -> str:
+    """'checked once', 'checked 3 times'."""
+    return "checked once" if n == 1 else f"checked {n} times"

@@ -141,4 +141,4 @@ def failure_check(code: str, attempts: int) -> Check:
     """A plain-words check for a token request that never succeeded."""
     plain, next_step = explain_aadsts(code) if code else ("Microsoft issued no token.", "Check the network and try again.")
     prefix = f"AADSTS{code}: " if code.isdigit() else ""
-    return Check("token", False, f"{prefix}{plain} {next_step} (tried {attempts} times)")
+    return Check("token", False, f"{prefix}{plain} {next_step} (tried {attempts} time{'' if attempts == 1 else 's'})")
