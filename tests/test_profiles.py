@@ -343,3 +343,24 @@ def test_question_defaults_stand_in_for_answers_not_passed():
     assert inno.sign_in_audience({"tenancy": " MULTI "}) == "AzureADMultipleOrgs"
     with pytest.raises(InputError, match="Supported account types"):
         inno.sign_in_audience({"tenancy": "everyone"})
+
+
+def test_followup_steps_fill_in_the_answers():
+    from wizard.profiles import get_profile
+
+    syncsign = get_profile("syncsign")
+    steps = syncsign.followup_steps(syncsign.validate({"sops_domain": "sops.example.com"}))
+    assert steps[0].startswith("Go to https://sops.example.com/m, open the navigation bar")
+    assert not any("{" in step for step in steps)
+    # without an answer, the stand-in reads like the vendor's guide
+    assert syncsign.followup_steps({})[0].startswith("Go to https://<")
+
+
+def test_a_followup_placeholder_must_be_a_question():
+    from importlib import resources
+
+    source = resources.files("wizard").joinpath("profiles", "pexip.toml").read_text("utf-8")
+    broken = source.replace('followup = [\n', 'followup = [\n    "Open https://{no_such_key}/",\n', 1)
+    assert broken != source
+    with pytest.raises(ProfileError, match=r"followup\[0\]"):
+        parse_profile(broken, "broken.toml")

@@ -403,7 +403,7 @@ def cmd_apply(ctx: Context) -> int:
     ctx.report.token_test = _token_test_dict(report)
     snippet = setup.snippet(applied.client_id, secret_value)
     ctx.report.snippet = _snippet_dict(snippet, args.show_secret)
-    ctx.report.followup = list(ctx.profile.followup)
+    ctx.report.followup = ctx.profile.followup_steps(answers)
     ctx.report.steps = progress.list()
     ctx.count_requests()
     return EXIT_OK if report.ok else EXIT_TOKEN_TEST
@@ -448,7 +448,7 @@ def cmd_snippet(ctx: Context) -> int:
     snippet = setup.snippet(client_id, secret or "(the client secret you stored)")
     ctx.report.tenant_id, ctx.report.client_id = tenant_id, client_id
     ctx.report.snippet = _snippet_dict(snippet, ctx.args.show_secret)
-    ctx.report.followup = list(ctx.profile.followup)
+    ctx.report.followup = ctx.profile.followup_steps(answers)
     return EXIT_OK
 
 

@@ -258,6 +258,19 @@ class Profile:
 
     # ----------------------------------------------------------------- snippet
 
+    def followup_steps(self, answers: Mapping[str, Any]) -> list[str]:
+        """The steps left in the vendor's console, with the answers filled in
+        ("https://{sops_domain}/m" → "https://sops.example.com/m"); a blank answer shows as
+        "<its label>", as the vendors' own guides write it."""
+        steps = []
+        for step in self.followup:
+            filled = {}
+            for name in _fields(step):
+                value = answers.get(name)
+                filled[name] = f"<{self.question(name).label}>" if _missing(value) else value
+            steps.append(_render(step, filled, "followup"))
+        return steps
+
     def render_snippet(self, values: Mapping[str, Any]):
         """The vendor's settings block. `values`: tenant_id, client_id, client_secret,
         authorize_url, token_url and the answers. A missing value raises `InputError`
@@ -562,6 +575,10 @@ def parse_profile(text: str, source: str) -> Profile:
     if secret_needed and not any(f.secret for f in snippet):
         raise _fail(source, "snippet", "has no secret row although secret_needed is true")
 
+    followup = _str_list(source, "followup", data.get("followup", []))
+    for number, step in enumerate(followup):  # "{sops_domain}" and the like: question keys only
+        _check_template(source, f"followup[{number}]", step, {q.key for q in questions})
+
     return Profile(
         id=data["id"], name=data["name"], summary=data["summary"], kind=kind,
         questions=tuple(questions),
@@ -573,7 +590,7 @@ def parse_profile(text: str, source: str) -> Profile:
         secret_needed=secret_needed, secret_default_months=months,
         token_test=data["token_test"], token_resource=data["token_resource"],
         snippet=tuple(snippet),
-        followup=_str_list(source, "followup", data.get("followup", [])),
+        followup=followup,
         notes=_str_list(source, "notes", data.get("notes", [])),
         enterprise_app_name=data.get("enterprise_app_name", ""),
         sign_in_audience_default=audience, audience_question=audience_question,
