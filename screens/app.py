@@ -154,11 +154,14 @@ class WizardApp(App[int]):
                     from screens.secret import SecretScreen
 
                     stored = await self.push_screen_wait(SecretScreen(s, s.applied))
+                    if s.secret is None:
+                        question = ("No client secret was created, so the token test cannot run. "
+                                    "Go on without one? Running the wizard again creates it.")
+                    else:
+                        question = ("You have not confirmed that you stored the client secret. "
+                                    "Microsoft never shows it again. Go on without it?")
                     if not stored and not await self.push_screen_wait(
-                        ConfirmScreen(
-                            "You have not confirmed that you stored the client secret. "
-                            "Microsoft never shows it again. Go on without it?"
-                        )
+                        ConfirmScreen(question, yes="Go on", no="Stay")
                     ):
                         continue  # show the secret screen again
                     s.secret_stored = bool(stored)
@@ -266,11 +269,14 @@ def session_from_args(args) -> WizardSession:
         hint = "demo tenant"
     else:
         hint = tenant or "tenant: after sign-in"
-    return WizardSession(clock=clock, connect=connect, tenant_hint=hint, manual=bool(getattr(args, "manual", False)))
+    return WizardSession(clock=clock, connect=connect, tenant_hint=hint, manual=bool(getattr(args, "manual", False)),
+                         remember=bool(getattr(args, "remember", False)))
 
 
 def run_app(args) -> int:
     """Run the interactive wizard; returns the process exit code."""
-    app = WizardApp(session_from_args(args), vendor=getattr(args, "vendor", None))
+    session = session_from_args(args)
+    app = WizardApp(session, vendor=getattr(args, "vendor", None))
     code = app.run()
+    session.save_signin()  # --remember: tokens refreshed during the run are kept too
     return code if isinstance(code, int) else EXIT_OK

@@ -10,7 +10,8 @@ and because every step checks before it writes, running the wizard again
 continues where it stopped. While the engine waits for the vendor's
 enterprise application (LoopMeeting), a box says what to do in the vendor's
 console right now (`screens.helptext.enterprise_app_wait`). On failure the error screen explains it; `r`
-tries again. Enter, once done, returns the `Applied` result.
+tries again, Esc goes back to the plan (read again). Enter, once done, returns
+the `Applied` result; then Esc does nothing (it used to go forward, labelled Back).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class ApplyScreen(Screen):
         Binding("enter", "continue", "Continue"),
         Binding("r", "retry", "Try again"),
         Binding("escape", "stop", "Stop safely"),
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back to the plan"),
     ]
 
     def __init__(self, session, plan) -> None:
@@ -138,9 +139,10 @@ class ApplyScreen(Screen):
             "working": "Working… Esc stops safely: a re-run continues where it stopped.",
             "stopping": "Stopping at the next safe point…",
             "stopped": "Stopped. Nothing is half-done: running the wizard again continues "
-                       "where it stopped. r continues now, Esc goes back.",
+                       "where it stopped. r continues now, Esc goes back to the plan "
+                       "(read again from Microsoft).",
             "failed": "This step failed (see the reason above). Fix what it says, then press r "
-                      "to try again: done steps are not repeated. Esc goes back.",
+                      "to try again: done steps are not repeated. Esc goes back to the plan.",
             "done": "All changes are in place. Press Enter to continue.",
         }[state])
         self.refresh_bindings()
@@ -151,7 +153,8 @@ class ApplyScreen(Screen):
             "continue": self.state == "done",
             "retry": self.state in ("failed", "stopped"),
             "stop": self.state == "working",
-            "back": self.state in ("failed", "stopped", "done"),
+            # Once done there is no way back: the changes are made, Enter goes on.
+            "back": self.state in ("failed", "stopped"),
         }
         return allowed.get(action, True)
 
@@ -172,5 +175,6 @@ class ApplyScreen(Screen):
             self._set_state("stopping")
 
     def action_back(self) -> None:
-        if self.state in ("failed", "stopped", "done"):
-            self.dismiss(self.applied)
+        """Back to the plan (the flow reads it again): only while nothing is left running."""
+        if self.state in ("failed", "stopped"):
+            self.dismiss(None)

@@ -30,6 +30,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
+from screens.widgets.field_input import FieldInput
 from screens.header import WizardHeader
 from screens.widgets.hanging import HangingRow
 from screens.widgets.threads import call_if_shown
@@ -149,11 +150,11 @@ class ManualScreen(Screen):
         with VerticalScroll(id="mn-values"):
             secret = self.session.needs_secret
             yield Label("Directory (tenant) ID")
-            yield Input(placeholder="from the app's Overview page, a GUID", id="mn-tenant", compact=True)
+            yield FieldInput(placeholder="from the app's Overview page, a GUID", id="mn-tenant", compact=True)
             yield Label("Application (client) ID")
-            yield Input(placeholder="from the app's Overview page, a GUID", id="mn-client", compact=True)
+            yield FieldInput(placeholder="from the app's Overview page, a GUID", id="mn-client", compact=True)
             yield Label("Client secret value (not the Secret ID)", id="mn-secret-label")
-            yield Input(placeholder="hidden as you type", password=True, id="mn-secret", compact=True)
+            yield FieldInput(placeholder="hidden as you type", password=True, id="mn-secret", compact=True)
             if not secret:
                 self.call_after_refresh(self._hide_secret)
             yield Static("", id="mn-progress", markup=False)

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens.widgets.field_input import FieldInput
 from screens.header import WizardHeader
 from screens.widgets.threads import call_if_shown
 
@@ -60,7 +61,7 @@ class PickAppScreen(Screen):
         yield LoadingIndicator(id="pa-loading")
         yield OptionList(id="pa-list")
         yield Label("Not listed? Type its Application (client) ID and press Enter:", id="pa-id-label")
-        yield Input(placeholder="a GUID, from Entra > App registrations > Overview", id="pa-id", compact=True)
+        yield FieldInput(placeholder="a GUID, from Entra > App registrations > Overview", id="pa-id", compact=True)
         yield Static("Up/Down and Enter pick · Esc goes back to the questions.", id="pa-keys")
         yield Footer()
 

@@ -64,10 +64,11 @@ class ResultScreen(Screen[None]):
                 )
             yield SnippetView(self._snippet(), title=f"Settings for {self.session.short_vendor_name}",
                               id="result-snippet")
-            if profile.followup:
+            followup = _followup(profile, self.session.answers)
+            if followup:
                 yield Static(f"Then, in the {profile.name} console:", classes="result-heading",
                              markup=False)
-                for number, step in enumerate(profile.followup, 1):
+                for number, step in enumerate(followup, 1):
                     yield HangingRow(f"{number:2d}.", step, markup=False, classes="result-followup")
             if profile.notes:
                 yield Static("Notes:", classes="result-heading")
@@ -80,6 +81,12 @@ class ResultScreen(Screen[None]):
 
     def action_done(self) -> None:
         self.dismiss(None)
+
+
+def _followup(profile, answers) -> list[str]:
+    """The vendor-console steps with the answers filled in (`https://sops.example.com/m`)."""
+    steps = getattr(profile, "followup_steps", None)
+    return list(steps(answers or {})) if steps is not None else list(profile.followup)
 
 
 def _passed(report) -> bool:

@@ -6,8 +6,10 @@ applied)` creates the secret in a thread worker (`Setup.create_secret`), shows
 it masked in a `SecretReveal` (r reveal, c copy with OSC 52), offers to save
 it to the system keyring (k) or to a file readable by you only (f, 0600) —
 both through the engine, never written here — and waits for an explicit
-"I have stored it" (s). Then the widget forgets the value. Esc leaves without
-confirming (returns False); the flow in `screens.app` then asks whether to go on.
+"I have stored it" (s). Then the widget forgets the value. Esc ("Go on
+unsaved") goes on without confirming (returns False); the flow in
+`screens.app` then asks first. When Microsoft refused to create the secret, r
+tries again and Esc is "Go on without a secret".
 
 Coming back to this screen does not create a second secret: the session's
 `secret` is shown again while it is still there.
@@ -51,7 +53,10 @@ class SecretScreen(Screen[bool]):
         Binding("s", "stored", "Stored it"),
         Binding("k", "save_keyring", "Keyring"),
         Binding("f", "save_file", "File"),
-        Binding("escape", "back", "Back"),
+        Binding("r", "retry", "Try again"),
+        # Esc never goes back (the secret exists now): it goes on, after asking.
+        Binding("escape", "back", "Go on unsaved"),
+        Binding("escape", "skip", "Go on without a secret"),
     ]
 
     def __init__(self, session, applied) -> None:
@@ -59,6 +64,7 @@ class SecretScreen(Screen[bool]):
         self.session = session
         self.applied = applied
         self.secret = None
+        self.failed = False  # Microsoft did not create the secret
 
     def compose(self) -> ComposeResult:
         yield WizardHeader()
@@ -95,10 +101,13 @@ class SecretScreen(Screen[bool]):
     def show_error(self, error: BaseException) -> None:
         from screens.error import ErrorScreen
 
+        self.failed = True
         self.query(LoadingIndicator).remove()
         self.query_one("#secret-wait", Static).update(
-            "No secret was created. Esc goes back; run this step again to retry."
+            "No secret was created. r tries again; Esc goes on without a secret "
+            "(after asking)."
         )
+        self.refresh_bindings()
         self.app.push_screen(ErrorScreen(error))
 
     def show_secret(self, secret) -> None:
@@ -118,7 +127,7 @@ class SecretScreen(Screen[bool]):
         body.mount(Static(facts, id="secret-facts", markup=False))
         body.mount(Static(
             "r reveal · c copy · k save to the keyring · f save to a file (0600)\n"
-            "s  I have stored it: continue",
+            "s  I have stored it: continue    Esc  go on without storing it (asks first)",
             id="secret-keys",
         ))
         reveal.focus()
@@ -130,9 +139,23 @@ class SecretScreen(Screen[bool]):
         return bool(reveal) and reveal.first().has_value
 
     def check_action(self, action: str, parameters) -> bool | None:
-        if action in ("stored", "save_keyring", "save_file"):
+        if action in ("stored", "save_keyring", "save_file", "back"):
             return self._has_value
+        if action in ("retry", "skip"):
+            return self.failed
         return True
+
+    def action_retry(self) -> None:
+        if self.failed:
+            self.failed = False
+            self.query_one("#secret-wait", Static).update("Creating the client secret…")
+            self.refresh_bindings()
+            self.create_secret()
+
+    def action_skip(self) -> None:
+        """No secret was created: go on (the flow asks first)."""
+        if self.failed:
+            self.dismiss(False)
 
     def action_stored(self) -> None:
         """The admin says the value is safe: forget it here and go on."""
@@ -169,5 +192,6 @@ class SecretScreen(Screen[bool]):
                                         title="Save the client secret to a file", write=write), chosen)
 
     def action_back(self) -> None:
-        """Leave without confirming: the flow (`screens.app`) asks before going on."""
-        self.dismiss(False)
+        """Go on without confirming: the flow (`screens.app`) asks before going on."""
+        if self._has_value:
+            self.dismiss(False)

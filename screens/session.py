@@ -51,6 +51,10 @@ class WizardSession:
     connect: Callable[[], tuple[Any, Any]] | None = None
     tenant_hint: str = ""  # what the header shows before sign-in
     manual: bool = False
+    remember: bool = False  # --remember: the sign-in is kept in the system keyring (wizard.tokencache)
+    token_store: Any = None  # the keyring-backed MSAL cache (CacheStore), opened at the first sign-in
+    remember_note: str = ""  # why the sign-in cannot be remembered (no keyring…), in plain words
+    remembered: bool = False  # this sign-in came from the keyring, without a device code
 
     profile: Any = None
     answers: dict = field(default_factory=dict)
@@ -162,19 +166,53 @@ class WizardSession:
 
     # -- sign-in (call from a thread worker) --------------------------------------
 
-    def start_signin(self):
-        """Ask Microsoft for a device code; returns `DeviceCode`. Blocking."""
+    def new_signin(self):
+        """A fresh `SignIn`; with `--remember` it uses the keyring cache (opened once). Blocking."""
         from wizard.signin import SignIn, scopes_for
 
         self.ensure_connected()
-        self.signin = SignIn(self.target, self.http, self.clock, scopes_for(self.profile))
+        cache = None
+        if self.remember:
+            if self.token_store is None:
+                from wizard.tokencache import open_cache
+
+                self.token_store = open_cache(self.target)
+                self.remember_note = self.token_store.note
+            cache = self.token_store.cache
+        self.signin = SignIn(self.target, self.http, self.clock, scopes_for(self.profile), token_cache=cache)
+        return self.signin
+
+    def try_remembered(self):
+        """`--remember`: the remembered sign-in if it still works (no device code), else None. Blocking."""
+        self.remembered = False
+        if not self.remember:
+            return None
+        signin = self.new_signin()
+        if not self.token_store.persistent:
+            return None
+        who = signin.try_silent()
+        if who is not None:
+            self.who, self.remembered = who, True
+            self.save_signin()
+        return who
+
+    def start_signin(self):
+        """Ask Microsoft for a device code; returns `DeviceCode`. Blocking."""
+        self.new_signin()
         self.device_code = self.signin.start()
         return self.device_code
 
     def wait_signin(self, cancel: threading.Event):
         """Wait until the code is approved; returns `SignedIn`. Raises `SignInError`, `Cancelled`."""
         self.who = self.signin.wait(cancel)
+        self.save_signin()
         return self.who
+
+    def save_signin(self) -> None:
+        """`--remember`: write the sign-in to the keyring (a refusal becomes `remember_note`)."""
+        if self.token_store is not None and self.token_store.persistent:
+            self.token_store.save()
+            self.remember_note = self.token_store.note
 
     @property
     def can_approve(self) -> bool:

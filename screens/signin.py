@@ -1,14 +1,18 @@
 """Step 3: sign in with a device code. `SignInScreen(session) -> SignedIn | None`.
 
-A thread worker asks Microsoft for a device code (`session.start_signin()`),
+With `--remember` the worker first tries the sign-in kept in the system
+keyring (`session.try_remembered()`): when it still works no code is shown
+("Signed in as … (remembered)"); without a keyring the plain note from
+`wizard.tokencache.open_cache` is shown and the device code follows as usual.
+Otherwise a thread worker asks Microsoft for a device code (`session.start_signin()`),
 shows it with the URL, a QR code and a countdown (`DeviceCodePanel`), then
 waits for the admin to approve it on another device
 (`session.wait_signin(cancel)`). The wait polls through the session's clock,
 so Esc simply sets the worker's `cancel` event: the poll stops at once and
 no thread is left behind.
 
-Keys: `c` copies the code (OSC 52, works over SSH), `a` approves at once
-(demo tenant only), `r` tries again after a failure, `m` (after a failure)
+Keys: `c` copies the code (OSC 52, works over SSH), `a` approves the code as
+the demo admin (demo tenant only), `r` tries again after a failure, `m` (after a failure)
 answers `MANUAL` for the admin-center checklist, Esc goes back, Enter
 continues once signed in. Failures (declined, expired, Conditional Access,
 public client flows off) open `ErrorScreen` with the way out.
@@ -43,7 +47,7 @@ class SignInScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("c", "copy_code", "Copy code"),
-        Binding("a", "approve", "Approve now (demo)"),
+        Binding("a", "approve", "Approve (demo)"),
         Binding("r", "retry", "Try again"),
         Binding("m", "manual", "Manual checklist"),
         Binding("enter", "proceed", "Continue"),
@@ -60,6 +64,7 @@ class SignInScreen(Screen):
         yield WizardHeader()
         with VerticalScroll(id="body"):
             yield Static("Sign in to Microsoft 365 as an administrator.", id="intro")
+            yield Static("", id="note", markup=False)
             yield Vertical(id="code-area")
             yield Static("Asking Microsoft for a sign-in code…", id="status")
         yield Footer()
@@ -82,6 +87,13 @@ class SignInScreen(Screen):
     def sign_in(self, cancel: threading.Event) -> None:
         """Get a code, show it, wait for approval. Runs in a thread."""
         try:
+            who = self.session.try_remembered()  # --remember: no device code when it still works
+            if who is not None:
+                if not cancel.is_set():
+                    self.app.call_from_thread(self.signed_in, who, cancel)
+                return
+            if self.session.remember_note and not cancel.is_set():
+                self.app.call_from_thread(self.show_note, self.session.remember_note)
             code = self.session.start_signin()
             if cancel.is_set():
                 return
@@ -97,6 +109,12 @@ class SignInScreen(Screen):
             self.app.call_from_thread(self.signed_in, who, cancel)
 
     # -- called on the event loop by the worker ----------------------------------------
+
+    def show_note(self, note: str) -> None:
+        """Why the sign-in cannot be remembered (--remember without a keyring): the wizard goes on."""
+        label = self.query_one("#note", Static)
+        label.update(note)
+        label.display = True
 
     def show_code(self, code, cancel: threading.Event) -> None:
         if cancel is not self.cancel:
@@ -114,7 +132,11 @@ class SignInScreen(Screen):
     def waiting_text(self) -> str:
         text = "3. Sign in there. This screen continues by itself.  [b]c[/b] copies the code."
         if self.session.can_approve:
-            text += "\n   Demo tenant: no real sign-in needed; [b]a[/b] approves now."
+            text += "\n   Demo tenant: nothing to open. Press [b]a[/b] to approve the code as the demo admin"
+            if getattr(self.session.sim, "auto_approve_after", None) is not None:
+                text += ",\n   or wait a few seconds: the demo approves it by itself."
+            else:
+                text += "."
         return text
 
     def failed(self, error: WizardError, cancel: threading.Event) -> None:
@@ -136,8 +158,11 @@ class SignInScreen(Screen):
         self.who = who
         self.query_one("#code-area", Vertical).remove_children()
         name = who.display_name or who.username
+        how = " (remembered)" if self.session.remembered else ""
+        if self.session.remember_note:  # e.g. the keyring refused to store it: say so, go on
+            self.show_note(self.session.remember_note)
         self.query_one("#status", Static).update(
-            f"[b]✓ Signed in[/b] as {escape(name)} ({escape(who.username)})\n"
+            f"[b]✓ Signed in[/b] as {escape(name)} ({escape(who.username)}){how}\n"
             f"  tenant {escape(self.session.tenant_label)} ({escape(who.tenant_id)})\n\n"
             "Press [b]Enter[/b] to continue."
         )

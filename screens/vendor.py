@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens.widgets.field_input import FieldInput
 from screens.header import WizardHeader
 
 
@@ -48,7 +49,7 @@ class VendorScreen(Screen[str | None]):
         with Vertical(id="body"):
             yield Static("Which product are you connecting to Microsoft 365?", id="prompt")
             yield Static("Type to filter · Up/Down move · Enter picks · F1 help", id="keys")
-            yield Input(placeholder="Type to filter, e.g. pexip", id="filter", compact=True)
+            yield FieldInput(placeholder="Type to filter, e.g. pexip", id="filter", compact=True)
             yield OptionList(id="vendors")
             yield Static("", id="nothing")
             yield Static("", id="detail")

@@ -259,7 +259,7 @@ async def test_result_shows_vendor_labels_followup_and_finishes():
         body = view.body()
         assert "Client Id" in body and APPLIED.client_id in body
         followup = rows_text(app.screen, ".result-followup")
-        assert " 1. Go to https://<Your-SOPS-Domain>/m" in followup
+        assert " 1. Go to https://sops.example.com/m," in followup  # the answer filled in
         assert " 4. Now connect your displays" in followup
         await pilot.press("f")
         assert '"Client Id"' in view.body()

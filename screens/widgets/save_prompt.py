@@ -19,6 +19,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from screens.widgets.field_input import FieldInput
+
 
 class SavePrompt(ModalScreen[Path | None]):
     """Ask for a file path (prefilled); Enter saves, Esc cancels."""
@@ -61,7 +63,7 @@ class SavePrompt(ModalScreen[Path | None]):
         with Vertical() as box:
             box.border_title = self.title_text
             yield Label("File name (Enter saves, Esc cancels):")
-            yield Input(self.default_path, id="sp-path")
+            yield FieldInput(self.default_path, id="sp-path")
             yield Static("", id="sp-error", markup=False)
             if self.note:
                 yield Static(self.note, classes="sp-note", markup=False)

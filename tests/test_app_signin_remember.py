@@ -1,0 +1,110 @@
+"""--remember in the TUI: the sign-in kept in the system keyring is reused without a device
+code; without a keyring the screen says so in one plain note and the device code follows."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+import wizard.tokencache as tokencache
+from screens.app import session_from_args
+from screens.session import WizardSession
+from screens.signin import SignInScreen
+from test_app_helpers import make_app, make_session, showing, text_of, to_questions, wait_for
+
+pytestmark = pytest.mark.anyio
+SIZE = (80, 24)
+
+
+class MemoryKeyring:
+    """A keyring backend in memory (what the CLI tests use too)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, key):
+        return self.items.get((service, key))
+
+    def set_password(self, service, key, value):
+        self.items[(service, key)] = value
+
+    def delete_password(self, service, key):
+        self.items.pop((service, key), None)
+
+
+async def sign_in_with_code(pilot, app, session) -> None:
+    await to_questions(pilot, app)
+    await pilot.press(*"px01.example.com", "ctrl+s")
+    await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "waiting", "the code")
+    session.sim.approve_device_code(session.device_code.user_code)
+    session.clock.gate.set()
+    await wait_for(pilot, lambda: app.screen.state == "done", "the sign-in")
+
+
+def test_run_app_args_turn_remember_on():
+    assert session_from_args(SimpleNamespace(demo=True, remember=True)).remember is True
+    assert session_from_args(SimpleNamespace(demo=True)).remember is False
+
+
+async def test_the_second_run_is_signed_in_from_the_keyring_without_a_code(monkeypatch):
+    ring = MemoryKeyring()
+    monkeypatch.setattr(tokencache, "usable_backend", lambda: (ring, ""))
+    first = make_session()
+    first.remember = True
+    app = make_app(first)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in_with_code(pilot, app, first)
+        assert "(remembered)" not in text_of(app.screen)
+    assert len(ring.items) == 1  # saved after the sign-in
+    (service, _), blob = next(iter(ring.items.items()))
+    assert service == tokencache.SERVICE and "refresh" in blob.lower()
+
+    # A new run (same tenant): the keyring's sign-in is used, no device code is asked for.
+    second = WizardSession(clock=first.clock, target=first.target, sim=first.sim, remember=True)
+    def code_requests() -> int:
+        return sum(1 for method, path, _ in first.sim.requests if "devicecode" in path.lower())
+
+    codes_before = code_requests()
+    assert codes_before == 1
+    app = make_app(second)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_questions(pilot, app)
+        await pilot.press(*"px01.example.com", "ctrl+s")
+        await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "done", "the sign-in")
+        text = text_of(app.screen)
+        assert "Signed in" in text and "(remembered)" in text and "admin@contoso.onmicrosoft.com" in text
+        assert second.device_code is None and second.remembered
+        assert not app.screen.query("DeviceCodePanel")
+        assert code_requests() == codes_before
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PlanScreen", "the plan")
+
+
+async def test_no_keyring_shows_the_plain_note_and_the_device_code(monkeypatch):
+    monkeypatch.setattr(tokencache, "usable_backend",
+                        lambda: (None, "this machine has no system keyring (common on servers and SSH sessions)"))
+    session = make_session()
+    session.remember = True
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in_with_code(pilot, app, session)
+        note = str(app.screen.query_one("#note").render())
+        assert "cannot be remembered" in note and "no system keyring" in note
+        assert app.screen.query_one("#note").display
+        assert "(remembered)" not in text_of(app.screen)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PlanScreen", "the plan")
+
+
+async def test_without_remember_the_keyring_is_never_touched(monkeypatch):
+    def boom():
+        raise AssertionError("the keyring was opened without --remember")
+
+    monkeypatch.setattr(tokencache, "usable_backend", boom)
+    session = make_session()
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in_with_code(pilot, app, session)
+        assert not app.screen.query_one("#note").display
+    assert session.token_store is None
