@@ -144,3 +144,36 @@ def test_timestamps_carry_fractional_seconds_like_the_examples(admin, sim):
         "appRoleId": "00000000-0000-0000-0000-000000000000"})
     assert assigned.status_code == 201, assigned.text
     assert DATETIME.match(assigned.json()["createdDateTime"]) and "." in assigned.json()["createdDateTime"]
+
+
+# https://learn.microsoft.com/graph/api/oauth2permissiongrant-get (id "-WmtM5na7Uus0D8kI1yylpU9Mdo0Pb9OoBJvd3T5eKc")
+# https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto (id "41W1zT6z1U-kJxf62svfp1HFE8pMZhxDun-ThPczmJE")
+def test_grant_and_assignment_ids_have_graphs_base64url_shape():
+    import base64
+    import re
+    import uuid
+
+    from wizard.clock import FakeClock
+    from wizard.simtenant import SimTenant
+    from wizard.simtenant.testing import graph_client, sign_in
+
+    clock = FakeClock()
+    sim = SimTenant(scenario="clean", clock=clock)
+    shape = re.compile(r"^[A-Za-z0-9_-]{43}$")
+    with graph_client(sim, sign_in(sim)) as admin:
+        app = admin.post("/applications", json={"displayName": "ids"}).json()
+        sp = admin.post("/servicePrincipals", json={"appId": app["appId"]}).json()
+        graph_sp = admin.get("/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')").json()
+        grant = admin.post("/oauth2PermissionGrants", json={
+            "clientId": sp["id"], "consentType": "AllPrincipals", "resourceId": graph_sp["id"], "scope": "User.Read"}).json()
+        role = next(r for r in graph_sp["appRoles"] if r["value"] == "User.Read.All")
+        assignment = admin.post(f"/servicePrincipals/{graph_sp['id']}/appRoleAssignedTo", json={
+            "principalId": sp["id"], "resourceId": graph_sp["id"], "appRoleId": role["id"]}).json()
+        for item in (grant, assignment):
+            assert shape.match(item["id"]), item["id"]
+        raw = base64.urlsafe_b64decode(grant["id"] + "=")
+        assert raw[:16] == uuid.UUID(sp["id"]).bytes_le and raw[16:] == uuid.UUID(graph_sp["id"]).bytes_le
+        assert base64.urlsafe_b64decode(assignment["id"] + "=")[:16] == uuid.UUID(sp["id"]).bytes_le
+        # and they address the objects, case-sensitively
+        assert admin.get(f"/oauth2PermissionGrants/{grant['id']}").status_code == 200
+        assert admin.delete(f"/servicePrincipals/{graph_sp['id']}/appRoleAssignedTo/{assignment['id']}").status_code == 204

@@ -89,7 +89,8 @@ def routes(sim: "SimTenant"):
                         for g in state.grants.values())
         if duplicate:
             raise GraphFailure(409, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists.")
-        grant = model.new_grant(sim.ids.object_id(), client_id, resource_id, scope, consent_type,
+        sim.ids.object_id()  # grant ids derive from their objects; the draw keeps seeded ids stable
+        grant = model.new_grant(client_id, resource_id, scope, consent_type,
                                 principal_id or None)
         state.grants[grant["id"]] = grant
         return single(call, grant, "oauth2PermissionGrants/$entity", GRANT_PROPS, 201)

@@ -159,7 +159,7 @@ def routes(sim: "SimTenant"):
                         and a["appRoleId"] == app_role_id for a in state.assignments.values())
         if duplicate:
             raise bad_request("Permission being assigned already exists on the object.")
-        assignment = model.new_assignment(sim.ids.object_id(), principal, principal_type, resource,
+        assignment = model.new_assignment(sim.ids.assignment_id(principal["id"]), principal, principal_type, resource,
                                           app_role_id, call.ctx.now)
         state.assignments[assignment["id"]] = assignment
         context = "appRoleAssignedTo" if anchor_is_resource else "appRoleAssignments"

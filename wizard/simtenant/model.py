@@ -12,9 +12,12 @@ type, with the default values a freshly created object has.
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
 import math
+import random
+import uuid
 
 from wizard.simtenant import catalog
 
@@ -210,9 +213,31 @@ def first_party_client_sp(object_id: str, app_id: str, name: str, now: float) ->
     return sp
 
 
-def new_grant(object_id: str, client_id: str, resource_id: str, scope: str,
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def grant_id(client_id: str, resource_id: str, principal_id: str | None = None) -> str:
+    """An oauth2PermissionGrant's id as Graph makes it: base64url (no padding) of the client,
+    resource and (for consentType Principal) principal object ids' bytes — 43 or 64 characters,
+    e.g. `-WmtM5na7Uus0D8kI1yylpU9Mdo0Pb9OoBJvd3T5eKc` in
+    https://learn.microsoft.com/graph/api/oauth2permissiongrant-get. Case-sensitive."""
+    raw = uuid.UUID(client_id).bytes_le + uuid.UUID(resource_id).bytes_le
+    if principal_id:
+        raw += uuid.UUID(principal_id).bytes_le
+    return _b64url(raw)
+
+
+def assignment_id(principal_id: str, rng: random.Random) -> str:
+    """An appRoleAssignment's id as Graph shows it: 43 base64url characters starting with the
+    principal's id bytes (https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto)."""
+    return _b64url(uuid.UUID(principal_id).bytes_le + rng.getrandbits(128).to_bytes(16, "little"))
+
+
+def new_grant(client_id: str, resource_id: str, scope: str,
               consent_type: str, principal_id: str | None) -> dict:
-    return {"clientId": client_id, "consentType": consent_type, "id": object_id,
+    return {"clientId": client_id, "consentType": consent_type,
+            "id": grant_id(client_id, resource_id, principal_id),
             "principalId": principal_id, "resourceId": resource_id, "scope": scope}
 
 

@@ -49,7 +49,8 @@ def create_from_scenario(sim: "SimTenant", entry: dict) -> dict:
         sp = sim.create_service_principal(app, created, replicate=False)
         for grant_spec in grants:
             resource = _resource_sp(sim, grant_spec["resource"])
-            grant = model.new_grant(sim.ids.object_id(), sp["id"], resource["id"], grant_spec["scope"],
+            sim.ids.object_id()  # grant ids derive from their objects; the draw keeps seeded ids stable
+            grant = model.new_grant(sp["id"], resource["id"], grant_spec["scope"],
                                     grant_spec.get("consent_type", "AllPrincipals"), grant_spec.get("principal_id"))
             state.grants[grant["id"]] = grant
         for role_spec in roles:
@@ -57,7 +58,7 @@ def create_from_scenario(sim: "SimTenant", entry: dict) -> dict:
             role = next((r for r in resource["appRoles"] if r["value"] == role_spec["value"]), None)
             if role is None:
                 raise ValueError(f"scenario: {resource['displayName']} has no app role {role_spec['value']!r}")
-            assignment = model.new_assignment(sim.ids.object_id(), sp, "ServicePrincipal", resource, role["id"],
+            assignment = model.new_assignment(sim.ids.assignment_id(sp["id"]), sp, "ServicePrincipal", resource, role["id"],
                                               created)
             state.assignments[assignment["id"]] = assignment
     return app

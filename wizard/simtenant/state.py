@@ -38,6 +38,12 @@ class Ids:
     def object_id(self) -> str:
         return self._guid(self._objects)
 
+    def assignment_id(self, principal_id: str) -> str:
+        """An appRoleAssignment id (Graph's base64url shape), reproducible per seed."""
+        from wizard.simtenant.model import assignment_id
+
+        return assignment_id(principal_id, self._objects)
+
     def request_id(self) -> str:
         return self._guid(self._requests)
 

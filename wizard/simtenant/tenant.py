@@ -294,7 +294,8 @@ class SimTenant:
                       if g["clientId"] == client_sp["id"] and g["resourceId"] == req.resource_sp["id"]
                       and g["consentType"] == "Principal" and g["principalId"] == user["id"]), None)
         if grant is None:
-            grant = model.new_grant(self.ids.object_id(), client_sp["id"], req.resource_sp["id"], "",
+            self.ids.object_id()  # grant ids derive from their objects; the draw keeps seeded ids stable
+            grant = model.new_grant(client_sp["id"], req.resource_sp["id"], "",
                                     "Principal", user["id"])
             self.state.grants[grant["id"]] = grant
         grant["scope"] = " ".join((grant["scope"].split()) + missing)
@@ -314,7 +315,8 @@ class SimTenant:
         sp["tags"] = ["WindowsAzureActiveDirectoryIntegratedApp"]
         state.service_principals[sp["id"]] = sp
         graph = state.sp_by_app_id(catalog.GRAPH_APP_ID)
-        grant = model.new_grant(self.ids.object_id(), sp["id"], graph["id"],
+        self.ids.object_id()  # grant ids derive from their objects; the draw keeps seeded ids stable
+        grant = model.new_grant(sp["id"], graph["id"],
                                 "Calendars.ReadWrite User.Read offline_access openid profile", "AllPrincipals", None)
         state.grants[grant["id"]] = grant
         return sp
