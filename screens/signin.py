@@ -132,9 +132,9 @@ class SignInScreen(Screen):
     def waiting_text(self) -> str:
         text = "3. Sign in there. This screen continues by itself.  [b]c[/b] copies the code."
         if self.session.can_approve:
-            text += "\n   Demo tenant: nothing to open. Press [b]a[/b] to approve the code as the demo admin"
+            text += "\n   Demo tenant: nothing to open. Press [b]a[/b] to approve the code as the\n   demo admin"
             if getattr(self.session.sim, "auto_approve_after", None) is not None:
-                text += ",\n   or wait a few seconds: the demo approves it by itself."
+                text += ", or wait a few seconds: the demo approves it by itself."
             else:
                 text += "."
         return text

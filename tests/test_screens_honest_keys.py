@@ -127,3 +127,16 @@ async def test_demo_sign_in_says_plainly_what_a_does():
         assert "Press a to approve the code as the demo admin" in " ".join(status.split())
         assert "approves now" not in status
         assert footer_keys(app).get("a") == "Approve (demo)"
+
+
+async def test_secret_footer_fits_80_columns_with_help_still_visible():
+    """Walk at 80x24 found "f1 Help" cut off: r/c are said in the secret's box, not the footer."""
+    app = secret_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        keys = footer_keys(app)
+        assert "r" not in keys and "c" not in keys
+        footer = app.screen.query_one("Footer")
+        width = sum(len(app.get_key_display(app.screen.active_bindings[k].binding)) + len(label) + 3
+                    for k, label in keys.items())
+        assert width + len(" f1 Help  ^q Quit ") <= footer.size.width

@@ -135,7 +135,8 @@ class DeviceCodePanel(Vertical, can_focus=True):
 
     def on_resize(self, event: Resize) -> None:
         """Hide the QR code when it would not fit beside the text."""
-        too_narrow = event.size.width < self._qr_width + 40
+        # The URL must fit on one line beside the QR code (it is typed from the screen).
+        too_narrow = event.size.width < self._qr_width + max(40, len(self.verification_uri) + 5)
         too_short = self.app.size.height < self._qr_height + 6
         too_narrow = too_narrow or too_short
         self.set_class(too_narrow, "-no-qr")

@@ -44,9 +44,11 @@ class SecretReveal(Vertical, can_focus=True):
     }
     """
 
+    # Not in the footer: the box itself says "r reveal/hide · c copy", and at 80 columns the
+    # footer needs the room for the secret step's own keys (Stored it, Keyring, File, Esc).
     BINDINGS = [
-        Binding("r", "toggle_reveal", "Reveal"),
-        Binding("c", "copy", "Copy"),
+        Binding("r", "toggle_reveal", "Reveal", show=False),
+        Binding("c", "copy", "Copy", show=False),
     ]
 
     revealed: reactive[bool] = reactive(False)
