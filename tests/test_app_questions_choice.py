@@ -31,8 +31,8 @@ async def test_choice_is_a_keyboard_choice_with_words_and_the_default_marked():
         choice = app.screen.query_one("#input-tenancy", ChoiceSet)
         assert choice.value == "single"  # the profile's default
         single, multi = marks(app.screen, "tenancy")
-        assert single.startswith("(●) single — ") and "single tenant" in single
-        assert multi.startswith("( ) multi — ") and "multitenant" in multi
+        assert single.startswith("(●) single — ") and "single tenant" in single.lower()
+        assert multi.startswith("( ) multi — ") and "multitenant" in multi.lower()
         # Enter in the domain goes to the choice; ↓ then Enter chooses "multi" and moves on.
         await pilot.press(*"sops.example.com", "enter")
         assert choice.has_focus

@@ -364,3 +364,15 @@ def test_a_followup_placeholder_must_be_a_question():
     assert broken != source
     with pytest.raises(ProfileError, match=r"followup\[0\]"):
         parse_profile(broken, "broken.toml")
+
+
+def test_choice_labels_come_from_the_profile_and_must_name_choices():
+    tenancy = get_profile("syncsign").question("tenancy")
+    assert dict(tenancy.choice_labels)["multi"] == "any organization (Multitenant)"
+    from importlib import resources
+
+    source = resources.files("wizard").joinpath("profiles", "syncsign.toml").read_text("utf-8")
+    broken = source.replace("choice_labels = { single =", "choice_labels = { both = \"x\", single =", 1)
+    assert broken != source
+    with pytest.raises(ProfileError, match="choice_labels"):
+        parse_profile(broken, "broken.toml")

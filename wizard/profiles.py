@@ -126,6 +126,7 @@ class Question:
     choices: tuple[str, ...] = ()
     accept: tuple[str, ...] = ()  # kind "file": accepted types (wizard.answers.FILE_TYPES keys)
     max_kb: int = 0  # kind "file": size limit in KB (1024 bytes); 0 = none
+    choice_labels: tuple[tuple[str, str], ...] = ()  # kind "choice": (value, words shown) pairs
 
 
 @dataclass(frozen=True)
@@ -356,6 +357,7 @@ _REQUIRED_TOP = {"id", "name", "summary", "kind", "token_test", "token_resource"
 _QUESTION_KEYS = {
     "key": str, "label": str, "help": str, "example": str, "kind": str, "required": bool,
     "repeatable": bool, "default": object, "choices": list, "accept": list, "max_kb": int,
+    "choice_labels": dict,
 }
 _PERMISSION_KEYS = {"resource": str, "name": str, "type": str}
 _SNIPPET_KEYS = {"label": str, "template": str, "secret": bool, "value_map": dict}
@@ -471,6 +473,12 @@ def parse_profile(text: str, source: str) -> Profile:
         choices = _str_list(source, f"{where}.choices", q.get("choices", []))
         if q["kind"] == "choice" and not choices:
             raise _fail(source, f"{where}.choices", "is needed for a choice question")
+        labels = q.get("choice_labels", {})
+        if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+            raise _fail(source, f"{where}.choice_labels", "must be a table of choice = \"words\"")
+        if set(labels) - set(choices):
+            raise _fail(source, f"{where}.choice_labels",
+                        f"names '{sorted(set(labels) - set(choices))[0]}', which is not one of the choices")
         default = q.get("default")
         if isinstance(default, list):
             default = tuple(default)
@@ -488,6 +496,7 @@ def parse_profile(text: str, source: str) -> Profile:
             key=q["key"], label=q["label"], help=q.get("help", ""), example=q.get("example", ""),
             kind=q["kind"], required=q.get("required", True), repeatable=q.get("repeatable", False),
             default=default, choices=choices, accept=accept, max_kb=q.get("max_kb", 0),
+            choice_labels=tuple(labels.items()),
         )
         if default not in (None, "", ()):
             try:
