@@ -32,3 +32,18 @@ def test_candidates_by_display_name_are_offered_not_adopted(sim, graph, who, tar
     assert setup.plan().steps[0].kind == "create_app"  # not adopted silently
     repair = setup.plan(existing=candidate)  # the admin confirmed it
     assert f"Add Web redirect URI https://px01.example.com/api/client/v2/msexchange_schedulers/oauth_redirect" in repair.sentences()
+
+
+def test_create_sentence_reads_well_with_none_one_or_several_redirect_uris():
+    from wizard.plan import Desired, Existing, make_plan
+
+    def sentence(uris, perms=()):
+        desired = Desired(vendor="x", display_name="X", unique_name="m365-wizard-x-00000000",
+                          sign_in_audience="AzureADMyOrg", redirect_uris=tuple(uris), id_tokens=False,
+                          access_tokens=False, permissions=tuple(perms), admin_consent=False,
+                          secret_needed=False, secret_months=0)
+        return make_plan(desired, Existing(), {}, now=0).steps[0].sentence
+
+    assert sentence([]).endswith("with 0 API permissions and no redirect URI")
+    assert "with Web redirect URI https://a/cb and" in sentence(["https://a/cb"])
+    assert "with Web redirect URIs https://a/cb, https://b/cb and" in sentence(["https://a/cb", "https://b/cb"])

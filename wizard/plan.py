@@ -288,11 +288,16 @@ def make_plan(desired: Desired, existing: Existing, resource_sp_ids: dict[str, s
     perms = list(desired.permissions)
     app = existing.app
     if app is None:
-        uris = ", ".join(desired.redirect_uris) or "no redirect URI"
+        uris = desired.redirect_uris
+        if not uris:
+            with_what = f"with {_count(len(perms), 'API permission')} and no redirect URI"
+        else:
+            noun = "Web redirect URI" if len(uris) == 1 else "Web redirect URIs"
+            with_what = f"with {noun} {', '.join(uris)} and {_count(len(perms), 'API permission')}"
         steps.append(Step(
             "create_app",
-            f"Create the app registration '{desired.display_name}' for {AUDIENCE_WORDS.get(desired.sign_in_audience, desired.sign_in_audience)}, "
-            f"with Web redirect URI {uris} and {_count(len(perms), 'API permission')}",
+            f"Create the app registration '{desired.display_name}' for "
+            f"{AUDIENCE_WORDS.get(desired.sign_in_audience, desired.sign_in_audience)}, {with_what}",
             "create_app",
         ))
     else:
