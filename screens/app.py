@@ -108,7 +108,7 @@ class WizardApp(App[int]):
 
                     done = await self.push_screen_wait(ManualScreen(s))
                     if done is None:
-                        step = "questions" if s.manual else "signin"
+                        step = "questions" if s.manual else ("signin" if s.who is None else "plan")
                         continue
                     step = "done"
 
@@ -143,6 +143,9 @@ class WizardApp(App[int]):
                     from screens.apply import ApplyScreen
 
                     applied = await self.push_screen_wait(ApplyScreen(s, s.plan))
+                    if applied == MANUAL:  # the account lacks the role: the checklist for one who has it
+                        step = "manual"
+                        continue
                     if applied is None:
                         step = "plan"
                         continue

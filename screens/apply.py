@@ -48,6 +48,7 @@ class ApplyScreen(Screen):
         Binding("r", "retry", "Try again"),
         Binding("escape", "stop", "Stop safely"),
         Binding("escape", "back", "Back to the plan"),
+        Binding("m", "manual", "Manual checklist"),
     ]
 
     def __init__(self, session, plan) -> None:
@@ -144,7 +145,7 @@ class ApplyScreen(Screen):
             "failed": "This step failed (see the reason above). Fix what it says, then press r "
                       "to try again: done steps are not repeated. Esc goes back to the plan.",
             "done": "All changes are in place. Press Enter to continue.",
-        }[state])
+        }[state] + (" m gives a checklist to hand to an admin who has the role." if self._lacks_role() else ""))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters) -> bool | None:
@@ -155,8 +156,22 @@ class ApplyScreen(Screen):
             "stop": self.state == "working",
             # Once done there is no way back: the changes are made, Enter goes on.
             "back": self.state in ("failed", "stopped"),
+            # The account lacks a directory role: an admin who has it can do it by hand.
+            "manual": self._lacks_role(),
         }
         return allowed.get(action, True)
+
+    def _lacks_role(self) -> bool:
+        from wizard.errors import RoleError
+
+        return self.state == "failed" and isinstance(getattr(self, "error", None), RoleError)
+
+    def action_manual(self) -> None:
+        """The admin center checklist (`--manual` mode), for an admin who has the role."""
+        if self._lacks_role():
+            from screens.signin import MANUAL
+
+            self.dismiss(MANUAL)
 
     def action_continue(self) -> None:
         if self.state == "done":

@@ -104,6 +104,30 @@ async def test_a_plain_user_is_told_which_role_is_missing_and_nothing_is_written
     assert writes == []
 
 
+async def test_a_missing_role_offers_the_manual_checklist_for_an_admin_who_has_it():
+    from screens.manual import ManualScreen
+
+    session = make_session()
+    app = make_app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, app, session, "pexip", as_user=f"jane@{DOMAIN}")
+        for _ in range(400):
+            await pilot.pause(0.02)
+            if showing(app, ErrorScreen):
+                break
+            if isinstance(app.screen, SignInScreen) and app.screen.state == "done":
+                await pilot.press("enter")
+            elif type(app.screen).__name__ == "PlanScreen":
+                await pilot.press("enter")
+        await pilot.press("enter")  # close the error screen: the apply screen says what m does
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ApplyScreen", "the apply screen")
+        assert "m gives a checklist" in text_of(app.screen)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: showing(app, ManualScreen), "the manual checklist")
+        checklist = text_of(app.screen)
+    assert "https://px01.vc.example.com/api/client/v2/msexchange_schedulers/oauth_redirect" in checklist
+
+
 async def test_a_secret_that_never_works_fails_the_token_test_in_plain_words(tmp_path):
     scenario = tmp_path / "secret_never_works.toml"
     scenario.write_text('extends = "demo"\n[faults]\nsecret_delay_seconds = 100000.0\n')
