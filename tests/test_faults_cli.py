@@ -179,6 +179,7 @@ def test_insufficient_role_is_found_before_the_first_write(clock, tmp_path, vend
         with pytest.raises(RoleError) as info:
             setup.check_roles()
         assert info.value.exit_code == EXIT_ROLE and info.value.next_step
+        assert f"m365-wizard manual --vendor {vendor}" in info.value.next_step  # the way out
         with pytest.raises(RoleError):  # apply checks again, before anything is written
             setup.apply(setup.plan())
         assert graph_writes(sim) == []

@@ -160,7 +160,8 @@ class Setup:
             what = "manage enterprise applications" if self.is_enterprise_app else "create app registrations"
             raise RoleError(
                 f"{account} has none of the directory roles needed to {what}: {needed}.",
-                next_step=f"Sign in with an account that holds {needed}, or ask your admin to assign one (PIM: activate it first).",
+                next_step=f"Sign in with an account that holds {needed}, or ask your admin to assign one (PIM: activate it first). "
+                          f"Or hand the checklist of `m365-wizard manual --vendor {self.profile.id}` to an admin who has the role.",
             )
         needs_app_roles = getattr(self.profile, "admin_consent", False) and any(
             getattr(p, "type", "") == APPLICATION for p in getattr(self.profile, "permissions", ()) or ())
@@ -168,7 +169,8 @@ class Setup:
             raise RoleError(
                 f"{account} can create the app, but granting admin consent to application permissions "
                 "(such as full_access_as_app) needs a Global Administrator or a Privileged Role Administrator.",
-                next_step="Sign in as a Global Administrator or Privileged Role Administrator, or ask one to run the wizard.",
+                next_step="Sign in as a Global Administrator or Privileged Role Administrator, or ask one to run the wizard "
+                          f"(or to follow the checklist of `m365-wizard manual --vendor {self.profile.id}`).",
             )
 
     # ------------------------------------------------------------------ finding
