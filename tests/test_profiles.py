@@ -66,7 +66,7 @@ def test_question_keys_are_the_fixed_cli_keys():
     assert keys == {
         "flexo": ["redirect_uri", "display_name", "secret_months", "logo_file", "info_url"],
         "syncsign": ["sops_domain", "tenancy", "display_name", "secret_months"],
-        "innovaphone": ["mailbox", "tenancy", "display_name", "secret_months"],
+        "innovaphone": ["mailbox", "tenancy", "autodiscover", "display_name", "secret_months"],
         "pexip": ["addin_fqdn", "display_name", "secret_months"],
         "loopmeeting": ["service_account"],
     }
@@ -87,7 +87,8 @@ def test_display_name_and_secret_defaults():
     assert any("expired secret" in n and "stops" in n for n in flexo.notes)
     assert get_profile("innovaphone").validate(
         {**GOOD_ANSWERS["innovaphone"], "secret_months": "6", "display_name": " Cal  App "}
-    ) == {"mailbox": "calendar@contoso.com", "tenancy": "multi", "display_name": "Cal App", "secret_months": 6}
+    ) == {"mailbox": "calendar@contoso.com", "tenancy": "multi", "autodiscover": "lookup",
+          "display_name": "Cal App", "secret_months": 6}
     with pytest.raises(InputError, match="1 to 24"):
         flexo.validate({**GOOD_ANSWERS["flexo"], "secret_months": "36"})
 
@@ -127,6 +128,16 @@ def test_innovaphone_snippet_values():
     # the engine may fill a looked-up Autodiscover server
     looked_up = profile.render_snippet({**VALUES, **answers, "autodiscover_url": "https://outlook.office365.com"})
     assert looked_up.value("Autodiscover URL") == "https://outlook.office365.com"
+    # "empty": the vendor allows an empty field; the row says so, whatever value is passed
+    empty = profile.render_snippet({**VALUES, **profile.validate({"mailbox": "calendar@contoso.com",
+                                                                  "autodiscover": "empty"}),
+                                    "autodiscover_url": "https://outlook.office365.com"})
+    assert empty.value("Autodiscover URL") == "(leave empty)"
+    assert empty.value("User") == "calendar@contoso.com"  # other rows are untouched
+    # and a missing value in any other row is still an error
+    with pytest.raises(InputError, match="Client ID"):
+        profile.render_snippet({k: v for k, v in {**VALUES, **answers, "autodiscover": "empty"}.items()
+                                if k != "client_id"})
 
 
 def test_pexip_snippet_values():

@@ -57,6 +57,7 @@ class Report:
     secret: dict | None = None
     followup: list[str] = field(default_factory=list)
     in_order: bool | None = None  # verify: True when nothing needs changing
+    notes: list[str] = field(default_factory=list)  # plan notes (e.g. what a lookup found)
 
     def as_dict(self) -> dict:
         data = {
@@ -77,6 +78,8 @@ class Report:
             data["in_order"] = self.in_order
         if self.followup:
             data["followup"] = self.followup
+        if self.notes:
+            data["notes"] = self.notes
         return data
 
 
@@ -361,6 +364,7 @@ def cmd_plan(ctx: Context) -> int:
     setup = ctx.setup(answers)
     plan = setup.plan()
     ctx.report.steps = _plan_steps(plan, "nothing to do" if plan.nothing_to_do else "planned")
+    ctx.report.notes = list(plan.notes)
     ctx.count_requests()
     return EXIT_OK
 
@@ -378,6 +382,7 @@ def cmd_apply(ctx: Context) -> int:
     setup = ctx.setup(answers)
     setup.check_roles()
     plan = setup.plan()
+    ctx.report.notes = list(plan.notes)
     progress = Progress()
     progress.seed(_plan_steps(plan, "pending"))
     _say(f"Applying {len(plan.steps)} step(s) for {ctx.profile.name}:")
@@ -445,6 +450,8 @@ def cmd_snippet(ctx: Context) -> int:
     secret = _read_secret(ctx.args, required=False)
     tenant_id = ctx.tenant_id()
     setup = ctx.setup(answers, who=SimpleNamespace(tenant_id=tenant_id, roles=frozenset(), username=""))
+    setup.look_up(ctx.http)  # anonymous (Autodiscover V2): the one read `snippet` may do
+    ctx.report.notes = setup.lookup_notes()
     snippet = setup.snippet(client_id, secret or "(the client secret you stored)")
     ctx.report.tenant_id, ctx.report.client_id = tenant_id, client_id
     ctx.report.snippet = _snippet_dict(snippet, ctx.args.show_secret)
@@ -485,6 +492,10 @@ def print_text(report: Report) -> None:
         width = max((len(r["label"]) for r in report.snippet["rows"]), default=0)
         for row in report.snippet["rows"]:
             print(f"  {row['label'].ljust(width)} : {row['value']}", file=out)
+    if report.notes:
+        print("\nNotes:", file=out)
+        for note in report.notes:
+            print(f"  • {note}", file=out)
     if report.followup:
         print("\nNext, in the vendor's console:", file=out)
         for number, line in enumerate(report.followup, start=1):

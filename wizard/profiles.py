@@ -23,6 +23,20 @@ Optional branding (the portal's "Branding & properties" blade) is data too: the 
 `home_page_url = "info_url"` (a `web_url` question, `web.homePageUrl`); see `BRANDING`.
 A blank answer leaves that property alone. Branding questions come after the common ones.
 
+Lookups are data too: the profile's `[lookups]` table lets the engine fill a `[values]` key
+from a lookup it knows (`LOOKUP_SERVICES`), steered by a choice question, e.g. innovaphone's
+
+    [lookups.autodiscover_url]
+    service = "autodiscover"   # Autodiscover V2 (wizard.autodiscover), no token needed
+    from = "mailbox"           # the answer looked up (an email question)
+    choice = "autodiscover"    # the choice question that decides
+    lookup = "lookup"          # this choice looks it up; failed or not run: the [values] default
+    empty = "empty"            # optional: this choice leaves the vendor's field empty
+
+The default choices ("standard") keep the `[values]` default. A row whose value a choice may
+leave empty carries `empty_text` (e.g. "(leave empty)"), shown instead; every other missing
+value is still an error.
+
 Loading uses only the standard library and `wizard.catalog` (no httpx, msal or textual).
 """
 
@@ -54,6 +68,8 @@ ENGINE_VALUES = (
     "display_name",
     "enterprise_app_name",
 )
+# Lookups the engine can run for `[lookups]` (wizard.setup runs them during plan()).
+LOOKUP_SERVICES = ("autodiscover",)
 
 
 # `[branding]` keys → the application property they set (Graph v1.0 application resource:
@@ -135,12 +151,28 @@ class SnippetField:
 
     `template` is filled with str.format-style `{name}` fields. When `value_map` is given,
     the filled text is translated through it (e.g. tenancy "single" → "My organization only").
+    `empty_text` is what the row shows when the answers leave its value empty on purpose
+    (a `[lookups]` entry's `empty` choice), e.g. "(leave empty)".
     """
 
     label: str
     template: str
     secret: bool = False
     value_map: tuple[tuple[str, str], ...] = ()
+    empty_text: str = ""
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """`[lookups.<value>]`: the engine fills `value` by running `service` on the answer `source`
+    when the choice question `choice` is answered `lookup`; `empty` (optional) leaves it empty."""
+
+    value: str  # a [values] key, e.g. "autodiscover_url" (its default is the fallback)
+    service: str  # one of LOOKUP_SERVICES
+    source: str  # question key of the answer looked up, e.g. "mailbox"
+    choice: str  # question key of the choice, e.g. "autodiscover"
+    lookup: str  # the choice that looks up, e.g. "lookup"
+    empty: str = ""  # the choice that leaves the field empty, e.g. "empty"
 
 
 @dataclass(frozen=True)
@@ -169,6 +201,7 @@ class Profile:
     redirect_uri_templates: tuple[str, ...] = ()
     values: tuple[tuple[str, str], ...] = ()  # snippet defaults the engine may override
     branding: tuple[tuple[str, str], ...] = ()  # BRANDING key → question key (optional answers)
+    lookups: tuple[Lookup, ...] = ()  # [lookups]: values the engine may look up
     order: int = 100
     source: str = ""  # file name, for messages
 
@@ -257,6 +290,28 @@ class Profile:
             return None
         return answers_mod.read_question_file(question, answers[question.key])
 
+    # ----------------------------------------------------------------- lookups
+
+    def _chosen(self, lookup: Lookup, answers: Mapping[str, Any]) -> str:
+        value = answers.get(lookup.choice)
+        if _missing(value):
+            value = self.question(lookup.choice).default
+        return "" if _missing(value) else str(value)
+
+    def lookups_to_run(self, answers: Mapping[str, Any]) -> list[Lookup]:
+        """The lookups these answers ask for (their choice is the lookup one, and the looked-up
+        answer is given)."""
+        return [lk for lk in self.lookups
+                if self._chosen(lk, answers) == lk.lookup and not _missing(answers.get(lk.source))]
+
+    def blank_values(self, answers: Mapping[str, Any]) -> set[str]:
+        """Value names these answers leave empty on purpose (a lookup's `empty` choice)."""
+        return {lk.value for lk in self.lookups if lk.empty and self._chosen(lk, answers) == lk.empty}
+
+    def value_rows(self, value: str) -> list[str]:
+        """Labels of the snippet rows that show `value`."""
+        return [f.label for f in self.snippet if value in _fields(f.template)]
+
     # ----------------------------------------------------------------- snippet
 
     def followup_steps(self, answers: Mapping[str, Any]) -> list[str]:
@@ -275,7 +330,8 @@ class Profile:
     def render_snippet(self, values: Mapping[str, Any]):
         """The vendor's settings block. `values`: tenant_id, client_id, client_secret,
         authorize_url, token_url and the answers. A missing value raises `InputError`
-        naming the row, never renders as an empty string."""
+        naming the row, never renders as an empty string; a value the answers leave empty on
+        purpose (`blank_values`) shows the row's `empty_text`."""
         from wizard.snippet import Snippet, SnippetRow
 
         filled: dict[str, Any] = dict(self.values)
@@ -291,8 +347,12 @@ class Profile:
                 filled["redirect_uris"] = self.redirect_uris(filled)
             except KeyError:
                 pass
+        blank = self.blank_values(filled)
         rows = []
         for f in self.snippet:
+            if f.empty_text and blank & set(_fields(f.template)):
+                rows.append(SnippetRow(f.label, f.empty_text, f.secret))
+                continue
             text = _render(f.template, filled, f.label)
             if f.value_map:
                 mapping = dict(f.value_map)
@@ -351,7 +411,7 @@ _TOP_KEYS = {
     "admin_consent": bool, "secret_needed": bool, "secret_default_months": int,
     "token_test": str, "token_resource": str, "enterprise_app_name": str,
     "followup": list, "notes": list, "questions": list, "permissions": list,
-    "snippet": list, "values": dict, "branding": dict,
+    "snippet": list, "values": dict, "branding": dict, "lookups": dict,
 }
 _REQUIRED_TOP = {"id", "name", "summary", "kind", "token_test", "token_resource", "snippet"}
 _QUESTION_KEYS = {
@@ -360,7 +420,8 @@ _QUESTION_KEYS = {
     "choice_labels": dict,
 }
 _PERMISSION_KEYS = {"resource": str, "name": str, "type": str}
-_SNIPPET_KEYS = {"label": str, "template": str, "secret": bool, "value_map": dict}
+_SNIPPET_KEYS = {"label": str, "template": str, "secret": bool, "value_map": dict, "empty_text": str}
+_LOOKUP_KEYS = {"service": str, "from": str, "choice": str, "lookup": str, "empty": str}
 
 
 def _common_questions(data: dict) -> list[dict]:
@@ -568,6 +629,28 @@ def parse_profile(text: str, source: str) -> Profile:
     for key, value in values.items():
         if not isinstance(value, str):
             raise _fail(source, f"values.{key}", "must be a string")
+    lookups = []
+    for name, lk in data.get("lookups", {}).items():
+        where = f"lookups.{name}"
+        _check_keys(source, where, lk, _LOOKUP_KEYS, {"service", "from", "choice", "lookup"})
+        if name not in values:
+            raise _fail(source, where, "must name a [values] key (its value is the fallback)")
+        if lk["service"] not in LOOKUP_SERVICES:
+            raise _fail(source, f"{where}.service", f"must be one of {', '.join(LOOKUP_SERVICES)}")
+        looked_up = by_key.get(lk["from"])
+        if looked_up is None or looked_up.kind != "email" or looked_up.repeatable:
+            raise _fail(source, f"{where}.from", "must name a single email question")
+        chooser = by_key.get(lk["choice"])
+        if chooser is None or chooser.kind != "choice":
+            raise _fail(source, f"{where}.choice", "must name a choice question")
+        for key in ("lookup", "empty"):
+            if key in lk and lk[key] not in chooser.choices:
+                raise _fail(source, f"{where}.{key}", f"must be one of the choices of '{chooser.key}': "
+                            f"{', '.join(chooser.choices)}")
+        if lk.get("empty") == lk["lookup"]:
+            raise _fail(source, f"{where}.empty", "must differ from lookup")
+        lookups.append(Lookup(name, lk["service"], lk["from"], lk["choice"], lk["lookup"], lk.get("empty", "")))
+    blankable = {lk.value for lk in lookups if lk.empty}
     snippet = []
     for i, s in enumerate(data["snippet"]):
         where = f"snippet[{i}]"
@@ -577,8 +660,14 @@ def parse_profile(text: str, source: str) -> Profile:
         vmap = s.get("value_map", {})
         if not all(isinstance(v, str) for v in vmap.values()):
             raise _fail(source, f"{where}.value_map", "must map strings to strings")
+        uses_blankable = bool(blankable & set(_fields(s["template"])))
+        empty_text = s.get("empty_text", "")
+        if uses_blankable and not empty_text.strip():
+            raise _fail(source, f"{where}.empty_text", "is needed: a lookup's 'empty' choice may leave this row empty")
+        if empty_text and not uses_blankable:
+            raise _fail(source, f"{where}.empty_text", "is only for rows showing a value a lookup may leave empty")
         snippet.append(SnippetField(s["label"], s["template"], bool(s.get("secret", False)),
-                                    tuple(vmap.items())))
+                                    tuple(vmap.items()), empty_text))
     if not snippet:
         raise _fail(source, "snippet", "needs at least one row")
     if secret_needed and not any(f.secret for f in snippet):
@@ -605,6 +694,7 @@ def parse_profile(text: str, source: str) -> Profile:
         sign_in_audience_default=audience, audience_question=audience_question,
         redirect_uri_templates=templates, values=tuple(values.items()),
         branding=tuple(branding.items()),
+        lookups=tuple(lookups),
         order=data.get("order", 100), source=source,
     )
 
@@ -650,6 +740,6 @@ def get_profile(profile_id: str) -> Profile:
 
 
 __all__ = [
-    "BRANDING", "BRANDING_URLS", "BrandingUrl", "ENGINE_VALUES", "Permission", "Profile", "ProfileError", "Question", "SnippetField",
+    "BRANDING", "BRANDING_URLS", "BrandingUrl", "ENGINE_VALUES", "LOOKUP_SERVICES", "Lookup", "Permission", "Profile", "ProfileError", "Question", "SnippetField",
     "get_profile", "load_profiles", "parse_profile",
 ]

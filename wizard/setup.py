@@ -9,6 +9,11 @@
     report = setup.test_token(applied.client_id, secret.value, on_progress, cancel)
     snippet = setup.snippet(applied.client_id, secret.value)
 
+Lookups (profile `[lookups]`, e.g. innovaphone's Autodiscover server for the mailbox) run
+during `plan()`, beside the other reads, or on their own with `look_up()`; `snippet()` uses
+what they found (it never goes to the network itself) and falls back to the profile's
+`[values]` default, with a plan note that says why.
+
 Two kinds of vendor:
 - "registration" (FlexO, SyncSign, innovaphone, Pexip): the tenant gets its own app
   registration, service principal, admin consent and a client secret;
@@ -52,7 +57,7 @@ ROLE_TEMPLATES = {
 APP_WRITERS = (APPLICATION_ADMINISTRATOR, CLOUD_APPLICATION_ADMINISTRATOR, GLOBAL_ADMINISTRATOR)
 APP_ROLE_CONSENTERS = (GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR)
 APP_SELECT = "id,appId,displayName,uniqueName,tags,createdDateTime,signInAudience"
-AUTODISCOVER_V2 = "https://outlook.office365.com/autodiscover/autodiscover.json/v1.0/{email}?Protocol=AutodiscoverV1"
+EXCHANGE_ONLINE = "https://outlook.office365.com"
 
 
 @dataclass(frozen=True)
@@ -68,11 +73,11 @@ class AppSummary:
     created: str = ""
 
 
-def autodiscover_url(email: str) -> str:
-    """Exchange Online's Autodiscover V2 URL for a mailbox (computed, never fetched here)."""
-    from urllib.parse import quote as urlquote
+def autodiscover_url(email: str, exchange_url: str = EXCHANGE_ONLINE) -> str:
+    """Exchange Online's Autodiscover V2 URL for a mailbox (computed, not fetched)."""
+    from wizard.autodiscover import request_url
 
-    return AUTODISCOVER_V2.format(email=urlquote(email, safe="@"))
+    return request_url(exchange_url or EXCHANGE_ONLINE, email)
 
 
 class Setup:
@@ -108,6 +113,8 @@ class Setup:
         self.journal = Journal(self.tenant_id, self.unique_name, state_dir)
         self.last_plan: Plan | None = None
         self.mailbox_user: dict | None = None
+        # [lookups] value name → wizard.autodiscover.Found, or the AutodiscoverError that says why not
+        self.lookups: dict[str, Any] = {}
 
     @property
     def is_enterprise_app(self) -> bool:
@@ -256,14 +263,17 @@ class Setup:
             return found
 
         mailbox_key = self._mailbox_key()
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="plan-read") as pool:
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="plan-read") as pool:
             permissions_read = pool.submit(self.resolver.resolve_all, self.profile.permissions)
             mailbox_read = pool.submit(self.check_mailbox, self.answers[mailbox_key]) if mailbox_key else None
             app_read = pool.submit(read_app)
+            lookups_read = pool.submit(self.look_up) if self._lookups_to_run() else None
             permissions = permissions_read.result()
             if mailbox_read is not None:
                 self.mailbox_user = mailbox_read.result()
             app = app_read.result()
+            if lookups_read is not None:
+                lookups_read.result()
         desired = desired_state(self.profile, self.answers, permissions)
         if app is not None and app.get("passwordCredentials"):
             unseen = self.unseen_secret_names(app.get("id", ""))
@@ -285,13 +295,64 @@ class Setup:
             sp = self.resolver.resource_sp(p.resource_app_id)
             resource_sp_ids[p.resource_app_id] = sp.get("id") if sp else None
         self.last_plan = make_plan(desired, current, resource_sp_ids, self.clock.now())
-        if self.mailbox_user is not None:
+        looked_up = {str(self.answers.get(lk.source)) for lk in self._lookups_to_run()}
+        if self.mailbox_user is not None and self.answers[self._mailbox_key()] not in looked_up:
+            email = self.answers[self._mailbox_key()]
             self.last_plan.notes.append(
-                f"{self.answers[self._mailbox_key()]} is a user with a mailbox; its Autodiscover V2 URL is "
-                f"{autodiscover_url(self.answers[self._mailbox_key()])}")
+                f"{email} is a user with a mailbox; its Autodiscover V2 URL is "
+                f"{autodiscover_url(email, getattr(self.target, 'exchange_url', ''))}")
+        self.last_plan.notes.extend(self.lookup_notes())
         if self.resolver.used_catalog:
             self.last_plan.notes.append("Some permission ids came from the wizard's built-in list: your account could not read them from the tenant.")
         return self.last_plan
+
+    # ------------------------------------------------------------------ lookups
+
+    def _lookups_to_run(self) -> list:
+        lookups_to_run = getattr(self.profile, "lookups_to_run", None)
+        return lookups_to_run(self.answers) if lookups_to_run else []
+
+    def look_up(self, http: Any = None) -> dict[str, Any]:
+        """Run the profile's lookups these answers ask for (no token, nothing written); the
+        results are kept for `snippet()` and `lookup_notes()`. Never raises for a failed lookup.
+        `http`: the shared httpx client (default: the Graph client's)."""
+        from wizard.autodiscover import AutodiscoverError, lookup
+
+        for lk in self._lookups_to_run():
+            email = str(self.answers[lk.source])
+            exchange_url = getattr(self.target, "exchange_url", "")
+            http = http if http is not None else getattr(self.graph, "http", None)
+            try:
+                if not exchange_url or http is None:
+                    raise AutodiscoverError("the wizard does not know where Exchange Online is for this tenant.")
+                self.lookups[lk.value] = lookup(http, email, exchange_url)
+            except AutodiscoverError as exc:
+                self.lookups[lk.value] = exc
+            except Exception as exc:  # noqa: BLE001 - a lookup must never stop the plan
+                self.lookups[lk.value] = AutodiscoverError(f"the lookup failed ({type(exc).__name__}).")
+        return dict(self.lookups)
+
+    def lookup_notes(self) -> list[str]:
+        """One plain sentence per lookup: what was found and where it goes, or why the
+        fallback is used and what to do."""
+        from wizard.autodiscover import Found
+
+        notes = []
+        defaults = dict(getattr(self.profile, "values", ()) or ())
+        for lk in self._lookups_to_run():
+            result = self.lookups.get(lk.value)
+            if result is None:
+                continue
+            rows = " and ".join(f"'{label}'" for label in self.profile.value_rows(lk.value)) or lk.value
+            email = self.answers[lk.source]
+            if isinstance(result, Found):
+                notes.append(f"Autodiscover V2 found {result.server} for {email}; the settings use it ({rows}).")
+            else:
+                reason = result.message.rstrip(".")
+                fallback = defaults.get(lk.value, "")
+                notes.append(f"Autodiscover V2 did not find the server for {email}: {reason}. The settings use "
+                             f"{fallback} instead ({rows}). {result.next_step}".rstrip())
+        return notes
 
     def _mailbox_key(self) -> str:
         return "mailbox" if "mailbox" in self.answers and self.answers.get("mailbox") else ""
@@ -483,8 +544,11 @@ class Setup:
             values["client_secret"] = client_secret
         if not self.is_enterprise_app:
             values["redirect_uris"] = self.profile.redirect_uris(self.answers)
-        if self.answers.get("mailbox"):
-            values["autodiscover_v2_url"] = autodiscover_url(self.answers["mailbox"])
+        from wizard.autodiscover import Found
+
+        for name, result in self.lookups.items():
+            if isinstance(result, Found):
+                values[name] = result.server
         return self.profile.render_snippet(values)
 
     # ------------------------------------------------------------------ enterprise app (LoopMeeting)

@@ -1,8 +1,8 @@
 """Where Microsoft is: authority host, Graph URL, tenant and how to reach them.
 
 A `Target` is the one place that knows whether the wizard talks to the real
-Microsoft cloud (global, US Government, China: the sign-in host and the Graph
-host change together), to a `m365-wizard simtenant serve` on loopback (trusting
+Microsoft cloud (global, US Government, China: the sign-in host, the Graph host
+and the Exchange Online host change together), to a `m365-wizard simtenant serve` on loopback (trusting
 its CA file), or to the in-process simulated tenant of `--demo` (an httpx
 transport, no network at all).
 """
@@ -20,11 +20,16 @@ if TYPE_CHECKING:  # pragma: no cover
 GRAPH_CLI_CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 
-# National clouds: https://learn.microsoft.com/graph/deployments
-CLOUDS: dict[str, tuple[str, str]] = {
-    "global": ("https://login.microsoftonline.com", "https://graph.microsoft.com"),
-    "usgov": ("https://login.microsoftonline.us", "https://graph.microsoft.us"),
-    "china": ("https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
+# National clouds: (sign-in host, Graph, Exchange Online). Sign-in and Graph:
+# https://learn.microsoft.com/graph/deployments. Exchange Online (where Autodiscover V2 is
+# asked, wizard.autodiscover): the -ConnectionUri hosts of Connect-ExchangeOnline per
+# -ExchangeEnvironmentName (O365Default outlook.office365.com, O365USGovGCCHigh
+# outlook.office365.us, O365China partner.outlook.cn),
+# https://learn.microsoft.com/powershell/module/exchange/connect-exchangeonline
+CLOUDS: dict[str, tuple[str, str, str]] = {
+    "global": ("https://login.microsoftonline.com", "https://graph.microsoft.com", "https://outlook.office365.com"),
+    "usgov": ("https://login.microsoftonline.us", "https://graph.microsoft.us", "https://outlook.office365.us"),
+    "china": ("https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn", "https://partner.outlook.cn"),
 }
 
 
@@ -40,17 +45,29 @@ class Target:
     transport: Any = field(default=None, compare=False, repr=False)
     demo: bool = False
     cloud: str = "global"
+    # Exchange Online's base URL (Autodiscover V2). Left blank it follows the sign-in host:
+    # a real cloud's own Exchange host, or, for any other host (a simulated tenant, on
+    # loopback or in-process), the Graph URL: the simulator answers Exchange's paths too,
+    # so nothing leaves the machine.
+    exchange_url: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.exchange_url:
+            host = self.authority_host.rstrip("/").lower()
+            real = next((ex for login, _graph, ex in CLOUDS.values() if login == host), None)
+            object.__setattr__(self, "exchange_url", real or self.graph_url.rstrip("/"))
 
     @classmethod
     def for_cloud(cls, cloud: str = "global", **kwargs: Any) -> "Target":
         """The real Microsoft cloud `cloud` ("global", "usgov" or "china")."""
         try:
-            authority_host, graph_url = CLOUDS[cloud]
+            authority_host, graph_url, exchange_url = CLOUDS[cloud]
         except KeyError:
             from wizard.errors import InputError
 
             raise InputError("cloud", f"unknown cloud '{cloud}'; use one of {', '.join(CLOUDS)}") from None
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        kwargs.setdefault("exchange_url", exchange_url)
         return cls(authority_host=authority_host, graph_url=graph_url, cloud=cloud, **kwargs)
 
     @property
@@ -95,6 +112,7 @@ def demo_target(sim: Any, tenant: str = "organizations") -> Target:
     return Target(
         authority_host=sim.authority_host,
         graph_url=sim.graph_url,
+        exchange_url=getattr(sim, "exchange_url", "") or sim.graph_url,
         tenant=tenant,
         transport=sim.transport(),
         demo=True,

@@ -28,7 +28,8 @@ class FaultRule:
     "gateway_timeout" (504), "drop" (raise httpx.RemoteProtocolError before the
     request is applied), "drop_after" (apply the request, then drop the
     connection: the client never sees the answer), "slow" (the response takes
-    `seconds` of simulated time, via the clock).
+    `seconds` of simulated time, via the clock), "garbled" (200 with an HTML page
+    instead of the answer, as a captive portal or a proxy's block page sends it).
 
     `method` (None: any) and `path` (a regular expression searched in the URL
     path, e.g. "^/v1.0/applications$") select requests; `nth` lists which of the
@@ -42,7 +43,7 @@ class FaultRule:
     retry_after: str | None = "1"
     seconds: float = 0.0
 
-    ACTIONS = ("throttle", "unavailable", "gateway_timeout", "drop", "drop_after", "slow")
+    ACTIONS = ("throttle", "unavailable", "gateway_timeout", "drop", "drop_after", "slow", "garbled")
 
     def __post_init__(self) -> None:
         if self.action not in self.ACTIONS:

@@ -4,6 +4,7 @@
     http = httpx.Client(transport=sim.transport())
 
 The handler routes by path, whatever the host: `/v1.0/…` is Microsoft Graph,
+`/autodiscover/autodiscover.json…` is Exchange Online's Autodiscover V2 (`exchange.py`),
 `/devicelogin` is the sign-in page, everything else is the identity platform
 (`/{tenant}/…`). It is thread-safe (one re-entrant lock) and deterministic: ids,
 codes and secrets come from seeded streams (`state.Ids`) and every time from the
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from wizard.clock import Clock
-from wizard.simtenant import catalog, devicelogin, model, scenarios, tokens
+from wizard.simtenant import catalog, devicelogin, exchange, model, scenarios, tokens
 from wizard.simtenant import seed as seeding
 from wizard.simtenant.devicecodes import DeviceCode, DeviceCodeStore
 from wizard.simtenant.faults import FaultPlan, FaultRule
@@ -41,6 +42,7 @@ class SimTenant:
 
     authority_host = "https://login.simtenant.test"
     graph_url = "https://graph.simtenant.test"
+    exchange_url = "https://outlook.simtenant.test"  # Exchange Online (Autodiscover V2)
 
     def __init__(self, scenario: str = "demo", clock: Clock | None = None, faults: FaultPlan | None = None,
                  auto_approve_after: float | None = 2.0, seed: int = 0) -> None:
@@ -100,8 +102,12 @@ class SimTenant:
                 raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
             if rule is not None and rule.action in ("throttle", "unavailable", "gateway_timeout"):
                 response = self._fault_response(ctx, rule, path)
+            elif rule is not None and rule.action == "garbled":
+                response = self._garbled_response(ctx)
             elif path == "/v1.0" or path.startswith("/v1.0/"):
                 response = self.graph.handle(ctx, path[len("/v1.0"):].rstrip("/") or "/")
+            elif exchange.is_autodiscover(path):
+                response = exchange.handle(self.state, ctx)
             elif path.rstrip("/").lower() == "/oidc/userinfo":
                 response = self.graph.userinfo(ctx)
             elif path.rstrip("/") == "/devicelogin":
@@ -257,6 +263,9 @@ class SimTenant:
             "gateway_timeout": (504, "UnknownError", "The gateway did not receive a timely response."),
         }[rule.action]
         headers = {"Retry-After": rule.retry_after} if rule.retry_after and rule.action != "gateway_timeout" else {}
+        if exchange.is_autodiscover(path):  # Exchange's front door: a bare status page, no JSON
+            return httpx.Response(status, headers={"Content-Type": "text/html", **headers},
+                                  content=f"<html><body>HTTP Error {status}</body></html>".encode())
         if path.startswith("/v1.0"):
             return graph_error(ctx, status, code, message, headers)
         failure = IdentityFailure(status, "temporarily_unavailable", 90033 if status != 429 else 50196,
@@ -264,6 +273,14 @@ class SimTenant:
         response = identity_error(ctx, failure)
         response.headers.update(headers)
         return response
+
+    @staticmethod
+    def _garbled_response(ctx: RequestContext) -> httpx.Response:
+        """200 with an HTML page instead of the answer: what a captive portal or a
+        TLS-inspecting proxy's block page looks like to a client."""
+        return httpx.Response(200, headers={"Content-Type": "text/html; charset=utf-8"},
+                              content=b"<html><head><title>Access denied</title></head>"
+                                      b"<body>This site is blocked by your organisation's proxy.</body></html>")
 
     def _consent_at_sign_in(self, code: DeviceCode, user: dict) -> None:
         """Consent the user gives in the browser for a tenant's own public client.
