@@ -211,3 +211,28 @@ async def test_the_tui_writes_the_secret_nowhere_and_logs_no_token(tmp_path, mon
     for needle in needles:
         assert needle not in logged
     assert not re.search(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+", logged)  # no JWT of any kind in the logs
+
+
+async def test_innovaphone_result_uses_the_autodiscover_server_the_plan_looked_up():
+    session = make_session()
+    app = make_app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, app, session, "innovaphone")
+        for _ in range(400):
+            await pilot.pause(0.02)
+            name = type(app.screen).__name__
+            if name == "ResultScreen":
+                break
+            if name == "SignInScreen" and app.screen.state == "done":
+                await pilot.press("enter")
+            elif name == "SecretScreen" and session.secret is not None:
+                await pilot.press("s")
+            elif name == "ApplyScreen" and session.applied is None:
+                continue
+            elif name in ("PlanScreen", "ApplyScreen", "TokenTestScreen"):
+                await pilot.press("enter")
+        await pilot.pause(0.1)
+        snippet = session.setup.snippet(session.applied.client_id, "x")
+    found = snippet.value("Autodiscover URL")
+    assert found != "https://autodiscover-s.outlook.com"  # the looked-up server, not the fallback
+    assert found.startswith("https://") and "/autodiscover" not in found
