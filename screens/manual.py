@@ -321,7 +321,8 @@ class ManualScreen(Screen):
                 session.target, session.http, session.clock, session.profile, pasted, cancel=self.cancel,
                 on_attempt=lambda n, code: call(self.progress, f"Microsoft does not accept them yet (AADSTS{code}); attempt {n}…"),
             )
-            snippet = pasted_snippet(session.target, session.profile, session.answers, pasted) if report.ok else None
+            snippet = pasted_snippet(session.target, session.profile, session.answers, pasted,
+                                     http=session.http) if report.ok else None
         except Cancelled:
             call(self.stopped)
         except WizardError as error:

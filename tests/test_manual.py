@@ -238,3 +238,23 @@ def test_loopmeeting_checklist_says_how_to_consent_in_central_config():
     how = " ".join(value for _, value in consent.values)
     assert "Get Access Token" in how and "Central Config" in how
     assert "Close all Microsoft 365 web pages" not in how  # that is for after the consent
+
+
+def test_manual_mode_snippet_uses_the_autodiscover_lookup_too(clock):
+    """Pasted values for innovaphone: the Calendar's Autodiscover URL is looked up as in the
+    automatic path (no admin sign-in: Autodiscover V2 needs no token)."""
+    from wizard.manual import Pasted, pasted_snippet
+    from wizard.profiles import get_profile
+    from wizard.simtenant import SimTenant
+    from wizard.target import demo_target
+
+    sim = SimTenant(scenario="clean", clock=clock)
+    target = demo_target(sim)
+    profile = get_profile("innovaphone")
+    answers = profile.validate({"mailbox": "calendar-sync@contoso.onmicrosoft.com"})
+    pasted = Pasted(sim.tenant_id, "1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809", "x" * 40)
+    with target.http_client() as http:
+        looked_up = pasted_snippet(target, profile, answers, pasted, http=http).value("Autodiscover URL")
+    offline = pasted_snippet(target, profile, answers, pasted).value("Autodiscover URL")
+    assert offline == "https://autodiscover-s.outlook.com"  # without a connection: the standard URL
+    assert looked_up != offline and looked_up.startswith("https://")

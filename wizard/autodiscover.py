@@ -116,3 +116,28 @@ def _json(response: Any) -> Any:
 
 
 __all__ = ["AutodiscoverError", "Found", "PROTOCOL", "lookup", "request_url", "server_of"]
+
+
+def run_lookups(profile: Any, answers: Any, exchange_url: str, http: Any) -> dict[str, Any]:
+    """The profile's `[lookups]` these answers ask for: value name → `Found`, or the
+    `AutodiscoverError` saying why not. Never raises: a failed lookup only means the fallback."""
+    results: dict[str, Any] = {}
+    lookups_to_run = getattr(profile, "lookups_to_run", None)
+    for lk in lookups_to_run(answers) if lookups_to_run else []:
+        try:
+            if not exchange_url or http is None:
+                raise AutodiscoverError("the wizard does not know where Exchange Online is for this tenant.")
+            results[lk.value] = lookup(http, str(answers[lk.source]), exchange_url)
+        except AutodiscoverError as exc:
+            results[lk.value] = exc
+        except Exception as exc:  # noqa: BLE001 - a lookup must never stop the wizard
+            results[lk.value] = AutodiscoverError(f"the lookup failed ({type(exc).__name__}).")
+    return results
+
+
+def fill_found(values: dict[str, Any], results: dict[str, Any]) -> dict[str, Any]:
+    """Put each server a lookup found into the snippet values (the fallbacks stay otherwise)."""
+    for name, result in results.items():
+        if isinstance(result, Found):
+            values[name] = result.server
+    return values

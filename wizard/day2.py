@@ -398,7 +398,7 @@ def run_manual(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = N
                                                           for c in report.checks]}
         if not report.ok:
             return EXIT_TOKEN_TEST, data, lines
-        snippet = manual.pasted_snippet(ctx.target, ctx.profile, answers, pasted)
+        snippet = manual.pasted_snippet(ctx.target, ctx.profile, answers, pasted, http=ctx.http)
         lines += ["", f"Settings for {ctx.profile.name}:", snippet.as_text(mask=not getattr(ctx.args, "show_secret", False))]
         return EXIT_OK, data, lines
 

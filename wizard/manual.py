@@ -442,8 +442,11 @@ def run_token_test(
     return report
 
 
-def pasted_snippet(target: Any, profile: Any, answers: Mapping[str, Any], pasted: Pasted):
-    """The vendor's settings block for the pasted values (same values as `Setup.snippet`)."""
+def pasted_snippet(target: Any, profile: Any, answers: Mapping[str, Any], pasted: Pasted, http: Any = None):
+    """The vendor's settings block for the pasted values (same values as `Setup.snippet`);
+    with `http`, the profile's lookups (innovaphone's Autodiscover server) run too."""
+    from wizard.autodiscover import fill_found, run_lookups
+
     values: dict[str, Any] = {k: v for k, v in answers.items() if v not in (None, "", [])}
     values.update({
         "tenant_id": pasted.tenant_id,
@@ -456,6 +459,8 @@ def pasted_snippet(target: Any, profile: Any, answers: Mapping[str, Any], pasted
     if getattr(profile, "kind", "registration") != "enterprise_app":
         values["redirect_uris"] = profile.redirect_uris(answers)
         values["display_name"] = profile.display_name(answers)
+    if http is not None:
+        fill_found(values, run_lookups(profile, answers, getattr(target, "exchange_url", ""), http))
     return profile.render_snippet(values)
 
 

@@ -316,20 +316,10 @@ class Setup:
         """Run the profile's lookups these answers ask for (no token, nothing written); the
         results are kept for `snippet()` and `lookup_notes()`. Never raises for a failed lookup.
         `http`: the shared httpx client (default: the Graph client's)."""
-        from wizard.autodiscover import AutodiscoverError, lookup
+        from wizard.autodiscover import run_lookups
 
-        for lk in self._lookups_to_run():
-            email = str(self.answers[lk.source])
-            exchange_url = getattr(self.target, "exchange_url", "")
-            http = http if http is not None else getattr(self.graph, "http", None)
-            try:
-                if not exchange_url or http is None:
-                    raise AutodiscoverError("the wizard does not know where Exchange Online is for this tenant.")
-                self.lookups[lk.value] = lookup(http, email, exchange_url)
-            except AutodiscoverError as exc:
-                self.lookups[lk.value] = exc
-            except Exception as exc:  # noqa: BLE001 - a lookup must never stop the plan
-                self.lookups[lk.value] = AutodiscoverError(f"the lookup failed ({type(exc).__name__}).")
+        http = http if http is not None else getattr(self.graph, "http", None)
+        self.lookups.update(run_lookups(self.profile, self.answers, getattr(self.target, "exchange_url", ""), http))
         return dict(self.lookups)
 
     def lookup_notes(self) -> list[str]:
@@ -544,12 +534,9 @@ class Setup:
             values["client_secret"] = client_secret
         if not self.is_enterprise_app:
             values["redirect_uris"] = self.profile.redirect_uris(self.answers)
-        from wizard.autodiscover import Found
+        from wizard.autodiscover import fill_found
 
-        for name, result in self.lookups.items():
-            if isinstance(result, Found):
-                values[name] = result.server
-        return self.profile.render_snippet(values)
+        return self.profile.render_snippet(fill_found(values, self.lookups))
 
     # ------------------------------------------------------------------ enterprise app (LoopMeeting)
 
