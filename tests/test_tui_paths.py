@@ -36,14 +36,18 @@ async def sign_in(pilot, app, session, vendor: str, as_user: str = f"admin@{DOMA
     session.clock.gate.set()
 
 
-async def walk_to_the_end(pilot, app, session) -> list[str]:
-    """Confirm every step as a user would; the names of the step screens seen, in order."""
+async def walk(pilot, app, session, *, until=None, on_secret=None, tries: int = 400) -> list[str]:
+    """Confirm every step as a user would, until the app ends or `until(screen_name)` holds;
+    the names of the step screens seen, in order. An error screen stops the walk (and fails
+    it, unless `until` was waiting for it). `on_secret(value)` sees the secret once."""
     seen: list[str] = []
-    for _ in range(400):
+    for _ in range(tries):
         await pilot.pause(0.02)
         if not app.is_running:
             break
         name = type(app.screen).__name__
+        if until is not None and until(name):
+            return seen
         if name in STEPS and name not in seen:
             seen.append(name)
         if name == "ErrorScreen":
@@ -51,11 +55,15 @@ async def walk_to_the_end(pilot, app, session) -> list[str]:
         if name == "SignInScreen" and app.screen.state == "done":
             await pilot.press("enter")
         elif name == "SecretScreen" and session.secret is not None:
+            if on_secret is not None:
+                on_secret(session.secret.value)
             await pilot.press("s")  # "I have stored it"
         elif name == "ApplyScreen" and session.applied is None:
             continue  # still applying
         elif name in ("PlanScreen", "ApplyScreen", "TokenTestScreen", "ResultScreen"):
             await pilot.press("enter")
+    if until is not None:
+        raise AssertionError(f"never got there; on {type(app.screen).__name__}")
     return seen
 
 
@@ -65,7 +73,7 @@ async def test_every_vendor_runs_to_the_end(vendor):
     app = make_app(session)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, app, session, vendor)
-        seen = await walk_to_the_end(pilot, app, session)
+        seen = await walk(pilot, app, session)
     expected = [s for s in STEPS if not (vendor == "loopmeeting" and s == "SecretScreen")]
     assert seen == expected
     assert app.return_value == 0
@@ -89,15 +97,8 @@ async def test_a_plain_user_is_told_which_role_is_missing_and_nothing_is_written
     app = make_app(session)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, app, session, "pexip", as_user=f"jane@{DOMAIN}")
-        for _ in range(400):
-            await pilot.pause(0.02)
-            if showing(app, ErrorScreen):
-                break
-            if isinstance(app.screen, SignInScreen) and app.screen.state == "done":
-                await pilot.press("enter")
-            elif type(app.screen).__name__ == "PlanScreen":
-                await pilot.press("enter")
-        assert showing(app, ErrorScreen), f"no error screen, on {type(app.screen).__name__}"
+        await walk(pilot, app, session, until=lambda name: name == "ErrorScreen")
+        await wait_for(pilot, lambda: showing(app, ErrorScreen), "the error screen")
         text = text_of(app.screen)
     assert "Administrator" in text  # names the role to ask for
     writes = [r for r in session.sim.requests if r[0] != "GET" and r[1].startswith("/v1.0")]
@@ -111,14 +112,8 @@ async def test_a_missing_role_offers_the_manual_checklist_for_an_admin_who_has_i
     app = make_app(session)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, app, session, "pexip", as_user=f"jane@{DOMAIN}")
-        for _ in range(400):
-            await pilot.pause(0.02)
-            if showing(app, ErrorScreen):
-                break
-            if isinstance(app.screen, SignInScreen) and app.screen.state == "done":
-                await pilot.press("enter")
-            elif type(app.screen).__name__ == "PlanScreen":
-                await pilot.press("enter")
+        await walk(pilot, app, session, until=lambda name: name == "ErrorScreen")
+        await wait_for(pilot, lambda: showing(app, ErrorScreen), "the error screen")
         await pilot.press("enter")  # close the error screen: the apply screen says what m does
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ApplyScreen", "the apply screen")
         assert "m gives a checklist" in text_of(app.screen)
@@ -135,20 +130,8 @@ async def test_a_secret_that_never_works_fails_the_token_test_in_plain_words(tmp
     app = make_app(session)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, app, session, "pexip")
-        for _ in range(600):
-            await pilot.pause(0.02)
-            name = type(app.screen).__name__
-            if name == "TokenTestScreen" and session.report is not None:
-                break
-            if name == "SignInScreen" and app.screen.state == "done":
-                await pilot.press("enter")
-            elif name == "SecretScreen" and session.secret is not None:
-                await pilot.press("s")
-            elif name == "ApplyScreen" and session.applied is None:
-                continue
-            elif name in ("PlanScreen", "ApplyScreen"):
-                await pilot.press("enter")
-        assert session.report is not None, f"no token test report, on {type(app.screen).__name__}"
+        await walk(pilot, app, session, tries=600,
+                   until=lambda name: name == "TokenTestScreen" and session.report is not None)
         await pilot.pause(0.1)
         text = text_of(app.screen)
     assert not session.report.ok
@@ -186,20 +169,7 @@ async def test_the_tui_writes_the_secret_nowhere_and_logs_no_token(tmp_path, mon
     secrets: list[str] = []
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, app, session, "pexip")
-        for _ in range(400):
-            await pilot.pause(0.02)
-            if not app.is_running:
-                break
-            name = type(app.screen).__name__
-            if name == "SignInScreen" and app.screen.state == "done":
-                await pilot.press("enter")
-            elif name == "SecretScreen" and session.secret is not None:
-                secrets.append(session.secret.value)
-                await pilot.press("s")
-            elif name == "ApplyScreen" and session.applied is None:
-                continue
-            elif name in ("PlanScreen", "ApplyScreen", "TokenTestScreen", "ResultScreen"):
-                await pilot.press("enter")
+        await walk(pilot, app, session, on_secret=secrets.append)
     assert secrets and tokens, "the flow did not reach the secret"
     needles = set(secrets) | set(tokens)
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
@@ -218,20 +188,7 @@ async def test_innovaphone_result_uses_the_autodiscover_server_the_plan_looked_u
     app = make_app(session)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, app, session, "innovaphone")
-        for _ in range(400):
-            await pilot.pause(0.02)
-            name = type(app.screen).__name__
-            if name == "ResultScreen":
-                break
-            if name == "SignInScreen" and app.screen.state == "done":
-                await pilot.press("enter")
-            elif name == "SecretScreen" and session.secret is not None:
-                await pilot.press("s")
-            elif name == "ApplyScreen" and session.applied is None:
-                continue
-            elif name in ("PlanScreen", "ApplyScreen", "TokenTestScreen"):
-                await pilot.press("enter")
-        await pilot.pause(0.1)
+        await walk(pilot, app, session, until=lambda name: name == "ResultScreen")
         snippet = session.setup.snippet(session.applied.client_id, "x")
     found = snippet.value("Autodiscover URL")
     assert found != "https://autodiscover-s.outlook.com"  # the looked-up server, not the fallback

@@ -77,17 +77,22 @@ def retry_transient(
                 raise
             wait = backoff(attempt)
             if waited + wait > max_wait:
-                raise MicrosoftError(
-                    f"Microsoft was still replicating {what} after {int(waited)} seconds.",
-                    next_step="Wait a few minutes and run the wizard again: it continues where it stopped.",
-                    code=getattr(exc, "code", ""),
-                    request_id=getattr(exc, "request_id", ""),
-                    client_request_id=getattr(exc, "client_request_id", ""),
-                ) from None
+                raise gave_up(what, waited, exc) from None
             if on_attempt is not None:
                 on_attempt(attempt + 1, wait)
             clock.sleep(wait, cancel)
             waited += wait
+
+
+def gave_up(what: str, waited: float, exc: BaseException) -> MicrosoftError:
+    """The bounded wait is over: say so, with Microsoft's code and ids from the last answer."""
+    return MicrosoftError(
+        f"Microsoft was still replicating {what} after {int(waited)} seconds.",
+        next_step="Wait a few minutes and run the wizard again: it continues where it stopped.",
+        code=getattr(exc, "code", ""),
+        request_id=getattr(exc, "request_id", ""),
+        client_request_id=getattr(exc, "client_request_id", ""),
+    )
 
 
 def wait_until_visible(
@@ -122,12 +127,7 @@ def wait_until_visible(
             misses += 1
             wait = backoff(misses)
             if waited + wait > max_wait:
-                raise MicrosoftError(
-                    f"Microsoft was still replicating {what} after {int(waited)} seconds.",
-                    next_step="Wait a few minutes and run the wizard again: it continues where it stopped.",
-                    code=getattr(exc, "code", ""),
-                    request_id=getattr(exc, "request_id", ""),
-                ) from None
+                raise gave_up(what, waited, exc) from None
             if on_attempt is not None:
                 on_attempt(attempt + 1, wait)
             clock.sleep(wait, cancel)
