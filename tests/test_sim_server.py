@@ -10,6 +10,7 @@ import warnings
 from contextlib import redirect_stdout
 
 import httpx
+import jwt
 import msal
 import pytest
 
@@ -52,6 +53,45 @@ def test_msal_device_flow_and_graph_over_tls(served, clock):
     me = http.get(f"{server.graph_url}/v1.0/me", headers={"Authorization": f"Bearer {result['access_token']}"})
     assert me.status_code == 200 and me.json()["userPrincipalName"] == "admin@contoso.onmicrosoft.com"
     assert me.headers["request-id"]
+
+
+def test_msal_client_credentials_over_tls(served):
+    """The real ConfidentialClientApplication gets an app-only token from the loopback server for an app
+    created through Graph there (app, service principal, an application permission, a secret).
+    https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow
+    https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference"""
+    sim, server = served
+    from wizard.simtenant.testing import sign_in
+
+    http = httpx.Client(verify=trust(server.ca_path))
+    admin = httpx.Client(verify=trust(server.ca_path), base_url=f"{server.graph_url}/v1.0",
+                         headers={"Authorization": f"Bearer {sign_in(sim)}"})
+    with http, admin:
+        app = admin.post("/applications", json={"displayName": "Daemon over TLS"}).json()
+        sp = admin.post("/servicePrincipals", json={"appId": app["appId"]}).json()
+        graph_sp = admin.get("/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')").json()
+        role = next(r for r in graph_sp["appRoles"] if r["value"] == "Calendars.Read")
+        assigned = admin.post(f"/servicePrincipals/{graph_sp['id']}/appRoleAssignedTo",
+                              json={"principalId": sp["id"], "resourceId": graph_sp["id"], "appRoleId": role["id"]})
+        assert assigned.status_code == 201, assigned.text
+        secret = admin.post(f"/applications/{app['id']}/addPassword", json={"passwordCredential": {}}).json()
+        cca = msal.ConfidentialClientApplication(
+            app["appId"], client_credential=secret["secretText"],
+            authority=f"{server.authority_host}/{sim.tenant_id}", instance_discovery=False, http_client=http)
+        result = cca.acquire_token_for_client(["https://graph.microsoft.com/.default"])
+        assert "access_token" in result, result
+        claims = jwt.decode(result["access_token"], options={"verify_signature": False})
+        assert claims["roles"] == ["Calendars.Read"]
+        assert claims["aud"] == "https://graph.microsoft.com" and claims["tid"] == sim.tenant_id
+        assert claims["appid"] == app["appId"] and claims["idtyp"] == "app" and "scp" not in claims
+        assert claims["oid"] == sp["id"]
+        # MSAL went over the wire to the served token endpoint, trusting only the served CA.
+        assert ("POST", f"/{sim.tenant_id}/oauth2/v2.0/token", 200) in sim.requests
+        wrong = msal.ConfidentialClientApplication(
+            app["appId"], client_credential="not-the-secret",
+            authority=f"{server.authority_host}/{sim.tenant_id}", instance_discovery=False, http_client=http)
+        refused = wrong.acquire_token_for_client(["https://graph.microsoft.com/.default"])
+        assert refused.get("error") == "invalid_client" and 7000215 in refused.get("error_codes", []), refused
 
 
 def test_untrusted_without_the_ca(served):
