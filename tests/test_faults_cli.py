@@ -257,14 +257,33 @@ def test_sigterm_to_a_real_demo_apply_process_exits_130(tmp_path):
 
 @pytest.mark.parametrize(("vendor", "args"), [("innovaphone", INNOVAPHONE), ("pexip", PEXIP)])
 def test_cli_rerun_of_apply_on_the_same_tenant_changes_nothing(capsys, clock, monkeypatch, vendor, args):
-    """`plan` (and the re-run of `apply`) on a tenant where the registration exists reads it,
-    including its delegated grants (GET /oauth2PermissionGrants), with the scopes the CLI
-    asked for at sign-in; it must succeed and write nothing."""
+    """The re-run of `apply` on a tenant where the registration exists and matches reads it
+    (including its delegated grants) and writes nothing: no second client secret; without a
+    secret value to test with, the token test is skipped with its reason, exit 0."""
+    monkeypatch.delenv(commands.SECRET_ENV, raising=False)
     sim = inject(monkeypatch, clock, FaultPlan())
     code, out, err = run(capsys, "--demo", "apply", *args, "--json")
     assert code == EXIT_OK, err
     writes = len(graph_writes(sim))
-    code, out, err = run(capsys, "--demo", "plan", *args, "--json")
+    code, out, err = run(capsys, "--demo", "apply", *args, "--json")
     assert code == EXIT_OK, err
-    assert all(s["outcome"] in ("nothing to do", "planned") for s in json.loads(out)["steps"])
-    assert len(graph_writes(sim)) == writes
+    data = json.loads(out)
+    assert len(graph_writes(sim)) == writes, graph_writes(sim)[writes:]
+    assert data["graph_writes"] == 0
+    assert len(tenant_invariants(sim, vendor, finished=True)["secrets"]) == 1
+    assert data["secret"]["created"] is False
+    assert any("already has a valid client secret until" in n and "m365-wizard rotate" in n for n in data["notes"])
+    assert data["token_test"]["skipped"] is True and commands.SECRET_ENV in data["token_test"]["reason"]
+    assert "secret" not in {s["id"] for s in data["steps"]}
+
+
+def test_cli_rerun_of_apply_tests_the_token_with_the_secret_from_the_environment(capsys, clock, monkeypatch, tmp_path):
+    sim = inject(monkeypatch, clock, FaultPlan())
+    path = tmp_path / "secret"
+    code, out, err = run(capsys, "--demo", "apply", *PEXIP, "--json", "--secret-file", str(path))
+    assert code == EXIT_OK, err
+    monkeypatch.setenv(commands.SECRET_ENV, path.read_text().strip())
+    code, out, err = run(capsys, "--demo", "apply", *PEXIP)
+    assert code == EXIT_OK, err
+    assert "already has a valid client secret until" in out and "Token test: passed" in out
+    assert len(tenant_invariants(sim, "pexip", finished=True)["secrets"]) == 1

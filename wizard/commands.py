@@ -394,24 +394,53 @@ def cmd_apply(ctx: Context) -> int:
     ctx.report.client_id = applied.client_id
     ctx.report.tenant_id = applied.tenant_id or ctx.report.tenant_id
     secret_value = None
-    if ctx.profile.secret_needed:
+    skipped = ""
+    if ctx.profile.secret_needed and plan.needs_secret:
         secret = setup.create_secret(applied, on_progress=progress)
         secret_value = secret.value
-        ctx.report.secret = {"key_id": secret.key_id, "end": secret.end, "hint": secret.hint}
+        ctx.report.secret = {"created": True, "key_id": secret.key_id, "end": secret.end, "hint": secret.hint}
         if args.secret_file:
             path = secret.save_to_file(args.secret_file)
             ctx.report.secret["file"] = str(path)
             _say(f"The client secret was written to {path} (readable by you only).")
         elif not args.show_secret:
             _say("The client secret is masked in this output (demo tenant). Use --show-secret or --secret-file.")
-    report = setup.test_token(applied.client_id, secret_value, progress, ctx.cancel)
-    ctx.report.token_test = _token_test_dict(report)
-    snippet = setup.snippet(applied.client_id, secret_value)
+    elif ctx.profile.secret_needed:
+        # The app already has a valid secret: a re-run must not add a second one.
+        until = _secret_valid_until(plan)
+        sentence = (f"The app already has a valid client secret until {until}; no new one was created. "
+                    "`m365-wizard rotate` makes a new one.")
+        ctx.report.secret = {"created": False, "valid_until": until}
+        ctx.report.notes = [n for n in ctx.report.notes if not n.startswith("The app has a client secret valid until")]
+        ctx.report.notes.insert(0, sentence)
+        _say(sentence)
+        secret_value = os.environ.get(SECRET_ENV, "").strip() or None
+        if secret_value is None:
+            skipped = (f"no secret value to test with: the app's existing secret is not shown again "
+                       f"(set {SECRET_ENV} to test it, or run `m365-wizard test`)")
+    if skipped:
+        ctx.report.token_test = {"ok": None, "skipped": True, "reason": skipped, "attempts": 0, "checks": []}
+        _say(f"  – Token test skipped: {skipped}.")
+        passed = True
+    else:
+        report = setup.test_token(applied.client_id, secret_value, progress, ctx.cancel)
+        ctx.report.token_test = _token_test_dict(report)
+        passed = bool(report.ok)
+    snippet = setup.snippet(applied.client_id, secret_value or ("(the client secret you stored)" if skipped else None))
     ctx.report.snippet = _snippet_dict(snippet, args.show_secret)
     ctx.report.followup = ctx.profile.followup_steps(answers)
     ctx.report.steps = progress.list()
     ctx.count_requests()
-    return EXIT_OK if report.ok else EXIT_TOKEN_TEST
+    return EXIT_OK if passed else EXIT_TOKEN_TEST
+
+
+def _secret_valid_until(plan: Any) -> str:
+    """The day the app's longest-lived client secret ends (from the plan's read of the app)."""
+    from wizard.dates import day, parse_graph_time
+
+    app = getattr(getattr(plan, "existing", None), "app", None) or {}
+    ends = [e for e in (parse_graph_time(c.get("endDateTime")) for c in app.get("passwordCredentials") or []) if e]
+    return day(max(ends)) if ends else "an unknown date"
 
 
 def cmd_test(ctx: Context) -> int:
@@ -483,7 +512,9 @@ def print_text(report: Report) -> None:
             print(f"  [{step['outcome']}] {step['sentence']}", file=out)
     if report.in_order is not None:
         print("\nThe registration is in order." if report.in_order else "\nThe registration needs the changes above (run `apply`).", file=out)
-    if report.token_test is not None:
+    if report.token_test is not None and report.token_test.get("skipped"):
+        print(f"\nToken test: skipped ({report.token_test['reason']})", file=out)
+    elif report.token_test is not None:
         print("\nToken test: " + ("passed" if report.token_test["ok"] else "FAILED"), file=out)
         for check in report.token_test["checks"]:
             print(f"  {'✓' if check['ok'] else '✗'} {check['name']}: {check['reason']}", file=out)
