@@ -201,6 +201,7 @@ REPLICATION = [
     FaultPlan(app_invisible_reads=4),
     FaultPlan(app_invisible_reads=1, app_flap=[False, True, False, True]),
     FaultPlan(sp_invisible_reads=5),
+    FaultPlan(sp_invisible_reads=1, sp_flap=[False, True, False, True, False]),
     FaultPlan(secret_delay_seconds=18),
     FaultPlan(secret_delay_seconds=10, secret_delay_error=7000222),
     FaultPlan(app_invisible_reads=3, sp_invisible_reads=3, secret_delay_seconds=8, sts_unknown_app_seconds=5),
@@ -208,7 +209,7 @@ REPLICATION = [
 
 
 @pytest.mark.parametrize("vendor", ["pexip", "innovaphone"])
-@pytest.mark.parametrize("faults", REPLICATION, ids=["app", "app_flap", "sp", "secret", "secret_7000222", "all"])
+@pytest.mark.parametrize("faults", REPLICATION, ids=["app", "app_flap", "sp", "sp_flap", "secret", "secret_7000222", "all"])
 def test_replication_delays_are_waited_out(clock, tmp_path, faults, vendor):
     run = Run(clock, tmp_path, faults, vendor)
     try:
@@ -224,6 +225,26 @@ def test_replication_delays_are_waited_out(clock, tmp_path, faults, vendor):
             assert any(p.state == "retrying" for p in progress), "a replication wait must be visible"
         if faults.secret_delay_seconds or faults.sts_unknown_app_seconds:
             assert report.attempts > 1
+    finally:
+        run.close()
+
+
+@pytest.mark.parametrize("vendor", ["pexip", "innovaphone"])
+def test_a_flapping_new_service_principal_is_created_once_and_consented(clock, tmp_path, vendor):
+    """The new service principal is seen, then not, then seen again (sp_flap): a 404 after a success
+    must not make the wizard POST a second one, and consent lands on the one there is."""
+    faults = FaultPlan(sp_invisible_reads=1, sp_flap=[False, True, False, False, True, False])
+    run = Run(clock, tmp_path, faults, vendor)
+    try:
+        run.flow()
+        state = tenant_invariants(run.sim, vendor, finished=True)
+        sp_posts = [r for r in run.writes() if r[0] == "POST" and r[1] == "/v1.0/servicePrincipals"]
+        assert [r[2] for r in sp_posts if r[2] < 300] == [201], sp_posts
+        assert state["sp"]["id"] not in run.sim.state.flaps, "the flap pattern was never read: proves nothing"
+        assert any(r[2] == 404 and "/v1.0/" in r[1] for r in run.sim.requests), "no read met the flap"
+        run.flow()  # and a re-run writes no second service principal
+        assert len([r for r in run.writes() if r[1] == "/v1.0/servicePrincipals" and r[2] < 300]) == 1
+        tenant_invariants(run.sim, vendor, finished=True)
     finally:
         run.close()
 

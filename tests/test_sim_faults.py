@@ -61,6 +61,27 @@ def test_flapping_reads(clock):
     assert seen == [404, 200, 404, 200]
 
 
+def test_flapping_service_principal_reads(clock):
+    """sp_flap: after sp_invisible_reads, a new service principal's reads follow the pattern (False: 404),
+    by id, by appId and in a filtered list; the flaps are per new object, a second POST is still a 409."""
+    sim = tenant(clock, sp_invisible_reads=1, sp_flap=[False, True, False])
+    with graph_client(sim, sign_in(sim)) as admin:
+        app = admin.post("/applications", json={"displayName": "Flaky SP"}).json()
+        sp = admin.post("/servicePrincipals", json={"appId": app["appId"]}).json()
+        by_id = f"/servicePrincipals/{sp['id']}"
+        by_app = f"/servicePrincipals(appId='{app['appId']}')"
+        seen = [admin.get(by_id).status_code, admin.get(by_app).status_code, admin.get(by_id).status_code]
+        listed = admin.get("/servicePrincipals", params={"$filter": f"appId eq '{app['appId']}'"}).json()["value"]
+        assert seen == [404, 404, 200] and listed == []  # invisible read, then the flap False, True, False
+        assert [admin.get(by_id).status_code for _ in range(3)] == [200, 200, 200]
+        again = admin.post("/servicePrincipals", json={"appId": app["appId"]})
+        assert again.status_code == 409 and error_code(again) == "Request_MultipleObjectsWithSameKeyValue"
+        other = admin.post("/applications", json={"displayName": "Other"}).json()
+        other_sp = admin.post("/servicePrincipals", json={"appId": other["appId"]}).json()
+        assert admin.get(f"/servicePrincipals/{other_sp['id']}").status_code == 404  # its own pattern
+    assert len(sim.state.service_principals) == len({s["appId"] for s in sim.state.service_principals.values()})
+
+
 def test_consent_fails_while_the_new_service_principal_is_not_visible(clock):
     sim = tenant(clock, sp_invisible_reads=2)
     with graph_client(sim, sign_in(sim)) as admin:
@@ -166,12 +187,38 @@ def device_flow(sim):
             "client_id": catalog.GRAPH_CLI_CLIENT_ID, "device_code": code["device_code"]})
 
 
-@pytest.mark.parametrize("fault, code", [("conditional_access_block", 53003), ("device_auth_required", 50097)])
+@pytest.mark.parametrize("fault, code", [("conditional_access_block", 53003), ("device_auth_required", 50097),
+                                         ("device_policy_error", 50005)])
 def test_sign_in_blocked(clock, fault, code):
     response = device_flow(tenant(clock, **{fault: True}))
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "invalid_grant" and body["error_codes"] == [code]
+    assert body["error_description"].startswith(f"AADSTS{code}: ")
+
+
+def test_device_policy_error_text_and_the_wizard_says_manual_mode(clock):
+    """AADSTS50005 DevicePolicyError, as documented at
+    https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes ("User tried to log in to a
+    device from a platform that's currently not supported through Conditional Access policy"); MSAL's
+    device-code sign-in (the wizard's SignIn) ends in a SignInError pointing to the manual mode."""
+    from wizard.signin import SignIn, SignInError
+    from wizard.target import demo_target
+
+    sim = tenant(clock, device_policy_error=True)
+    body = device_flow(sim).json()
+    assert "from a platform (Unknown) that's currently not supported through Conditional Access policy" \
+        in body["error_description"]
+    target = demo_target(sim)
+    with target.http_client() as http:
+        signin = SignIn(target, http, clock, ["User.Read"])
+        code = signin.start()
+        sim.approve_device_code(code.user_code)
+        with pytest.raises(SignInError) as blocked:
+            signin.wait()
+    assert "50005" in (blocked.value.code or "") and "--manual" in str(blocked.value)
+    sim.faults.device_policy_error = False  # the policy is the only thing in the way
+    assert device_flow(sim).status_code == 200
 
 
 def test_public_client_flows_off_fault(clock):

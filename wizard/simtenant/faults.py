@@ -75,6 +75,8 @@ class FaultPlan:
     # Flapping reads of a new application after it became visible: e.g. [false, true, false]
     # means the 1st read after that is a 404, the 2nd finds it, the 3rd is a 404 again.
     app_flap: list[bool] = field(default_factory=list)
+    # The same for a new service principal (after `sp_invisible_reads`, if any).
+    sp_flap: list[bool] = field(default_factory=list)
     # The token service does not know a new application for this many seconds (AADSTS700016).
     sts_unknown_app_seconds: float = 0.0
     # A new client secret is rejected for this many seconds with this AADSTS code
@@ -84,6 +86,7 @@ class FaultPlan:
     # Sign-in faults.
     conditional_access_block: bool = False    # AADSTS53003 at token redemption
     device_auth_required: bool = False        # AADSTS50097
+    device_policy_error: bool = False         # AADSTS50005 (DevicePolicyError: device platform not supported by CA)
     public_client_flows_off: bool = False     # AADSTS7000218 for a tenant's own public client
     slow_down: bool = False                   # `slow_down` when polled faster than `interval`
     # App management policy (https://learn.microsoft.com/en-us/graph/api/resources/applicationauthenticationmethodpolicy)

@@ -252,6 +252,14 @@ class Identity:
                                   "does not allow token issuance.")
         if faults.device_auth_required:
             raise IdentityFailure(400, "invalid_grant", 50097, "Device authentication is required.")
+        if faults.device_policy_error:
+            # https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes
+            # (AADSTS50005 DevicePolicyError: "User tried to log in to a device from a platform that's
+            # currently not supported through Conditional Access policy.")
+            raise IdentityFailure(400, "invalid_grant", 50005,
+                                  "User tried to log in to a device from a platform (Unknown) that's currently not "
+                                  "supported through Conditional Access policy. Supported device platforms are: "
+                                  "iOS, Android, Mac, and Windows flavors.")
         user = sim.state.users[code.user_id]
         code.status = "redeemed"
         return self._delegated_response(ctx, form, client_id, name, app, user, code.scopes)

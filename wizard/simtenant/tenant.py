@@ -198,6 +198,8 @@ class SimTenant:
                 self.state.flaps[object_id] = list(self.faults.app_flap)
         elif kind == "servicePrincipal":
             self.state.hide(object_id, self.faults.sp_invisible_reads)
+            if self.faults.sp_flap:
+                self.state.flaps[object_id] = list(self.faults.sp_flap)
 
     def create_service_principal(self, app: dict, now: float, replicate: bool = True) -> dict:
         sp = model.new_service_principal(self.ids.object_id(), app, now, self.state.tenant_id)
