@@ -25,6 +25,7 @@ from wizard.simtenant import FaultPlan, FaultRule
 from wizard.target import demo_target
 
 PEXIP = ["--vendor", "pexip", "--set", "addin_fqdn=px01.example.com"]
+FLEXO = ["--vendor", "flexo", "--set", "redirect_uri=https://flexo.example.com/oauth/office365"]
 INNOVAPHONE = ["--vendor", "innovaphone", "--set", "mailbox=calendar-sync@contoso.onmicrosoft.com"]
 
 
@@ -287,3 +288,42 @@ def test_cli_rerun_of_apply_tests_the_token_with_the_secret_from_the_environment
     assert code == EXIT_OK, err
     assert "already has a valid client secret until" in out and "Token test: passed" in out
     assert len(tenant_invariants(sim, "pexip", finished=True)["secrets"]) == 1
+
+
+# ---------------------------------------------------------------- a same-name registration the wizard did not make
+
+
+def drifted(monkeypatch, clock):
+    sim = simtenant.SimTenant(scenario="flexo_drifted", clock=clock, auto_approve_after=0)
+    monkeypatch.setattr(simtenant, "SimTenant", lambda **kwargs: sim)
+    (app,) = [a for a in sim.state.applications.values() if a["displayName"] == "FlexO Teams Online Meetings"]
+    return sim, app
+
+
+def test_cli_plan_and_apply_name_a_same_name_registration_and_apply_stops(capsys, clock, monkeypatch):
+    sim, app = drifted(monkeypatch, clock)
+    code, out, err = run(capsys, "--demo", "plan", *FLEXO, "--json")
+    assert code == EXIT_OK, err
+    data = json.loads(out)
+    assert data["candidates"] == [{"client_id": app["appId"], "display_name": app["displayName"],
+                                   "created": data["candidates"][0]["created"]}]
+    assert any(f"verify --vendor flexo --client-id-app {app['appId']}" in n for n in data["notes"])
+    code, out, err = run(capsys, "--demo", "apply", *FLEXO, "--json")
+    assert code == 2
+    error = json.loads(out)["error"]
+    assert app["appId"] in error["message"] and f"--client-id-app {app['appId']}" in error["next_step"]
+    assert graph_writes(sim) == []
+    assert len(sim.state.applications) == 1
+
+
+def test_cli_apply_repairs_the_named_registration_or_creates_a_new_one_with_yes(capsys, clock, monkeypatch):
+    sim, app = drifted(monkeypatch, clock)
+    code, out, err = run(capsys, "--demo", "apply", *FLEXO, "--client-id-app", app["appId"], "--json")
+    assert code == EXIT_OK, err
+    assert json.loads(out)["client_id"] == app["appId"]
+    assert len(sim.state.applications) == 1
+    sim, app = drifted(monkeypatch, FakeClock())
+    code, out, err = run(capsys, "--demo", "apply", *FLEXO, "--yes", "--json")
+    assert code == EXIT_OK, err
+    assert json.loads(out)["client_id"] != app["appId"]
+    assert len(sim.state.applications) == 2

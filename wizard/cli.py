@@ -93,8 +93,9 @@ def _add_command_options(sub: argparse.ArgumentParser, name: str, vendor: bool =
         sub.add_argument("--set", dest="set", action="append", default=[], metavar="KEY=VALUE",
                          help="an answer to one of the vendor's questions; repeat for each answer (or each value of a list)")
     sub.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of text")
-    if name in ("verify", "test", "snippet", "rotate", "manual"):
-        where = {"rotate": "of the registration whose secret to renew (default: the wizard's one for --vendor)",
+    if name in ("plan", "apply", "verify", "test", "snippet", "rotate", "manual"):
+        where = {"plan": "of an existing registration to compare (e.g. one of the same name the wizard did not make)",
+                 "apply": "of an existing registration to repair instead of creating one","rotate": "of the registration whose secret to renew (default: the wizard's one for --vendor)",
                  "manual": "of the registration, once it exists (put into the checklist's links)",
                  "verify": "of the existing registration (default: the one the wizard made)"}
         sub.add_argument("--client-id-app", metavar="ID", default=None,
@@ -106,10 +107,11 @@ def _add_command_options(sub: argparse.ArgumentParser, name: str, vendor: bool =
         sub.add_argument("--secret-file", metavar="PATH", default=None,
                          help=(f"write the {'new ' if name == 'rotate' else ''}client secret to PATH (mode 0600)" if writes else
                                "read the client secret from PATH (else env M365_WIZARD_CLIENT_SECRET)"))
-    if name in ("verify", "rotate"):
+    if name in ("apply", "verify", "rotate"):
         sub.add_argument("--yes", action="store_true",
-                         help=("repair the differences without asking" if name == "verify" else
-                               "remove the old secret(s) without asking, once the new one passed its test"))
+                         help={"verify": "repair the differences without asking",
+                               "apply": "create a new registration even if one of the same name exists that the wizard did not make",
+                               "rotate": "remove the old secret(s) without asking, once the new one passed its test"}[name])
     if name == "rotate":
         sub.add_argument("--months", type=_months, default=None, metavar="N",
                          help="lifetime of the new secret in months, 1-24 (default: the vendor's; a tenant policy may shorten it)")

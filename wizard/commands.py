@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 from wizard.answers import as_guid
 from wizard.clock import Cancelled, Clock
-from wizard.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TOKEN_TEST, InputError, WizardError
+from wizard.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_TOKEN_TEST, InputError, WizardError
 
 SECRET_ENV = "M365_WIZARD_CLIENT_SECRET"
 CLIENT_ID_ENV = "M365_WIZARD_CLIENT_ID"
@@ -58,6 +58,7 @@ class Report:
     followup: list[str] = field(default_factory=list)
     in_order: bool | None = None  # verify: True when nothing needs changing
     notes: list[str] = field(default_factory=list)  # plan notes (e.g. what a lookup found)
+    candidates: list[dict] = field(default_factory=list)  # same-name registrations the wizard did not make
 
     def as_dict(self) -> dict:
         data = {
@@ -80,6 +81,8 @@ class Report:
             data["followup"] = self.followup
         if self.notes:
             data["notes"] = self.notes
+        if self.candidates:
+            data["candidates"] = self.candidates
         return data
 
 
@@ -358,13 +361,49 @@ def _snippet_dict(snippet: Any, show_secret: bool) -> dict:
 # --------------------------------------------------------------------------- the commands
 
 
+class SameNameExists(WizardError):
+    """`apply` would create a second registration next to one of the same name the wizard did not make."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+def _existing_and_candidates(ctx: Context, setup: Any) -> tuple[Any, list]:
+    """(the registration --client-id-app names, or None; registrations of the same display
+    name that the wizard does not manage — candidates the admin should look at first)."""
+    if getattr(setup, "is_enterprise_app", False):
+        return None, []
+    if getattr(ctx.args, "client_id_app", None):
+        wanted = _client_id_app(ctx.args)
+        found = [a for a in setup.find_existing(wanted) if a.client_id.lower() == wanted.lower()]
+        if not found:
+            raise InputError("--client-id-app", f"no app registration with the Application (client) ID {wanted} "
+                             "is in this tenant")
+        return found[0], []
+    candidates = [a for a in setup.find_existing() if a.match == "displayName" and not a.managed]
+    if candidates:
+        ctx.report.candidates = [{"client_id": a.client_id, "display_name": a.display_name, "created": a.created}
+                                 for a in candidates]
+    return None, candidates
+
+
+def _candidate_notes(ctx: Context, candidates: list) -> list[str]:
+    vendor = ctx.profile.id
+    return [f"An app registration named '{a.display_name}' (client ID {a.client_id}) exists that the wizard did not "
+            f"create. To check and repair it instead of creating a second one: "
+            f"`m365-wizard verify --vendor {vendor} --client-id-app {a.client_id}` "
+            f"(or `apply --client-id-app {a.client_id}`)." for a in candidates]
+
+
 def cmd_plan(ctx: Context) -> int:
     answers = ctx.answers()
     ctx.sign_in()
     setup = ctx.setup(answers)
-    plan = setup.plan()
+    existing, candidates = _existing_and_candidates(ctx, setup)
+    plan = setup.plan(existing=existing)
     ctx.report.steps = _plan_steps(plan, "nothing to do" if plan.nothing_to_do else "planned")
     ctx.report.notes = list(plan.notes)
+    if any(s.kind == "create_app" for s in plan.steps):
+        ctx.report.notes = _candidate_notes(ctx, candidates) + ctx.report.notes
     ctx.count_requests()
     return EXIT_OK
 
@@ -381,8 +420,22 @@ def cmd_apply(ctx: Context) -> int:
     ctx.sign_in()
     setup = ctx.setup(answers)
     setup.check_roles()
-    plan = setup.plan()
+    existing, candidates = _existing_and_candidates(ctx, setup)
+    plan = setup.plan(existing=existing)
     ctx.report.notes = list(plan.notes)
+    if candidates and any(s.kind == "create_app" for s in plan.steps):
+        if not getattr(args, "yes", False):
+            listed = ", ".join(f"'{a.display_name}' (client ID {a.client_id})" for a in candidates)
+            first = candidates[0].client_id
+            ctx.report.notes = _candidate_notes(ctx, candidates) + ctx.report.notes
+            raise SameNameExists(
+                f"An app registration of the same name exists that the wizard did not create: {listed}. "
+                "Nothing was changed.",
+                next_step=(f"Check it with `m365-wizard verify --vendor {ctx.profile.id} --client-id-app {first}`; "
+                           f"repair it with `apply --client-id-app {first}`, or create a new one anyway with `apply --yes`."),
+            )
+        ctx.report.notes.insert(0, "A new registration is created next to the one(s) of the same name (--yes): "
+                                   + ", ".join(a.client_id for a in candidates) + ".")
     progress = Progress()
     progress.seed(_plan_steps(plan, "pending"))
     _say(f"Applying {len(plan.steps)} step(s) for {ctx.profile.name}:")
