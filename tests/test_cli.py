@@ -83,8 +83,10 @@ def test_client_id_app_only_where_it_belongs():
     parser = cli.build_parser()
     args, _ = parser.parse_known_args(["test", "--vendor", "pexip", "--client-id-app", "x"])
     assert args.client_id_app == "x"
+    args, _ = parser.parse_known_args(["apply", "--vendor", "pexip", "--client-id-app", "x"])
+    assert args.client_id_app == "x"  # apply: repair that registration instead of creating one
     with pytest.raises(SystemExit):
-        parser.parse_args(["apply", "--vendor", "pexip", "--client-id-app", "x"])
+        parser.parse_args(["secrets", "--client-id-app", "x"])
 
 
 def test_unknown_arguments_are_refused(capsys):
