@@ -391,3 +391,56 @@ def test_cancel_during_the_token_test_wait(clock, tmp_path):
             setup.test_token(applied.client_id, secret.value, on_progress, cancel)
     finally:
         run.close()
+
+
+# ---------------------------------------------------------------- cancel during the secret step
+
+SECRET_CANCEL = {
+    # the cancel Event is set while the GraphClient waits out a 429's Retry-After (7 s) …
+    "throttled_add_password": [FaultRule("throttle", path=r"/addPassword$", method="POST", nth=(1,), retry_after="7")],
+    # … while checking for an orphan after addPassword was applied but its answer was lost …
+    "orphan_check_after_a_drop": [
+        FaultRule("drop_after", path=r"/addPassword$", method="POST", nth=(1,)),
+        FaultRule("throttle", path=r"^/v1\.0/applications/[^/(]+$", method="GET", nth=(1,), retry_after="7")],
+    # … and while checking a retried (503) addPassword for a second copy, the value already in hand.
+    "duplicate_check_after_a_retry": [
+        FaultRule("unavailable", path=r"/addPassword$", method="POST", nth=(1,), retry_after="1"),
+        FaultRule("throttle", path=r"^/v1\.0/applications/[^/(]+$", method="GET", nth=(1,), retry_after="7")],
+}
+
+
+@pytest.mark.parametrize("case", list(SECRET_CANCEL))
+def test_cancel_during_secret_creation_then_the_rerun_leaves_one_live_secret(clock, tmp_path, case):
+    """Esc / Ctrl+C during `Setup.create_secret` (the same Event reaches the GraphClient): the run stops
+    with `Cancelled`; the re-run with the same journal ends with exactly one client secret in the tenant,
+    the one whose value the wizard returned (an orphan whose value never arrived is removed)."""
+    run = Run(clock, tmp_path, FaultPlan())
+    try:
+        setup = run.setup()
+        applied = setup.apply(setup.plan())
+        rules = SECRET_CANCEL[case]
+        run.sim.faults.rules.extend(rules)  # only the secret step meets them
+        cancel = threading.Event()
+        run.graph.cancel = cancel
+        real_sleep = clock.sleep
+
+        def sleep(seconds, event=None):
+            if seconds == 7 and event is cancel:
+                cancel.set()  # the user cancels in the middle of the Retry-After wait
+            return real_sleep(seconds, event)
+
+        clock.sleep = sleep
+        with pytest.raises(Cancelled):
+            setup.create_secret(applied)
+        assert all(r.seen >= 1 for r in rules), "a fault never matched: the test would prove nothing"
+        assert 7 not in clock.slept, "the Retry-After wait must end at the cancel, not after 7 s"
+        tenant_invariants(run.sim, "pexip", finished=False)
+        run.graph.cancel = None
+        clock.sleep = real_sleep
+        run.flow()  # a fresh run with the same journal
+        state = tenant_invariants(run.sim, "pexip", finished=True)
+        assert len(state["secrets"]) == 1 and run.sim.state.secrets[state["secrets"][0]] == run.secret.value
+        app = run.graph.get(f"/applications/{applied.object_id}", params={"$select": "passwordCredentials"})
+        assert [c["keyId"] for c in app["passwordCredentials"]] == [run.secret.key_id]
+    finally:
+        run.close()
