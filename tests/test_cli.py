@@ -197,3 +197,17 @@ def test_sigterm_is_handled_like_ctrl_c():
             proc.kill()
     assert proc.returncode == 130
     assert "interrupted" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory", "not_pem"])
+def test_unusable_ca_bundle_is_bad_input_naming_the_option(capsys, tmp_path, kind):
+    path = tmp_path / "ca.pem"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "not_pem":
+        path.write_text("hello\n")
+    code = cli.main(["--simtenant", "https://127.0.0.1:9", "--ca-bundle", str(path), "plan", "--vendor", "pexip",
+                     "--set", "addin_fqdn=px01.example.com"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "--ca-bundle" in err and "internal error" not in err

@@ -191,3 +191,20 @@ def test_an_interrupt_with_json_still_prints_one_json_object(capsys, clock, jour
     data = json.loads(out)
     assert data["error"]["type"] == "Interrupted" and data["error"]["exit_code"] == 130
     assert "interrupted" in err and "Traceback" not in err
+
+
+def test_apply_json_through_a_served_simtenant_and_its_ca_bundle(capsys, clock, journal_dir, tmp_path, monkeypatch):
+    """`--simtenant URL --ca-bundle PEM`: the whole apply over loopback TLS, trusting only that CA."""
+    from wizard.simtenant import SimTenant
+    from wizard.simtenant.server import serve
+
+    monkeypatch.delenv("M365_WIZARD_CLIENT_SECRET", raising=False)
+    sim = SimTenant(scenario="demo", clock=clock, auto_approve_after=0)
+    secret = tmp_path / "secret"
+    with serve(sim) as server:
+        code, out, err = run(capsys, "--simtenant", server.authority_host, "--ca-bundle", server.ca_path,
+                             "apply", *PEXIP, "--json", "--secret-file", str(secret))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["token_test"]["ok"] is True and data["client_id"] and data["secret"]["created"] is True
+    assert any(a["appId"] == data["client_id"] for a in sim.state.applications.values())

@@ -242,6 +242,8 @@ def _target(args: Any, clock: Clock, ctx: Context) -> Any:
     from wizard.target import Target
 
     client_id = args.client_id or os.environ.get(CLIENT_ID_ENV) or None
+    if args.ca_bundle:
+        _check_ca_bundle(args.ca_bundle)
     options = {"tenant": args.tenant, "public_client_id": client_id, "verify": args.ca_bundle}
     options = {k: v for k, v in options.items() if v}
     if args.demo:
@@ -260,6 +262,19 @@ def _target(args: Any, clock: Clock, ctx: Context) -> Any:
         url = args.simtenant.rstrip("/")
         return Target(authority_host=url, graph_url=url, cloud="simulated", **options)
     return Target.for_cloud(args.cloud or "global", **options)
+
+
+def _check_ca_bundle(path: str) -> None:
+    """--ca-bundle must name a readable PEM file: said plainly, before any connection."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise InputError("--ca-bundle", f"cannot be read: {path} ({exc.strerror or type(exc).__name__})",
+                         example="--ca-bundle /etc/ssl/certs/company-proxy.pem") from None
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise InputError("--ca-bundle", f"{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                         example="--ca-bundle /etc/ssl/certs/company-proxy.pem")
 
 
 def _read_secret(args: Any, required: bool) -> str | None:
