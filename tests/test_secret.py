@@ -51,6 +51,31 @@ def test_lifetime_policy_steps_down_and_says_so(clock, tmp_path):
     assert any("does not allow a 24-month secret" in p.detail for p in seen if p.state == "retrying")
     assert "policy" in secret.notes[0]
     assert len(sim.state.applications[applied.object_id]["passwordCredentials"]) == 1
+    done = [p for p in seen if p.state == "done"]
+    assert done and "valid 6 months" in done[-1].sentence and "valid 24 months" not in done[-1].sentence
+
+
+@pytest.mark.parametrize("stated", ["The maximum lifetime is 180 days.", "maxLifetime P180D", "maxLifetime 180.00:00:00"])
+def test_a_policy_that_states_its_maximum_is_used_at_once(stated):
+    """No 24 → 18 → 12 → 6 walk when Microsoft said the maximum: straight from 24 to 6."""
+    from wizard.graph import GraphError
+    from wizard.secret import create_secret
+
+    tried = []
+
+    class Graph:
+        requests = 0
+
+        def post(self, path, json=None, **kw):
+            end = json["passwordCredential"]["endDateTime"]
+            tried.append(end[:10])
+            if len(tried) == 1:
+                raise GraphError("refused", status=400, code="CredentialInvalidLifetimeAsPerAppPolicy",
+                                 graph_message=f"Credential lifetime exceeds the max value allowed as per assigned policy. {stated}")
+            return {"secretText": "s3cr3t-value", "keyId": "k1", "endDateTime": end}
+
+    secret = create_secret(Graph(), "obj", vendor_name="pexip", months=24, now=0.0)
+    assert secret.months == 6 and tried == ["1971-12-31", "1970-06-29"]
 
 
 def test_banned_secrets_are_explained(clock, tmp_path):

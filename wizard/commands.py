@@ -466,7 +466,9 @@ def cmd_apply(ctx: Context) -> int:
     if ctx.profile.secret_needed and plan.needs_secret:
         secret = setup.create_secret(applied, on_progress=progress)
         secret_value = secret.value
-        ctx.report.secret = {"created": True, "key_id": secret.key_id, "end": secret.end, "hint": secret.hint}
+        ctx.report.secret = {"created": True, "key_id": secret.key_id, "end": secret.end, "hint": secret.hint,
+                             "months": secret.months}
+        ctx.report.notes.extend(n for n in secret.notes if n not in ctx.report.notes)
         if args.secret_file:
             path = secret.save_to_file(args.secret_file)
             ctx.report.secret["file"] = str(path)

@@ -101,11 +101,13 @@ def _end_after(now: float, months: int) -> str:
 _DAYS = re.compile(r"(\d+)\s*days?", re.I)
 _ISO_DAYS = re.compile(r"P(\d+)D", re.I)
 _MONTHS = re.compile(r"(\d+)\s*months?", re.I)
+_ISO_MONTHS = re.compile(r"\bP(\d+)M\b", re.I)
+_TIMESPAN_DAYS = re.compile(r"\b(\d+)\.\d{2}:\d{2}:\d{2}\b")  # .NET TimeSpan "180.00:00:00"
 
 
 def allowed_months_from(message: str) -> int | None:
     """The longest lifetime a policy message states, in whole months (None if it does not say)."""
-    for pattern, per_month in ((_MONTHS, 1), (_ISO_DAYS, 30), (_DAYS, 30)):
+    for pattern, per_month in ((_MONTHS, 1), (_ISO_MONTHS, 1), (_ISO_DAYS, 30), (_TIMESPAN_DAYS, 30), (_DAYS, 30)):
         m = pattern.search(message or "")
         if m:
             value = int(m.group(1))

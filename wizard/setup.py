@@ -418,6 +418,10 @@ class Setup:
             emit(StepProgress("secret", sentence, FAILED, getattr(exc, "message", "") or type(exc).__name__))
             raise
         self.journal.secret_created(secret.key_id, secret.end, secret.display_name)
+        made = getattr(secret, "months", 0) or months
+        if made != months:  # a tenant policy capped the lifetime: say what was actually created
+            sentence = (f"Create a client secret valid {made} months (your organisation's policy does not "
+                        f"allow {months} months)")
         emit(StepProgress("secret", sentence, DONE, f"Secret ID {secret.key_id}, expires {secret.end[:10]}"))
         return secret
 
