@@ -208,3 +208,20 @@ def test_apply_json_through_a_served_simtenant_and_its_ca_bundle(capsys, clock, 
     data = json.loads(out)
     assert data["token_test"]["ok"] is True and data["client_id"] and data["secret"]["created"] is True
     assert any(a["appId"] == data["client_id"] for a in sim.state.applications.values())
+
+
+@pytest.mark.parametrize(("vendor", "sets", "words"), [
+    ("syncsign", ["--set", "sops_domain=sops.example.com"], "Delegated permissions instead"),
+    ("pexip", ["--set", "addin_fqdn=px01.example.com"], "Expires: Never"),
+])
+def test_profile_notes_are_in_plan_and_apply_output(capsys, shared_sim, journal_dir, vendor, sets, words):
+    from wizard.profiles import get_profile
+
+    notes = list(get_profile(vendor).notes)
+    assert any(words in n for n in notes)
+    code, out, err = run(capsys, "--demo", "plan", "--vendor", vendor, *sets, "--json")
+    assert code == 0, err
+    assert all(n in json.loads(out)["notes"] for n in notes)
+    code, out, err = run(capsys, "--demo", "apply", "--vendor", vendor, *sets)
+    assert code == 0, err
+    assert words in out

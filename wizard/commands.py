@@ -409,6 +409,11 @@ def _candidate_notes(ctx: Context, candidates: list) -> list[str]:
             f"(or `apply --client-id-app {a.client_id}`)." for a in candidates]
 
 
+def _profile_notes(ctx: Context) -> list[str]:
+    """The vendor profile's own notes (e.g. where the wizard differs from the vendor's guide)."""
+    return [str(n) for n in getattr(ctx.profile, "notes", ()) or ()]
+
+
 def cmd_plan(ctx: Context) -> int:
     answers = ctx.answers()
     ctx.sign_in()
@@ -416,7 +421,7 @@ def cmd_plan(ctx: Context) -> int:
     existing, candidates = _existing_and_candidates(ctx, setup)
     plan = setup.plan(existing=existing)
     ctx.report.steps = _plan_steps(plan, "nothing to do" if plan.nothing_to_do else "planned")
-    ctx.report.notes = list(plan.notes)
+    ctx.report.notes = list(plan.notes) + _profile_notes(ctx)
     if any(s.kind == "create_app" for s in plan.steps):
         ctx.report.notes = _candidate_notes(ctx, candidates) + ctx.report.notes
     ctx.count_requests()
@@ -437,7 +442,7 @@ def cmd_apply(ctx: Context) -> int:
     setup.check_roles()
     existing, candidates = _existing_and_candidates(ctx, setup)
     plan = setup.plan(existing=existing)
-    ctx.report.notes = list(plan.notes)
+    ctx.report.notes = list(plan.notes) + _profile_notes(ctx)
     if candidates and any(s.kind == "create_app" for s in plan.steps):
         if not getattr(args, "yes", False):
             listed = ", ".join(f"'{a.display_name}' (client ID {a.client_id})" for a in candidates)
