@@ -211,3 +211,18 @@ def test_unusable_ca_bundle_is_bad_input_naming_the_option(capsys, tmp_path, kin
     err = capsys.readouterr().err
     assert code == 2, err
     assert "--ca-bundle" in err and "internal error" not in err
+
+
+def test_vendor_choices_come_from_the_profile_files(monkeypatch):
+    from importlib import resources
+
+    files = sorted(p.name[:-5] for p in resources.files("wizard").joinpath("profiles").iterdir() if p.name.endswith(".toml"))
+    assert list(cli.vendor_ids()) == files and "pexip" in files
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["plan", "--vendor", "acme"])
+    # a sixth vendor dropped into the folder: its file name is all the parser needs
+    monkeypatch.setattr(cli, "vendor_ids", lambda: (*files, "acme"))
+    parser = cli.build_parser()
+    assert parser.parse_args(["plan", "--vendor", "acme"]).vendor == "acme"
+    assert parser.parse_args(["--vendor", "acme"]).vendor == "acme"
+    assert "acme" in parser.format_help()

@@ -22,9 +22,19 @@ from wizard.errors import (
     EXIT_TOKEN_TEST,
 )
 
-VENDOR_IDS = ("flexo", "syncsign", "innovaphone", "pexip", "loopmeeting")
 
-EPILOG = f"""\
+
+def vendor_ids() -> tuple[str, ...]:
+    """The vendors: one per profile file in the package (wizard/profiles/ID.toml). File names
+    only, nothing parsed, so that `--help` stays fast; a sixth vendor needs only its TOML file."""
+    from importlib import resources
+
+    folder = resources.files("wizard").joinpath("profiles")
+    return tuple(sorted(entry.name[:-5] for entry in folder.iterdir()
+                        if entry.name.endswith(".toml") and not entry.name.startswith(".")))
+
+
+EPILOG = """\
 Without a command the interactive wizard starts. Global options come before the command,
 the command's own options after it (`m365-wizard COMMAND --help` lists them).
 
@@ -35,7 +45,7 @@ manual mode (when sign-in is blocked, or by choice):
                                           `--manual` without a command does the same when stdout is
                                           not a terminal or with --set, --save or --markdown
 
-vendors: {", ".join(VENDOR_IDS)}
+vendors: {vendors}
 
 exit codes:
   {EXIT_OK} done, {EXIT_BAD_INPUT} bad input, {EXIT_SIGNIN} sign-in failed or blocked,
@@ -88,7 +98,7 @@ def _add_command_options(sub: argparse.ArgumentParser, name: str, vendor: bool =
     # SUPPRESS: an absent --vendor must not overwrite one given before the command.
     vendor_help = "only this vendor's registrations" if name == "secrets" else "the vendor product (required)"
     if vendor:
-        sub.add_argument("--vendor", choices=VENDOR_IDS, default=argparse.SUPPRESS, help=vendor_help)
+        sub.add_argument("--vendor", choices=vendor_ids(), default=argparse.SUPPRESS, help=vendor_help)
     if name in ("plan", "apply", "verify", "test", "snippet", "manual"):
         sub.add_argument("--set", dest="set", action="append", default=[], metavar="KEY=VALUE",
                          help="an answer to one of the vendor's questions; repeat for each answer (or each value of a list)")
@@ -131,7 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="m365-wizard",
         description="Connect a vendor product to Microsoft 365: create and check its Entra app registration.",
-        epilog=EPILOG,
+        epilog=EPILOG.format(
+            vendors=", ".join(vendor_ids()), EXIT_OK=EXIT_OK, EXIT_BAD_INPUT=EXIT_BAD_INPUT, EXIT_SIGNIN=EXIT_SIGNIN,
+            EXIT_ROLE=EXIT_ROLE, EXIT_MICROSOFT=EXIT_MICROSOFT, EXIT_TOKEN_TEST=EXIT_TOKEN_TEST,
+            EXIT_INTERRUPTED=EXIT_INTERRUPTED),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_global_options(parser)
@@ -172,7 +185,7 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--client-id", default=None, help="your organisation's public client for sign-in (env M365_WIZARD_CLIENT_ID; default: Microsoft Graph Command Line Tools)")
     parser.add_argument("--simtenant", metavar="URL", default=None, help="use a running 'm365-wizard simtenant serve' at URL")
     parser.add_argument("--ca-bundle", metavar="PATH", default=None, help="trust this CA file (a simulated tenant, or a TLS-inspecting proxy)")
-    parser.add_argument("--vendor", choices=VENDOR_IDS, default=None, help="start the wizard with this vendor picked")
+    parser.add_argument("--vendor", choices=vendor_ids(), default=None, help="start the wizard with this vendor picked")
     parser.add_argument("--manual", action="store_true",
                         help="manual mode: a checklist for the Entra admin center instead of signing in (see below)")
     parser.add_argument("--remember", action="store_true",
