@@ -226,3 +226,17 @@ def test_vendor_choices_come_from_the_profile_files(monkeypatch):
     assert parser.parse_args(["plan", "--vendor", "acme"]).vendor == "acme"
     assert parser.parse_args(["--vendor", "acme"]).vendor == "acme"
     assert "acme" in parser.format_help()
+
+
+@pytest.mark.parametrize("command", ["verify", "rotate"])
+def test_client_id_after_the_command_is_the_app_before_it_the_sign_in_client(command):
+    parser = cli.build_parser()
+    args = parser.parse_args(["--client-id", "public-client", command, "--vendor", "pexip", "--client-id", "the-app"])
+    assert args.client_id == "public-client" and args.client_id_app == "the-app"
+    args = parser.parse_args(["--client-id", "public-client", command, "--vendor", "pexip"])
+    assert args.client_id == "public-client" and args.client_id_app is None
+    args = parser.parse_args([command, "--vendor", "pexip", "--client-id-app", "the-app"])
+    assert args.client_id is None and args.client_id_app == "the-app"
+    sub = parser._subparsers._group_actions[0].choices[command]
+    assert "--client-id" in sub.format_help() and "--client-id is the same" in " ".join(sub.format_help().split())
+    assert "verify --client-id ID" in parser.format_help()

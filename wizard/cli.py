@@ -36,7 +36,9 @@ def vendor_ids() -> tuple[str, ...]:
 
 EPILOG = """\
 Without a command the interactive wizard starts. Global options come before the command,
-the command's own options after it (`m365-wizard COMMAND --help` lists them).
+the command's own options after it (`m365-wizard COMMAND --help` lists them). So
+`--client-id` BEFORE the command is your sign-in public client, and AFTER a command
+(`verify --client-id ID`, `rotate --client-id ID`) the same as --client-id-app: the app to act on.
 
 manual mode (when sign-in is blocked, or by choice):
   m365-wizard --manual                    at a terminal: the wizard's checklist screen
@@ -108,8 +110,12 @@ def _add_command_options(sub: argparse.ArgumentParser, name: str, vendor: bool =
                  "apply": "of an existing registration to repair instead of creating one","rotate": "of the registration whose secret to renew (default: the wizard's one for --vendor)",
                  "manual": "of the registration, once it exists (put into the checklist's links)",
                  "verify": "of the existing registration (default: the one the wizard made)"}
-        sub.add_argument("--client-id-app", metavar="ID", default=None,
-                         help="application (client) ID " + where.get(name, "of the existing registration"))
+        # After the command `--client-id` means the same (issue texts write `verify --client-id …`);
+        # before the command it stays the sign-in's public client. Not in `--manual`'s one parser.
+        names = ("--client-id-app",) if name == "manual" else ("--client-id-app", "--client-id")
+        sub.add_argument(*names, dest="client_id_app", metavar="ID", default=None,
+                         help="application (client) ID " + where.get(name, "of the existing registration")
+                              + ("" if name == "manual" else "; after the command, --client-id is the same"))
     if name in ("apply", "test", "snippet", "rotate", "manual"):
         sub.add_argument("--show-secret", action="store_true", help="print the client secret instead of masking it")
     if name in ("apply", "test", "snippet", "rotate"):
