@@ -430,6 +430,16 @@ def test_cancel_during_secret_creation_then_the_rerun_leaves_one_live_secret(clo
             return real_sleep(seconds, event)
 
         clock.sleep = sleep
+        if case == "duplicate_check_after_a_retry":
+            # The value is already in hand: the cancel ends the check, not the secret. It is
+            # returned (never lost), it is the one live secret, and the journal does not
+            # remember its name for a sweep (that would delete the secret the user holds).
+            kept = setup.create_secret(applied)
+            assert 7 not in clock.slept, "the Retry-After wait must end at the cancel, not after 7 s"
+            app = run.sim.state.applications[applied.object_id]
+            assert [c["keyId"] for c in app["passwordCredentials"]] == [kept.key_id]
+            assert kept.display_name not in setup.unseen_secret_names(applied.object_id)
+            return
         with pytest.raises(Cancelled):
             setup.create_secret(applied)
         assert all(r.seen >= 1 for r in rules), "a fault never matched: the test would prove nothing"

@@ -37,6 +37,7 @@ import secrets as _random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from wizard.clock import Cancelled
 from wizard.dates import day
 from wizard.errors import MicrosoftError, WizardError
 
@@ -265,8 +266,11 @@ def create_secret(
             try:
                 _, found = remove_unseen(graph, app_object_id, [display_name, *lost], keep_key_ids=[key_id])
                 settled |= found
-            except WizardError:
-                settled = set()  # remembered: the next run sweeps them
+            except (WizardError, Cancelled):
+                # The check could not finish (an error, or the user stopped): the names of lost
+                # attempts stay in the journal for the next run to sweep, but never the name of
+                # the secret just returned (a sweep by name would delete the one the user holds).
+                settled = {display_name}
         if forget is not None:
             for name in sorted(settled):
                 forget(name)
