@@ -74,35 +74,38 @@ def grant_delegated(graph: Any, client_sp_id: str, resource_sp_id: str, scopes: 
     return "added " + " ".join(missing)
 
 
-def assign_app_role(graph: Any, client_sp_id: str, resource_sp_id: str, app_role_id: str) -> str:
-    """Make sure our service principal holds the app role; return what was done."""
-    for a in graph.get_all(f"/servicePrincipals/{client_sp_id}/appRoleAssignments"):
-        if a.get("appRoleId") == app_role_id and a.get("resourceId") == resource_sp_id:
-            return "already granted"
+def _assign(graph: Any, listed_at: str, principal_id: str, resource_sp_id: str, app_role_id: str) -> bool:
+    """Post an app role assignment unless `listed_at` already shows it; True when posted.
+
+    https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto
+    """
+    for a in graph.get_all(listed_at):
+        if (a.get("principalId"), a.get("resourceId"), a.get("appRoleId")) == (principal_id, resource_sp_id, app_role_id):
+            return False
     graph.post(f"/servicePrincipals/{resource_sp_id}/appRoleAssignedTo", json={
-        "principalId": client_sp_id,
+        "principalId": principal_id,
         "resourceId": resource_sp_id,
         "appRoleId": app_role_id,
     })
-    return "granted"
+    return True
+
+
+def assign_app_role(graph: Any, client_sp_id: str, resource_sp_id: str, app_role_id: str) -> str:
+    """Make sure our service principal holds the app role; return what was done."""
+    posted = _assign(graph, f"/servicePrincipals/{client_sp_id}/appRoleAssignments",
+                     client_sp_id, resource_sp_id, app_role_id)
+    return "granted" if posted else "already granted"
 
 
 def assign_user(graph: Any, user_id: str, resource_sp_id: str, app_role_id: str = DEFAULT_ACCESS_ROLE) -> str:
     """Assign a user to an enterprise application (Users and groups), the default role.
 
-    https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto ; the
-    default role 00000000-0000-0000-0000-000000000000 is for an app that declares no app
+    The default role 00000000-0000-0000-0000-000000000000 is for an app that declares no app
     roles (https://learn.microsoft.com/graph/api/resources/approleassignment, appRoleId).
     """
-    for a in graph.get_all(f"/servicePrincipals/{resource_sp_id}/appRoleAssignedTo"):
-        if a.get("principalId") == user_id and a.get("appRoleId") == app_role_id:
-            return "already assigned"
-    graph.post(f"/servicePrincipals/{resource_sp_id}/appRoleAssignedTo", json={
-        "principalId": user_id,
-        "resourceId": resource_sp_id,
-        "appRoleId": app_role_id,
-    })
-    return "assigned"
+    posted = _assign(graph, f"/servicePrincipals/{resource_sp_id}/appRoleAssignedTo",
+                     user_id, resource_sp_id, app_role_id)
+    return "assigned" if posted else "already assigned"
 
 
 def verify(graph: Any, client_sp_id: str, delegated: dict[str, list[str]], roles: list[tuple[str, str, str]]) -> ConsentCheck:
