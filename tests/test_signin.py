@@ -18,9 +18,8 @@ import pytest
 
 from wizard.clock import Cancelled, FakeClock
 from wizard.errors import SignInError
+from wizard.roles import APPLICATION_ADMINISTRATOR, GLOBAL_ADMINISTRATOR
 from wizard.signin import (
-    APPLICATION_ADMINISTRATOR,
-    GLOBAL_ADMINISTRATOR,
     SignIn,
     graph_scopes,
     scopes_for,

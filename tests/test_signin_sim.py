@@ -8,13 +8,8 @@ import pytest
 
 from wizard.clock import Cancelled
 from wizard.errors import SignInError
-from wizard.signin import (
-    APPLICATION_ADMINISTRATOR,
-    CLOUD_APPLICATION_ADMINISTRATOR,
-    GLOBAL_ADMINISTRATOR,
-    SignIn,
-    scopes_for,
-)
+from wizard.roles import APPLICATION_ADMINISTRATOR, CLOUD_APPLICATION_ADMINISTRATOR, GLOBAL_ADMINISTRATOR
+from wizard.signin import SignIn, scopes_for
 from wizard.profiles import get_profile
 
 SCOPES = ["Application.ReadWrite.All", "User.Read"]

@@ -30,11 +30,11 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from wizard import replication
+from wizard import replication, roles
 from wizard.answers import as_guid
 from wizard.apply import DONE, FAILED, PENDING, RETRYING, RUNNING, SKIPPED, Applied, Applier, StepProgress
 from wizard.clock import Clock
-from wizard.errors import InputError, MicrosoftError, RoleError
+from wizard.errors import InputError, MicrosoftError
 from wizard.graph import GraphError, quote
 from wizard.journal import Journal
 from wizard.permissions import APPLICATION, DELEGATED, PermissionInfo, PermissionResolver
@@ -43,19 +43,6 @@ from wizard.plan import Existing, Plan, Step, desired_state, make_plan, read_exi
 __all__ = ["Setup", "AppSummary", "Applied", "StepProgress", "Plan", "Step",
            "PENDING", "RUNNING", "RETRYING", "DONE", "FAILED", "SKIPPED"]
 
-GLOBAL_ADMINISTRATOR = "Global Administrator"
-APPLICATION_ADMINISTRATOR = "Application Administrator"
-CLOUD_APPLICATION_ADMINISTRATOR = "Cloud Application Administrator"
-PRIVILEGED_ROLE_ADMINISTRATOR = "Privileged Role Administrator"
-# Role template ids (https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference)
-ROLE_TEMPLATES = {
-    "62e90394-69f5-4237-9190-012177145e10": GLOBAL_ADMINISTRATOR,
-    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": APPLICATION_ADMINISTRATOR,
-    "158c047a-c907-4556-b7ef-446551a6b5f7": CLOUD_APPLICATION_ADMINISTRATOR,
-    "e8611ab8-c189-46e8-94e1-60213ab1f814": PRIVILEGED_ROLE_ADMINISTRATOR,
-}
-APP_WRITERS = (APPLICATION_ADMINISTRATOR, CLOUD_APPLICATION_ADMINISTRATOR, GLOBAL_ADMINISTRATOR)
-APP_ROLE_CONSENTERS = (GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR)
 APP_SELECT = "id,appId,displayName,uniqueName,tags,createdDateTime,signInAudience"
 EXCHANGE_ONLINE = "https://outlook.office365.com"
 
@@ -122,63 +109,9 @@ class Setup:
 
     # ------------------------------------------------------------------ roles
 
-    def _roles(self) -> set[str]:
-        names = {str(r) for r in getattr(self.who, "roles", ()) or ()}
-        for template in getattr(self.who, "role_template_ids", ()) or ():
-            if template in ROLE_TEMPLATES:
-                names.add(ROLE_TEMPLATES[template])
-        names |= {ROLE_TEMPLATES[r] for r in list(names) if r in ROLE_TEMPLATES}
-        return names
-
-    def _read_roles(self) -> set[str] | None:
-        """The admin's directory roles from `GET /me/memberOf` (directoryRole entries), or None.
-
-        https://learn.microsoft.com/graph/api/user-list-memberof (User.Read is enough).
-        """
-        try:
-            entries = self.graph.get_all("/me/memberOf")
-        except GraphError:
-            return None
-        names: set[str] = set()
-        for e in entries:
-            if e.get("@odata.type") != "#microsoft.graph.directoryRole":
-                continue
-            template = str(e.get("roleTemplateId", ""))
-            names.add(ROLE_TEMPLATES.get(template, str(e.get("displayName", ""))))
-        return names
-
     def check_roles(self) -> None:
-        """Raise `RoleError` naming the role needed, before anything is written.
-
-        Creating app registrations: Application Administrator, Cloud Application
-        Administrator or Global Administrator. Consent to application permissions of
-        Microsoft Graph / Exchange Online: Global Administrator or Privileged Role
-        Administrator (the two app administrator roles may not grant those).
-        """
-        roles = self._roles()
-        if not getattr(self.who, "roles_known", True):
-            read = self._read_roles()
-            if read is None:
-                return  # Graph would not tell us the roles: let Microsoft decide, and explain its 403.
-            roles |= read
-        account = getattr(self.who, "username", "") or "The signed-in account"
-        if not roles & set(APP_WRITERS):
-            needed = "Application Administrator or Cloud Application Administrator (or Global Administrator)"
-            what = "manage enterprise applications" if self.is_enterprise_app else "create app registrations"
-            raise RoleError(
-                f"{account} has none of the directory roles needed to {what}: {needed}.",
-                next_step=f"Sign in with an account that holds {needed}, or ask your admin to assign one (PIM: activate it first). "
-                          f"Or hand the checklist of `m365-wizard manual --vendor {self.profile.id}` to an admin who has the role.",
-            )
-        needs_app_roles = getattr(self.profile, "admin_consent", False) and any(
-            getattr(p, "type", "") == APPLICATION for p in getattr(self.profile, "permissions", ()) or ())
-        if needs_app_roles and not roles & set(APP_ROLE_CONSENTERS):
-            raise RoleError(
-                f"{account} can create the app, but granting admin consent to application permissions "
-                "(such as full_access_as_app) needs a Global Administrator or a Privileged Role Administrator.",
-                next_step="Sign in as a Global Administrator or Privileged Role Administrator, or ask one to run the wizard "
-                          f"(or to follow the checklist of `m365-wizard manual --vendor {self.profile.id}`).",
-            )
+        """Raise `RoleError` naming the role needed, before anything is written (`wizard.roles`)."""
+        roles.check(self.profile, self.who, self.graph)
 
     # ------------------------------------------------------------------ finding
 

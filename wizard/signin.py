@@ -19,10 +19,7 @@ Design choices:
   adds 5 seconds to the interval (RFC 8628 section 3.5).
 - The token cache is in memory unless the admin opted in to a remembered
   sign-in (`wizard.tokencache`).
-- The directory roles come from `GET /me/memberOf/microsoft.graph.directoryRole`,
-  which needs only `User.Read`
-  (https://learn.microsoft.com/graph/api/user-list-memberof), plus the
-  `wids` claim when the id token carries it.
+- The directory roles are read by `wizard.roles.read` right after sign-in.
 """
 
 from __future__ import annotations
@@ -37,26 +34,14 @@ from typing import Any, Iterable
 import httpx
 import msal
 
+from wizard import roles
 from wizard.clock import AnyEvent, Cancelled, Clock
 from wizard.errors import SignInError
 from wizard.explain import MANUAL, explain_signin
-from wizard.graph import GraphClient, GraphError
+from wizard.graph import GraphClient
 from wizard.target import Target
 
 log = logging.getLogger("wizard.signin")
-
-# Built-in Microsoft Entra role template ids
-# (https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
-GLOBAL_ADMINISTRATOR = "Global Administrator"
-APPLICATION_ADMINISTRATOR = "Application Administrator"
-CLOUD_APPLICATION_ADMINISTRATOR = "Cloud Application Administrator"
-PRIVILEGED_ROLE_ADMINISTRATOR = "Privileged Role Administrator"
-ROLE_NAMES: dict[str, str] = {
-    "62e90394-69f5-4237-9190-012177145e10": GLOBAL_ADMINISTRATOR,
-    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": APPLICATION_ADMINISTRATOR,
-    "158c047a-c907-4556-b7ef-446551a6b5f7": CLOUD_APPLICATION_ADMINISTRATOR,
-    "e8611ab8-c189-46e8-94e1-60213ab1f814": PRIVILEGED_ROLE_ADMINISTRATOR,
-}
 
 # Hosts of Microsoft's own clouds: MSAL's instance discovery knows them. Any
 # other host (the simulated tenant) is used as given, without discovery.
@@ -293,7 +278,7 @@ class SignIn:
         if tenant_id and self.target.tenant in ("organizations", "common"):
             # Pin everything that follows to the tenant the admin actually signed in to.
             self.target = self.target.with_tenant(tenant_id)
-        template_ids, names, known = self._read_roles(claims)
+        template_ids, names, known = roles.read(self.graph, claims)
         granted = result.get("scope")
         scopes = tuple(granted.split()) if isinstance(granted, str) else tuple(self.scopes)
         self.who = SignedIn(
@@ -331,54 +316,6 @@ class SignIn:
             "tid": self._account.get("realm", ""),
             "preferred_username": self._account.get("username", ""),
         }
-
-    def _read_roles(self, claims: dict) -> tuple[frozenset[str], frozenset[str], bool]:
-        """The admin's active directory roles: template ids and names.
-
-        `GET /me/memberOf/microsoft.graph.directoryRole` (least privileged: User.Read,
-        https://learn.microsoft.com/graph/api/user-list-memberof) returns the roles
-        the user is a direct member of; the `wids` claim
-        (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference)
-        adds the same ids when the token has it. Roles held only through PIM
-        eligibility are not active and are rightly not listed.
-        """
-        template_ids: set[str] = {str(w) for w in claims.get("wids", ()) or ()}
-        names: set[str] = set()
-        known = True
-        try:
-            roles = self._directory_roles()
-        except GraphError as exc:
-            log.info("could not read the signed-in user's directory roles: %s (%s)", exc.code, exc.status)
-            roles, known = [], bool(template_ids)
-        for role in roles:
-            template = str(role.get("roleTemplateId") or "")
-            if template:
-                template_ids.add(template)
-            if template not in ROLE_NAMES and role.get("displayName"):
-                names.add(str(role["displayName"]))  # a role the wizard has no name for
-        names.update(ROLE_NAMES[t] for t in template_ids if t in ROLE_NAMES)
-        return frozenset(template_ids), frozenset(names), known
-
-    def _directory_roles(self) -> list[dict]:
-        """directoryRole objects among /me/memberOf: the OData cast, else a filter here.
-
-        The cast segment (`/me/memberOf/microsoft.graph.directoryRole`) keeps groups out of
-        the answer; a service that does not support the cast (400/404) gets the plain list,
-        filtered by `@odata.type` on this side.
-        """
-        try:
-            return self.graph.get_all(
-                "/me/memberOf/microsoft.graph.directoryRole",
-                params={"$select": "id,displayName,roleTemplateId"},
-            )
-        except GraphError as exc:
-            if exc.status not in (400, 404):
-                raise
-        return [
-            item
-            for item in self.graph.get_all("/me/memberOf")
-            if item.get("@odata.type") == "#microsoft.graph.directoryRole"
-        ]
 
     # -- tokens for Graph -------------------------------------------------
 
