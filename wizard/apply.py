@@ -78,6 +78,12 @@ class Applier:
         self._current: Step | None = None
         self.app: dict | None = None
         self.sp_id: str = ""
+        self._made_resource_sps: set[str] = set()
+
+    def _new_ids(self) -> tuple[str, ...]:
+        """Ids of the objects this run works on: a 404 naming none of them is not replication."""
+        app = self.app or {}
+        return tuple(i for i in (app.get("id"), app.get("appId"), self.sp_id, *self._made_resource_sps) if i)
 
     # -- progress -------------------------------------------------------------
 
@@ -172,9 +178,11 @@ class Applier:
 
     def _patch_app(self, body: dict) -> None:
         app_id = self.app["id"]
+        about = self._new_ids()
         replication.retry_transient(
             lambda: self.graph.patch(f"/applications/{app_id}", json=body),
             clock=self.clock, cancel=self.cancel, on_attempt=self._replicating("the app"), max_wait=self.max_wait,
+            is_transient=lambda e: replication.is_young_app_conflict(e, about),
         )
         self.app = {**self.app, **body}
 
@@ -331,17 +339,16 @@ class Applier:
         outcome = {"detail": ""}
 
         def check_then_create() -> str:
-            found = self._find_sp()
-            if found:
-                outcome["detail"] = outcome["detail"] or "already exists"
-                return found
-            created = self.graph.post("/servicePrincipals", json={"appId": self.app["appId"], "tags": SP_TAGS})
-            return created["id"]
+            sp_id, detail = consent.create_service_principal(self.graph, self.app["appId"], {"tags": SP_TAGS})
+            outcome["detail"] = outcome["detail"] or detail
+            return sp_id
+
+        about = self._new_ids()
 
         def transient(exc: Exception) -> bool:
             from wizard.graph import ConnectionLost
 
-            return replication.is_replication_error(exc) or isinstance(exc, ConnectionLost)
+            return replication.is_replication_error(exc, about) or isinstance(exc, ConnectionLost)
 
         self.sp_id = replication.retry_transient(
             check_then_create, clock=self.clock, cancel=self.cancel, is_transient=transient,
@@ -363,7 +370,9 @@ class Applier:
         sp = self.resolver.resource_sp(resource_app_id)
         if sp and sp.get("id"):
             return sp["id"]
-        return consent.ensure_resource_sp(self.graph, resource_app_id)
+        made = consent.ensure_resource_sp(self.graph, resource_app_id)
+        self._made_resource_sps.add(made)
+        return made
 
     def _ensure_sp_id(self) -> str:
         if not self.sp_id:
@@ -376,9 +385,15 @@ class Applier:
         return self.sp_id
 
     def _retrying(self, action: Callable[[], str]) -> str:
+        """A check-then-write consent action: repeated while replication explains its failure,
+        and after a dropped connection (it reads what exists before writing again)."""
+        from wizard.graph import ConnectionLost
+
+        about = self._new_ids()
         return replication.retry_transient(
             action, clock=self.clock, cancel=self.cancel,
             on_attempt=self._replicating("the new app"), max_wait=self.max_wait,
+            is_transient=lambda e: isinstance(e, ConnectionLost) or replication.is_replication_error(e, about),
         )
 
     def _do_consent_delegated(self, step: Step, desired: Any) -> str:

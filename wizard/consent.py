@@ -17,6 +17,14 @@ Following https://learn.microsoft.com/graph/permissions-grant-via-msgraph :
 Both are read back afterwards (`verify`): what counts is what Microsoft stored.
 Writes right after the service principal was created may answer 404/400 while it
 replicates; the caller wraps them in `replication.retry_transient`.
+
+A POST that Microsoft applied but whose answer was lost (a 504 from the gateway, which the
+Graph client retries, or a dropped connection) meets its own earlier write: the retry is
+answered "already exists" (409 `Request_MultipleObjectsWithSameKeyValue` for a grant or a
+service principal, 400 "Permission being assigned already exists on the object" for an app
+role assignment). Every create here then reads back and takes a match as success; when the
+read-back does not show it yet, `replication.ReadBackPending` lets the caller's bounded
+retry look again.
 """
 
 from __future__ import annotations
@@ -24,7 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.graph import quote
+from wizard import replication
+from wizard.graph import GraphError, quote
 from wizard.plan import read_grants
 
 DEFAULT_ACCESS_ROLE = "00000000-0000-0000-0000-000000000000"
@@ -59,13 +68,22 @@ def grant_delegated(graph: Any, client_sp_id: str, resource_sp_id: str, scopes: 
     """Make sure an AllPrincipals grant holds every scope; return what was done, in words."""
     existing = find_all_principals_grant(graph, client_sp_id, resource_sp_id)
     if existing is None:
-        graph.post("/oauth2PermissionGrants", json={
-            "clientId": client_sp_id,
-            "consentType": "AllPrincipals",
-            "resourceId": resource_sp_id,
-            "scope": " ".join(scopes),
-        })
-        return "granted"
+        try:
+            graph.post("/oauth2PermissionGrants", json={
+                "clientId": client_sp_id,
+                "consentType": "AllPrincipals",
+                "resourceId": resource_sp_id,
+                "scope": " ".join(scopes),
+            })
+            return "granted"
+        except GraphError as exc:
+            if not replication.is_already_exists(exc):
+                raise
+            existing = find_all_principals_grant(graph, client_sp_id, resource_sp_id)
+            if existing is None:
+                raise _pending("the admin consent grant", exc) from None
+            if all(s in (existing.get("scope") or "").split() for s in scopes):
+                return "granted"  # the earlier, unanswered POST was applied
     have = (existing.get("scope") or "").split()
     missing = [s for s in scopes if s not in have]
     if not missing:
@@ -79,15 +97,31 @@ def _assign(graph: Any, listed_at: str, principal_id: str, resource_sp_id: str, 
 
     https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto
     """
-    for a in graph.get_all(listed_at):
-        if (a.get("principalId"), a.get("resourceId"), a.get("appRoleId")) == (principal_id, resource_sp_id, app_role_id):
-            return False
-    graph.post(f"/servicePrincipals/{resource_sp_id}/appRoleAssignedTo", json={
-        "principalId": principal_id,
-        "resourceId": resource_sp_id,
-        "appRoleId": app_role_id,
-    })
+    def present() -> bool:
+        return any((a.get("principalId"), a.get("resourceId"), a.get("appRoleId")) == (principal_id, resource_sp_id, app_role_id)
+                   for a in graph.get_all(listed_at))
+
+    if present():
+        return False
+    try:
+        graph.post(f"/servicePrincipals/{resource_sp_id}/appRoleAssignedTo", json={
+            "principalId": principal_id,
+            "resourceId": resource_sp_id,
+            "appRoleId": app_role_id,
+        })
+    except GraphError as exc:
+        if not replication.is_already_exists(exc):
+            raise
+        if not present():  # "already exists", yet not readable here: a replica behind
+            raise _pending("the app role assignment", exc) from None
     return True
+
+
+def _pending(what: str, exc: GraphError) -> replication.ReadBackPending:
+    return replication.ReadBackPending(
+        f"Microsoft answered that {what} already exists, but does not show it yet.",
+        next_step="Run the wizard again in a minute: it reads what exists before writing.",
+        status=exc.status, code=exc.code, request_id=exc.request_id, client_request_id=exc.client_request_id)
 
 
 def assign_app_role(graph: Any, client_sp_id: str, resource_sp_id: str, app_role_id: str) -> str:
@@ -128,18 +162,42 @@ def verify(graph: Any, client_sp_id: str, delegated: dict[str, list[str]], roles
     return ConsentCheck(not missing_scopes and not missing_roles, tuple(missing_scopes), tuple(missing_roles))
 
 
+def find_service_principal(graph: Any, app_id: str) -> str | None:
+    """The object id of the service principal of `app_id` in this tenant, or None."""
+    try:
+        return graph.get(f"/servicePrincipals(appId={quote(app_id)})", params={"$select": "id"})["id"]
+    except GraphError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def create_service_principal(graph: Any, app_id: str, body: dict | None = None) -> tuple[str, str]:
+    """Check, then POST /servicePrincipals; (id, "" | "already exists").
+
+    A 409 `Request_MultipleObjectsWithSameKeyValue` answer (an earlier POST was applied,
+    its answer lost) is read back: the service principal found is the one created.
+    https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals
+    """
+    found = find_service_principal(graph, app_id)
+    if found:
+        return found, "already exists"
+    try:
+        created = graph.post("/servicePrincipals", json={"appId": app_id, **(body or {})})
+        return created["id"], ""
+    except GraphError as exc:
+        if not replication.is_already_exists(exc):
+            raise
+        found = find_service_principal(graph, app_id)
+        if not found:
+            raise _pending("the service principal", exc) from None
+        return found, ""
+
+
 def ensure_resource_sp(graph: Any, resource_app_id: str) -> str:
     """The resource API's service principal id, creating it if the tenant lacks it.
 
     https://learn.microsoft.com/graph/permissions-grant-via-msgraph ("If the resource
     service principal doesn't exist, create it").
     """
-    from wizard.graph import GraphError
-
-    try:
-        return graph.get(f"/servicePrincipals(appId={quote(resource_app_id)})", params={"$select": "id"})["id"]
-    except GraphError as exc:
-        if exc.status != 404:
-            raise
-    created = graph.post("/servicePrincipals", json={"appId": resource_app_id})
-    return created["id"]
+    return create_service_principal(graph, resource_app_id)[0]

@@ -91,6 +91,8 @@ class GraphError(MicrosoftError):
         client_request_id: str = "",
         retry_after: float | None = None,
         next_step: str = "",
+        method: str = "",
+        path: str = "",
     ) -> None:
         super().__init__(
             message,
@@ -102,6 +104,8 @@ class GraphError(MicrosoftError):
         )
         self.graph_message = graph_message
         self.retry_after = retry_after
+        self.method = method  # the request that failed (path without query string), so a
+        self.path = path      # caller can tell whether a 404 is about the object it just made
 
 
 class ConnectionLost(MicrosoftError):
@@ -354,4 +358,6 @@ class GraphClient:
             client_request_id=response.headers.get("client-request-id", "") or client_request_id,
             retry_after=parse_retry_after(response.headers.get("Retry-After"), self.clock.now()),
             next_step=next_step,
+            method=method,
+            path=self._short(path),
         )

@@ -6,6 +6,17 @@ service principal may answer `400 … does not reference a valid application obj
 and granting consent may fail the same way for a few seconds
 (https://learn.microsoft.com/graph/best-practices-concept#handling-expected-errors).
 
+Peers retry more of a settling tenant's answers, and so does the wizard (docs/DESIGN.md
+cites each): `400 Not a valid reference update` on `appRoleAssignedTo` while a new
+principal replicates (microsoftgraph/msgraph-bicep-types#193); `403 … the backing
+application of the service principal being created must in the local tenant` on
+`POST /servicePrincipals` for a young app (hashicorp/terraform-provider-azuread#992,
+Azure/azure-cli#28009); `409` on `PATCH /applications/{id}` right after the create
+(terraform-provider-azuread#1764, fixed by retrying in #1768); `409
+Directory_ConcurrencyViolation` on `addPassword` (Azure/azure-cli#23081). A 404 about an
+object the wizard did NOT just create (a wrong resource id) is no replication delay: when
+the caller names the new objects (`about`), any other 404 fails at once.
+
 Two helpers:
 
 - `retry_transient(action, ...)` repeats an action while it fails in a way that
@@ -21,7 +32,7 @@ lets the caller show "Microsoft is still replicating the new app, attempt 3".
 from __future__ import annotations
 
 import threading
-from typing import Callable, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 from wizard.clock import Clock
 from wizard.errors import MicrosoftError
@@ -33,21 +44,65 @@ REPLICATION_HINTS = (
     "does not exist or one of its queried reference-property objects are not present",
     "not found",
     "replicat",
+    "not a valid reference update",
 )
+# 403 on POST /servicePrincipals while the new application is not on every replica yet.
+BACKING_APP_HINT = "backing application of the service principal"
+ALREADY_EXISTS_HINTS = ("already exists", "already in use", "multipleobjectswithsamekeyvalue")
 
 
-def is_replication_error(exc: Exception) -> bool:
-    """A Graph error that a young object's replication delay explains (404, or 400 naming it)."""
+class ReadBackPending(MicrosoftError):
+    """Microsoft said a write already exists, but the read-back does not show it yet."""
+
+
+def _names(exc: Exception, about: Sequence[str]) -> bool:
+    text = f"{getattr(exc, 'path', '')} {getattr(exc, 'graph_message', '')}".lower()
+    return any(a and a.lower() in text for a in about)
+
+
+def is_replication_error(exc: Exception, about: Sequence[str] = ()) -> bool:
+    """A Graph error that a young object's replication delay explains.
+
+    404 (only when it names one of the ids in `about`, if any are given), a 400 naming a
+    missing or invalid reference, the 403 "backing application … must in the local tenant"
+    of a service principal for a new app, or a conflict whose read-back lags (`ReadBackPending`).
+    """
     from wizard.graph import GraphError
 
+    if isinstance(exc, ReadBackPending):
+        return True
     if not isinstance(exc, GraphError):
         return False
     if exc.status == 404:
-        return True
+        return not about or _names(exc, about)
+    text = f"{exc.code} {exc.graph_message}".lower()
     if exc.status == 400:
-        text = f"{exc.code} {exc.graph_message}".lower()
         return any(h in text for h in REPLICATION_HINTS)
+    if exc.status == 403:
+        return BACKING_APP_HINT in text
     return False
+
+
+def is_concurrency_error(exc: Exception) -> bool:
+    """409 Directory_ConcurrencyViolation: "concurrent requests … Please wait briefly and retry"."""
+    text = f"{getattr(exc, 'code', '')} {getattr(exc, 'graph_message', '')}".lower()
+    return getattr(exc, "status", 0) == 409 and ("concurrencyviolation" in text or "concurrent requests" in text)
+
+
+def is_young_app_conflict(exc: Exception, about: Sequence[str] = ()) -> bool:
+    """A write to an application created moments ago: replication, or any 409 (Terraform's
+    azuread provider retries a 409 after creating an application, PR #1768)."""
+    return getattr(exc, "status", 0) == 409 or is_replication_error(exc, about)
+
+
+def is_already_exists(exc: Exception) -> bool:
+    """The conflict answer to a create that is already there (409, or 400 "… already exists")."""
+    from wizard.graph import GraphError
+
+    if not isinstance(exc, GraphError) or exc.status not in (400, 409) or is_concurrency_error(exc):
+        return False
+    text = f"{exc.code} {exc.graph_message}".lower()
+    return exc.status == 409 or any(h in text for h in ALREADY_EXISTS_HINTS)
 
 
 def backoff(attempt: int, first: float = 1.0, cap: float = 16.0) -> float:
@@ -60,12 +115,18 @@ def retry_transient(
     *,
     clock: Clock,
     cancel: threading.Event | None = None,
-    is_transient: Callable[[Exception], bool] = is_replication_error,
+    is_transient: Callable[[Exception], bool] | None = None,
     on_attempt: Callable[[int, float], None] | None = None,
     max_wait: float = 120.0,
     what: str = "the new app",
+    about: Sequence[str] = (),
 ) -> T:
-    """Run `action`; while it raises a transient error, wait and try again (bounded)."""
+    """Run `action`; while it raises a transient error, wait and try again (bounded).
+
+    `is_transient` defaults to `is_replication_error` scoped to the ids in `about`."""
+    if is_transient is None:
+        def is_transient(exc: Exception) -> bool:
+            return is_replication_error(exc, about)
     waited = 0.0
     attempt = 0
     while True:

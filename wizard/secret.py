@@ -46,6 +46,9 @@ LIFETIME_CODES = ("CredentialInvalidLifetimeAsPerAppPolicy",)
 BANNED_CODES = ("CredentialTypeNotAllowedAsPerAppPolicy", "PasswordCredentialNotAllowedAsPerAppPolicy")
 KEYRING_SERVICE = "m365-wizard"
 LOST_RETRIES = 1  # after a dropped addPassword: clean up, then this many more tries
+# 409 Directory_ConcurrencyViolation ("concurrent requests … Please wait briefly and retry",
+# Azure/azure-cli#23081): waited out with back-off, within this total.
+CONCURRENCY_MAX_WAIT = 60.0
 
 
 @dataclass(frozen=True)
@@ -180,20 +183,25 @@ def create_secret(
     on_note: Callable[[str], None] | None = None,
     remember: Callable[[str], None] | None = None,
     forget: Callable[[str], None] | None = None,
+    clock: Any = None,
+    cancel: Any = None,
 ) -> NewSecret:
     """addPassword, stepping the lifetime down when a policy refuses it.
 
     `remember(display_name)` is called before each addPassword and `forget(display_name)`
     once no credential of that name can be an orphan (its value was returned, it was
-    removed, or Microsoft refused the request).
+    removed, or Microsoft refused the request). With a `clock`, a 409
+    Directory_ConcurrencyViolation is waited out (bounded, said through `on_note`).
     """
     from wizard.graph import ConnectionLost, GraphError
+    from wizard.replication import backoff, gave_up, is_concurrency_error
 
     display_name = secret_display_name(vendor_name, now)
     notes: list[str] = []
     tried: list[int] = []
     lost: list[str] = []  # names of addPassword calls whose answer never arrived
     current = months
+    busy_waited, busy_tries = 0.0, 0
 
     def note(text: str) -> None:
         if on_note is not None:
@@ -225,6 +233,16 @@ def create_secret(
             display_name = secret_display_name(vendor_name, now)
             continue
         except GraphError as exc:
+            if clock is not None and is_concurrency_error(exc):
+                busy_tries += 1
+                wait = backoff(busy_tries)
+                if busy_waited + wait > CONCURRENCY_MAX_WAIT:
+                    raise gave_up("the app's other changes (Directory_ConcurrencyViolation)", busy_waited, exc) from None
+                note(f"Microsoft is still settling other changes to the app (Directory_ConcurrencyViolation); "
+                     f"trying again in {wait:.0f} s, attempt {busy_tries + 1}")
+                clock.sleep(wait, cancel)
+                busy_waited += wait
+                continue  # same name: nothing was created, and a straggler would be swept below
             if forget is not None and exc.status < 500 and not _retried(graph, sent_before):
                 forget(display_name)  # refused: nothing was created under this name
             if exc.code in BANNED_CODES or "not allowed as per assigned policy" in exc.graph_message.lower() and "lifetime" not in exc.graph_message.lower():
@@ -261,7 +279,7 @@ def create_secret(
                                  next_step="Delete that secret in Entra > Certificates & secrets and run the wizard again.")
         # From here on the value is in hand: nothing below may lose it.
         settled = {display_name}
-        if lost or _retried(graph, sent_before):
+        if lost or busy_tries or _retried(graph, sent_before):
             # A retried POST (503/504, or after a drop) may have been applied more than once.
             try:
                 _, found = remove_unseen(graph, app_object_id, [display_name, *lost], keep_key_ids=[key_id])

@@ -346,6 +346,7 @@ class Setup:
                 on_note=lambda text: emit(StepProgress("secret", sentence, RETRYING, text)),
                 remember=lambda name: self._unseen_secret(applied.object_id, name, add=True),
                 forget=lambda name: self._unseen_secret(applied.object_id, name, add=False),
+                clock=self.clock,
             )
         except BaseException as exc:
             emit(StepProgress("secret", sentence, FAILED, getattr(exc, "message", "") or type(exc).__name__))

@@ -20,6 +20,29 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 
+# Answers of a real tenant while it is still settling a change, as peers' trackers show them
+# (Graph's error envelope: https://learn.microsoft.com/graph/errors). docs/DESIGN.md cites each.
+CONSISTENCY_ERRORS: dict[str, tuple[int, str, str]] = {
+    # POST /servicePrincipals/{id}/appRoleAssignedTo while the new principal replicates
+    # (microsoftgraph/msgraph-bicep-types#193, microsoftgraph/microsoft-graph-docs#9738).
+    "reference_update": (400, "Request_BadRequest", "Not a valid reference update."),
+    # PATCH /applications/{id} right after the create (hashicorp/terraform-provider-azuread#1764, #1768).
+    "app_conflict": (409, "Error_MsaAppDoesNotExist", "The corresponding MSA application does not exist."),
+    # addPassword while another write to the app settles (Azure/azure-cli#23081, nais/azurerator#448).
+    "concurrency": (409, "Directory_ConcurrencyViolation",
+                    "Error due to concurrent requests being made to the tenant. Please wait briefly and retry."),
+    # POST /servicePrincipals for a new app not yet replicated (hashicorp/terraform-provider-azuread#992,
+    # Azure/azure-cli#28009).
+    "backing_app": (403, "Authorization_RequestDenied",
+                    "When using this permission, the backing application of the service principal being created "
+                    "must in the local tenant"),
+    # A 404 that is not about a new object (a wrong resource id): no waiting fixes it.
+    "not_found": (404, "Request_ResourceNotFound",
+                  "Resource '11111111-2222-3333-4444-555555555555' does not exist or one of its queried "
+                  "reference-property objects are not present."),
+}
+
+
 @dataclass
 class FaultRule:
     """A transport-level fault for matching requests.
@@ -29,7 +52,12 @@ class FaultRule:
     request is applied), "drop_after" (apply the request, then drop the
     connection: the client never sees the answer), "slow" (the response takes
     `seconds` of simulated time, via the clock), "garbled" (200 with an HTML page
-    instead of the answer, as a captive portal or a proxy's block page sends it).
+    instead of the answer, as a captive portal or a proxy's block page sends it),
+    "gateway_timeout_after" (apply the request, then answer 504: Microsoft did the write
+    but the gateway timed out, so the client's retry meets its own earlier write),
+    "error" (answer `status` with Graph's error envelope holding `code` and `message`,
+    without applying the request: e.g. the replication and consistency answers peers
+    retry, see `CONSISTENCY_ERRORS`).
 
     `method` (None: any) and `path` (a regular expression searched in the URL
     path, e.g. "^/v1.0/applications$") select requests; `nth` lists which of the
@@ -42,13 +70,25 @@ class FaultRule:
     nth: tuple[int, ...] = ()
     retry_after: str | None = "1"
     seconds: float = 0.0
+    status: int = 0
+    code: str = ""
+    message: str = ""
+    # A named answer from CONSISTENCY_ERRORS fills status, code and message for "error".
+    answer: str = ""
 
-    ACTIONS = ("throttle", "unavailable", "gateway_timeout", "drop", "drop_after", "slow", "garbled")
+    ACTIONS = ("throttle", "unavailable", "gateway_timeout", "gateway_timeout_after", "drop", "drop_after", "slow",
+               "garbled", "error")
 
     def __post_init__(self) -> None:
         if self.action not in self.ACTIONS:
             raise ValueError(f"unknown fault action {self.action!r}; one of {', '.join(self.ACTIONS)}")
         self.nth = tuple(self.nth)
+        if self.answer:
+            if self.answer not in CONSISTENCY_ERRORS:
+                raise ValueError(f"unknown answer {self.answer!r}; one of {', '.join(CONSISTENCY_ERRORS)}")
+            self.status, self.code, self.message = CONSISTENCY_ERRORS[self.answer]
+        if self.action == "error" and not self.status:
+            raise ValueError("an 'error' fault needs a status (or an answer name)")
         self._pattern = re.compile(self.path)
         self.seen = 0
 

@@ -104,6 +104,8 @@ class SimTenant:
                 response = self._fault_response(ctx, rule, path)
             elif rule is not None and rule.action == "garbled":
                 response = self._garbled_response(ctx)
+            elif rule is not None and rule.action == "error":
+                response = graph_error(ctx, rule.status, rule.code, rule.message)
             elif path == "/v1.0" or path.startswith("/v1.0/"):
                 response = self.graph.handle(ctx, path[len("/v1.0"):].rstrip("/") or "/")
             elif exchange.is_autodiscover(path):
@@ -117,6 +119,9 @@ class SimTenant:
             self.requests.append((request.method, path, response.status_code))
             if rule is not None and rule.action == "drop_after":
                 raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+            if rule is not None and rule.action == "gateway_timeout_after" and response.status_code < 300:
+                # Applied, but the gateway gave up waiting: the client sees a 504 (no Retry-After).
+                return self._fault_response(ctx, FaultRule("gateway_timeout"), path)
             return response
 
     def approve_device_code(self, user_code: str | None = None,
