@@ -319,7 +319,8 @@ SEARCHABLE = {"application": frozenset({"displayName", "description"}),
 
 
 def collection(call: Call, items: list[dict], spec: odata.Filterable, context: str,
-               visible: Callable[[dict], bool], known: set[str] | None = None) -> httpx.Response:
+               visible: Callable[[dict], bool], known: set[str] | None = None,
+               hidden: frozenset[str] = frozenset()) -> httpx.Response:
     """List a collection with `$filter`, `$select`, `$top`, `$count`, `$orderby`, `$search` and
     `@odata.nextLink` paging.
 
@@ -373,7 +374,7 @@ def collection(call: Call, items: list[dict], spec: odata.Filterable, context: s
         rest = {k: v for k, v in params.items() if k != "$skiptoken"}
         rest["$skiptoken"] = odata.encode_skiptoken(offset + top)
         body["@odata.nextLink"] = f"{call.base}/{call.path.lstrip('/')}?{urlencode(rest, safe='$,')}"
-    body["value"] = [odata.project(i, select) for i in page]
+    body["value"] = [odata.project(i, select, hidden) for i in page]
     return graph_json(call.ctx, body)
 
 
@@ -388,9 +389,10 @@ def count_segment(call: Call, items: list[dict], visible: Callable[[dict], bool]
 
 
 def single(call: Call, obj: dict, context: str, known: set[str] | None = None,
-           status: int = 200, headers: dict | None = None) -> httpx.Response:
-    """One entity, with `$select` applied and its `@odata.context`."""
+           status: int = 200, headers: dict | None = None, hidden: frozenset[str] = frozenset()) -> httpx.Response:
+    """One entity, with `$select` applied and its `@odata.context`; `hidden` properties (Graph's
+    "returned only on $select") are left out unless `$select` names them."""
     select = odata.parse_select(call.params.get("$select"), known or set(obj), context.split("/")[0])
     body = {"@odata.context": call.context_url(odata.context_with_select(context, select)),
-            **odata.project(obj, select)}
+            **odata.project(obj, select, hidden)}
     return graph_json(call.ctx, body, status, headers)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from wizard.simtenant import model, odata
+from wizard.simtenant import model, odata, resources
 from wizard.simtenant.graph import (Call, bad_request, collection, count_segment, not_found, require_writer, single,
                                     unquote_key)
 from wizard.simtenant.responses import GraphFailure, graph_empty, graph_json
@@ -40,7 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover
 APPS = odata.Filterable("application", frozenset({"id", "appId", "displayName", "uniqueName", "publisherDomain",
                                                   "signInAudience", "createdDateTime"}),
                         frozenset({"identifierUris", "tags"}))
-APP_PROPS = set(model.new_application("x", "x", 0, "x"))
+APP_PROPS = set(resources.keys("application"))
+APP_HIDDEN = resources.select_only("application")  # "Returned only on $select"
 APP_REF = r"/applications(?:/(?P<id>[^/()]+)|\((?P<key>appId|uniqueName)='(?P<kval>(?:[^']|'')*)'\))"
 LOGO_TYPES = {"image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",), "image/bmp": (b"BM",),
               "image/gif": (b"GIF87a", b"GIF89a")}
@@ -147,15 +148,16 @@ def routes(sim: "SimTenant"):
     # ---- handlers ----------------------------------------------------------------------
     def list_apps(call: Call) -> httpx.Response:
         return collection(call, list(state.applications.values()), APPS, "applications",
-                          lambda a: state.visible(a["id"]), APP_PROPS)
+                          lambda a: state.visible(a["id"]), APP_PROPS, hidden=APP_HIDDEN)
 
     def post_app(call: Call) -> httpx.Response:
         require_writer(call)
         app = create(call.body(), call)
-        return single(call, app, "applications/$entity", APP_PROPS, 201, location(call, app, "Application"))
+        return single(call, app, "applications/$entity", APP_PROPS, 201, location(call, app, "Application"),
+                      hidden=APP_HIDDEN)
 
     def get_app(call: Call) -> httpx.Response:
-        return single(call, find(call), "applications/$entity", APP_PROPS)
+        return single(call, find(call), "applications/$entity", APP_PROPS, hidden=APP_HIDDEN)
 
     def patch_app(call: Call) -> httpx.Response:
         body = call.body()
@@ -171,7 +173,8 @@ def routes(sim: "SimTenant"):
                     raise bad_request("Another object with the same value for property uniqueName already exists.",
                                       "Request_MultipleObjectsWithSameKeyValue")
                 app = create({**body, "uniqueName": name}, call)
-                return single(call, app, "applications/$entity", APP_PROPS, 201, location(call, app, "Application"))
+                return single(call, app, "applications/$entity", APP_PROPS, 201,
+                              location(call, app, "Application"), hidden=APP_HIDDEN)
             app = existing
         else:
             app = find(call)

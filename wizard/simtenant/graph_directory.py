@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from wizard.simtenant import odata
+from wizard.simtenant import odata, resources
 from wizard.simtenant.graph import Call, collection, count_segment, not_found, single
 from wizard.simtenant.responses import GraphFailure, graph_json
 
@@ -29,9 +29,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 USERS = odata.Filterable("user", frozenset({"id", "userPrincipalName", "mail", "displayName", "givenName",
                                             "surname", "jobTitle"}))
-USER_PROPS = {"id", "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
-              "officeLocation", "preferredLanguage", "surname", "userPrincipalName"}
-ROLE_PROPS = {"id", "deletedDateTime", "description", "displayName", "roleTemplateId"}
+USER_PROPS = set(resources.keys("user"))
+# "By default, only a limited set of properties are returned" (the user resource page): the rest on $select.
+USER_HIDDEN = resources.select_only("user")
+ROLE_PROPS = set(resources.keys("directoryRole"))
 # OData casts a memberOf collection accepts: type -> @odata.context entity set.
 MEMBER_CASTS = {
     "microsoft.graph.directoryRole": "directoryRoles",
@@ -60,7 +61,7 @@ def routes(sim: "SimTenant"):
         return single(call, state.organization, "organization/$entity", set(state.organization))
 
     def me(call: Call) -> httpx.Response:
-        return single(call, delegated_only(call), "users/$entity", USER_PROPS)
+        return single(call, delegated_only(call), "users/$entity", USER_PROPS, hidden=USER_HIDDEN)
 
     def member_of(user: dict, call: Call) -> httpx.Response:
         cast = call.match.groupdict().get("cast")
@@ -89,13 +90,14 @@ def routes(sim: "SimTenant"):
         return user
 
     def get_user(call: Call) -> httpx.Response:
-        return single(call, find_user(call), "users/$entity", USER_PROPS)
+        return single(call, find_user(call), "users/$entity", USER_PROPS, hidden=USER_HIDDEN)
 
     def user_member_of(call: Call) -> httpx.Response:
         return member_of(find_user(call), call)
 
     def list_users(call: Call) -> httpx.Response:
-        return collection(call, list(state.users.values()), USERS, "users", lambda _u: True, USER_PROPS)
+        return collection(call, list(state.users.values()), USERS, "users", lambda _u: True, USER_PROPS,
+                          hidden=USER_HIDDEN)
 
     return [
         ("GET", r"/organization", organization, "organization"),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from wizard.simtenant import model, odata
+from wizard.simtenant import model, odata, resources
 from wizard.simtenant.graph import Call, bad_request, collection, not_found, require_writer, single
 from wizard.simtenant.responses import GraphFailure, graph_empty
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 GRANTS = odata.Filterable("oAuth2PermissionGrant", frozenset({"id", "clientId", "resourceId", "consentType",
                                                               "principalId"}))
-GRANT_PROPS = {"id", "clientId", "consentType", "principalId", "resourceId", "scope"}
+GRANT_PROPS = set(resources.keys("oAuth2PermissionGrant"))
 
 
 def routes(sim: "SimTenant"):

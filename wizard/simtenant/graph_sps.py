@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from wizard.simtenant import catalog, model, odata
+from wizard.simtenant import catalog, model, odata, resources
 from wizard.simtenant.graph import (INSUFFICIENT, Call, bad_request, collection, count_segment, not_found,
                                     require_writer,
                                     single, unquote_key)
@@ -33,11 +33,11 @@ SPS = odata.Filterable("servicePrincipal", frozenset({"id", "appId", "displayNam
                                                       "accountEnabled", "appOwnerOrganizationId",
                                                       "preferredSingleSignOnMode", "signInAudience"}),
                        frozenset({"servicePrincipalNames", "tags"}))
-SP_PROPS = set(model.new_service_principal("x", {"appId": "x"}, 0, "x"))
+SP_PROPS = set(resources.keys("servicePrincipal"))
+SP_HIDDEN = resources.select_only("servicePrincipal")  # "Returned only on $select"
 ASSIGNMENTS = odata.Filterable("appRoleAssignment", frozenset({"principalId", "resourceId", "appRoleId",
                                                                "principalType"}))
-ASSIGNMENT_PROPS = {"id", "deletedDateTime", "appRoleId", "createdDateTime", "principalDisplayName",
-                    "principalId", "principalType", "resourceDisplayName", "resourceId"}
+ASSIGNMENT_PROPS = set(resources.keys("appRoleAssignment"))
 DEFAULT_ACCESS = "00000000-0000-0000-0000-000000000000"
 SP_REF = r"/servicePrincipals(?:/(?P<id>[^/()]+)|\((?P<key>appId)='(?P<kval>(?:[^']|'')*)'\))"
 
@@ -60,7 +60,7 @@ def routes(sim: "SimTenant"):
     # ---- service principals -------------------------------------------------------------
     def list_sps(call: Call) -> httpx.Response:
         return collection(call, list(state.service_principals.values()), SPS, "servicePrincipals",
-                          lambda s: state.visible(s["id"]), SP_PROPS)
+                          lambda s: state.visible(s["id"]), SP_PROPS, hidden=SP_HIDDEN)
 
     def post_sp(call: Call) -> httpx.Response:
         require_writer(call)
@@ -83,10 +83,10 @@ def routes(sim: "SimTenant"):
         model.merge(sp, {k: v for k, v in body.items() if k != "appId" and not k.startswith("@odata.")})
         headers = {"Location": f"{call.ctx.base_url}/v2/{state.tenant_id}/directoryObjects/{sp['id']}"
                                "/Microsoft.DirectoryServices.ServicePrincipal"}
-        return single(call, sp, "servicePrincipals/$entity", SP_PROPS, 201, headers)
+        return single(call, sp, "servicePrincipals/$entity", SP_PROPS, 201, headers, hidden=SP_HIDDEN)
 
     def get_sp(call: Call) -> httpx.Response:
-        return single(call, find(call), "servicePrincipals/$entity", SP_PROPS)
+        return single(call, find(call), "servicePrincipals/$entity", SP_PROPS, hidden=SP_HIDDEN)
 
     def patch_sp(call: Call) -> httpx.Response:
         require_writer(call)

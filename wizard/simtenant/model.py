@@ -19,7 +19,7 @@ import math
 import random
 import uuid
 
-from wizard.simtenant import catalog
+from wizard.simtenant import catalog, resources
 
 
 def iso(ts: float) -> str:
@@ -55,60 +55,19 @@ def parse_iso(text: str) -> float:
     return parsed.timestamp()
 
 
-# Properties a client may write on an application (POST / PATCH), with their defaults.
-APPLICATION_WRITABLE = {
-    "displayName": None,
-    "description": None,
-    "notes": None,
-    "signInAudience": "AzureADMyOrg",
-    "identifierUris": [],
-    "isFallbackPublicClient": None,
-    "isDeviceOnlyAuthSupported": None,
-    "groupMembershipClaims": None,
-    "tags": [],
-    "uniqueName": None,
-    "serviceManagementReference": None,
-    "tokenEncryptionKeyId": None,
-    "defaultRedirectUri": None,
-    "optionalClaims": None,
-    "requiredResourceAccess": [],
-    "appRoles": [],
-    "info": {"logoUrl": None, "marketingUrl": None, "privacyStatementUrl": None,
-             "supportUrl": None, "termsOfServiceUrl": None},
-    "api": {"acceptMappedClaims": None, "knownClientApplications": [],
-            "requestedAccessTokenVersion": None, "oauth2PermissionScopes": [],
-            "preAuthorizedApplications": []},
-    "web": {"homePageUrl": None, "logoutUrl": None, "redirectUris": [],
-            "implicitGrantSettings": {"enableAccessTokenIssuance": False, "enableIdTokenIssuance": False},
-            "redirectUriSettings": []},
-    "spa": {"redirectUris": []},
-    "publicClient": {"redirectUris": []},
-    "parentalControlSettings": {"countriesBlockedForMinors": [], "legalAgeGroupRule": "Allow"},
-}
-# Read-only or managed elsewhere: writing them is a 400.
-APPLICATION_READ_ONLY = {"id", "appId", "createdDateTime", "deletedDateTime", "publisherDomain",
-                         "passwordCredentials", "keyCredentials", "disabledByMicrosoftStatus",
-                         "applicationTemplateId", "certification", "verifiedPublisher"}
+# Read-only or managed elsewhere: writing them is a 400 (application resource page: "Read-only"; passwords
+# only through addPassword: "passwordCredentials … not updatable" per application-update).
+APPLICATION_READ_ONLY = frozenset({"id", "appId", "createdDateTime", "deletedDateTime", "publisherDomain",
+                                   "passwordCredentials", "disabledByMicrosoftStatus", "applicationTemplateId",
+                                   "certification", "verifiedPublisher", "createdByAppId", "isDisabled"})
+# Properties a client may write on an application (POST / PATCH): every other property of the resource.
+APPLICATION_WRITABLE = resources.keys("application") - APPLICATION_READ_ONLY
 
 
 def new_application(object_id: str, app_id: str, now: float, domain: str) -> dict:
     """A new application object with Graph's defaults (body applied by the caller)."""
-    app = {
-        "id": object_id,
-        "deletedDateTime": None,
-        "appId": app_id,
-        "applicationTemplateId": None,
-        "disabledByMicrosoftStatus": None,
-        "createdDateTime": iso(now),
-        "publisherDomain": domain,
-        "certification": None,
-        "verifiedPublisher": {"displayName": None, "verifiedPublisherId": None, "addedDateTime": None},
-        "keyCredentials": [],
-        "passwordCredentials": [],
-    }
-    for key, default in APPLICATION_WRITABLE.items():
-        app[key] = copy.deepcopy(default)
-    return app
+    return resources.new("application", id=object_id, appId=app_id, createdDateTime=iso(now),
+                         publisherDomain=domain)
 
 
 def merge(target: dict, patch: dict) -> None:
@@ -132,44 +91,27 @@ def merge(target: dict, patch: dict) -> None:
 def new_service_principal(object_id: str, app: dict, now: float, owner_tenant: str) -> dict:
     """A service principal (enterprise app) for `app`, as POST /servicePrincipals creates it."""
     uris = list(app.get("identifierUris") or [])
-    return {
-        "id": object_id,
-        "deletedDateTime": None,
-        "accountEnabled": True,
-        "alternativeNames": [],
-        "appDisplayName": app.get("displayName"),
-        "appDescription": app.get("description"),
-        "appId": app["appId"],
-        "applicationTemplateId": None,
-        "appOwnerOrganizationId": owner_tenant,
-        "appRoleAssignmentRequired": False,
-        "createdDateTime": iso(now),
-        "description": None,
-        "disabledByMicrosoftStatus": None,
-        "displayName": app.get("displayName"),
-        "homepage": (app.get("web") or {}).get("homePageUrl"),
-        "loginUrl": None,
-        "logoutUrl": (app.get("web") or {}).get("logoutUrl"),
-        "notes": None,
-        "notificationEmailAddresses": [],
-        "preferredSingleSignOnMode": None,
-        "preferredTokenSigningKeyThumbprint": None,
-        "replyUrls": list((app.get("web") or {}).get("redirectUris") or []),
-        "servicePrincipalNames": [app["appId"], *uris],
-        "servicePrincipalType": "Application",
-        "signInAudience": app.get("signInAudience"),
-        "tags": [],
-        "tokenEncryptionKeyId": None,
-        "info": copy.deepcopy(app.get("info")),
-        "samlSingleSignOnSettings": None,
-        "addIns": [],
-        "appRoles": copy.deepcopy(app.get("appRoles") or []),
-        "keyCredentials": [],
-        "oauth2PermissionScopes": copy.deepcopy((app.get("api") or {}).get("oauth2PermissionScopes") or []),
-        "passwordCredentials": [],
-        "resourceSpecificApplicationPermissions": [],
-        "verifiedPublisher": {"displayName": None, "verifiedPublisherId": None, "addedDateTime": None},
-    }
+    web = app.get("web") or {}
+    sp = resources.new(
+        "servicePrincipal",
+        id=object_id,
+        appDisplayName=app.get("displayName"),
+        appDescription=app.get("description"),
+        appId=app["appId"],
+        appOwnerOrganizationId=owner_tenant,
+        displayName=app.get("displayName"),
+        homepage=web.get("homePageUrl"),
+        logoutUrl=web.get("logoutUrl"),
+        replyUrls=list(web.get("redirectUris") or []),
+        servicePrincipalNames=[app["appId"], *uris],
+        signInAudience=app.get("signInAudience"),
+        appRoles=copy.deepcopy(app.get("appRoles") or []),
+        oauth2PermissionScopes=copy.deepcopy((app.get("api") or {}).get("oauth2PermissionScopes") or []),
+    )
+    if app.get("info"):
+        sp["info"] = {**sp["info"], **copy.deepcopy(app["info"])}
+    del now  # a v1.0 servicePrincipal has no createdDateTime (the resource page lists none)
+    return sp
 
 
 SERVICE_PRINCIPAL_WRITABLE = {"accountEnabled", "appRoleAssignmentRequired", "description", "displayName",
@@ -236,52 +178,49 @@ def assignment_id(principal_id: str, rng: random.Random) -> str:
 
 def new_grant(client_id: str, resource_id: str, scope: str,
               consent_type: str, principal_id: str | None) -> dict:
-    return {"clientId": client_id, "consentType": consent_type,
-            "id": grant_id(client_id, resource_id, principal_id),
-            "principalId": principal_id, "resourceId": resource_id, "scope": scope}
+    return resources.new("oAuth2PermissionGrant", clientId=client_id, consentType=consent_type,
+                         id=grant_id(client_id, resource_id, principal_id),
+                         principalId=principal_id, resourceId=resource_id, scope=scope)
 
 
 def new_assignment(object_id: str, principal: dict, principal_type: str, resource: dict,
                    app_role_id: str, now: float) -> dict:
-    return {
-        "id": object_id,
-        "deletedDateTime": None,
-        "appRoleId": app_role_id,
-        "createdDateTime": iso(now),
-        "principalDisplayName": principal.get("displayName"),
-        "principalId": principal["id"],
-        "principalType": principal_type,
-        "resourceDisplayName": resource.get("displayName"),
-        "resourceId": resource["id"],
-    }
+    return resources.new(
+        "appRoleAssignment",
+        id=object_id,
+        appRoleId=app_role_id,
+        createdDateTime=iso(now),
+        principalDisplayName=principal.get("displayName"),
+        principalId=principal["id"],
+        principalType=principal_type,
+        resourceDisplayName=resource.get("displayName"),
+        resourceId=resource["id"],
+    )
 
 
 def new_user(object_id: str, upn: str, display_name: str, mail: str | None,
              given: str | None = None, surname: str | None = None) -> dict:
-    return {
-        "businessPhones": [],
-        "displayName": display_name,
-        "givenName": given,
-        "jobTitle": None,
-        "mail": mail,
-        "mobilePhone": None,
-        "officeLocation": None,
-        "preferredLanguage": "en-US",
-        "surname": surname,
-        "userPrincipalName": upn,
-        "id": object_id,
-    }
+    """A member user as the tenant holds it; answers carry only the default set unless `$select` asks."""
+    local = upn.split("@")[0]
+    return resources.new(
+        "user",
+        id=object_id,
+        displayName=display_name,
+        givenName=given,
+        mail=mail,
+        preferredLanguage="en-US",
+        surname=surname,
+        userPrincipalName=upn,
+        accountEnabled=True,
+        mailNickname=local,
+        userType="Member",
+        proxyAddresses=[f"SMTP:{mail}"] if mail else [],
+        usageLocation="US",
+    )
 
 
 def password_credential(key_id: str, secret: str, start: float, end: float,
                         display_name: str | None) -> dict:
     """The passwordCredential returned by addPassword (secretText only this once)."""
-    return {
-        "customKeyIdentifier": None,
-        "displayName": display_name,
-        "endDateTime": iso(end),
-        "hint": secret[:3],
-        "keyId": key_id,
-        "secretText": secret,
-        "startDateTime": iso(start),
-    }
+    return resources.new("passwordCredential", displayName=display_name, endDateTime=iso(end), hint=secret[:3],
+                         keyId=key_id, secretText=secret, startDateTime=iso(start))

@@ -282,10 +282,11 @@ def parse_select(value: str | None, known: set[str], resource: str) -> list[str]
     return props
 
 
-def project(obj: dict, select: list[str] | None) -> dict:
-    """Apply `$select`: only the named properties (plus an `@odata.type` marker if present)."""
+def project(obj: dict, select: list[str] | None, hidden: frozenset[str] = frozenset()) -> dict:
+    """Apply `$select`: only the named properties (plus an `@odata.type` marker if present).
+    Without `$select`, everything but the `hidden` (select-only) properties."""
     if select is None:
-        return dict(obj)
+        return {k: v for k, v in obj.items() if k not in hidden}
     out = {k: obj[k] for k in ("@odata.type",) if k in obj}
     for prop in select:
         out[prop] = obj.get(prop)

@@ -13,7 +13,7 @@ ids are the same on every run with the same seed.
 
 from __future__ import annotations
 
-from wizard.simtenant import catalog, model
+from wizard.simtenant import catalog, model, resources
 from wizard.simtenant.state import Ids, TenantState
 
 DEMO_TENANT_ID = "3c1e0f5a-8d2b-4e7c-9a61-5b0d7e2f4c18"
@@ -33,32 +33,18 @@ DEMO_USERS = (
 
 def organization(tenant_id: str, domain: str, name: str, now: float) -> dict:
     """GET /organization: https://learn.microsoft.com/en-us/graph/api/resources/organization"""
-    return {
-        "id": tenant_id,
-        "deletedDateTime": None,
-        "businessPhones": [],
-        "city": None,
-        "country": None,
-        "countryLetterCode": "US",
-        "createdDateTime": model.iso(now - 86400 * 400),
-        "displayName": name,
-        "onPremisesSyncEnabled": None,
-        "postalCode": None,
-        "preferredLanguage": "en",
-        "state": None,
-        "street": None,
-        "tenantType": "AAD",
-        "technicalNotificationMails": [f"admin@{domain}"],
-        "assignedPlans": [],
-        "provisionedPlans": [],
-        "verifiedDomains": [{
-            "capabilities": "Email, OfficeCommunicationsOnline",
-            "isDefault": True,
-            "isInitial": True,
-            "name": domain,
-            "type": "Managed",
-        }],
-    }
+    return resources.new(
+        "organization",
+        id=tenant_id,
+        countryLetterCode="US",
+        createdDateTime=model.iso(now - 86400 * 400),
+        displayName=name,
+        preferredLanguage="en",
+        tenantType="AAD",
+        technicalNotificationMails=[f"admin@{domain}"],
+        verifiedDomains=[resources.new("verifiedDomain", capabilities="Email, OfficeCommunicationsOnline",
+                                       isDefault=True, isInitial=True, name=domain, type="Managed")],
+    )
 
 
 def build(ids: Ids, now: float, tenant_id: str = DEMO_TENANT_ID, domain: str = DEMO_DOMAIN,
@@ -79,11 +65,8 @@ def build(ids: Ids, now: float, tenant_id: str = DEMO_TENANT_ID, domain: str = D
         display, description = catalog.ROLE_NAMES[template]
         state.directory_roles[role_id] = {
             "@odata.type": "#microsoft.graph.directoryRole",
-            "id": role_id,
-            "deletedDateTime": None,
-            "description": description,
-            "displayName": display,
-            "roleTemplateId": template,
+            **resources.new("directoryRole", id=role_id, description=description, displayName=display,
+                            roleTemplateId=template),
         }
         state.role_members[role_id] = set()
         roles_by_template[template] = role_id
