@@ -77,9 +77,26 @@ class InputError(WizardError):
 
 
 class SignInError(WizardError):
-    """Device-code sign-in did not give us a usable token."""
+    """The admin's sign-in did not give us a usable token.
+
+    `flow_blocked` is True when the tenant refused the device-code flow itself by policy
+    (Conditional Access AADSTS53003 for the device code, 50097, 50005): the auth-code
+    sign-in (a link in a browser, pasted back) may still work, so it is offered first.
+    """
 
     exit_code = EXIT_SIGNIN
+
+    def __init__(self, message: str, *, flow_blocked: bool = False, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.flow_blocked = flow_blocked
+
+
+class PastedAddressError(SignInError):
+    """The address pasted back after the browser sign-in is not the one the wizard expects."""
+
+    def __init__(self, field: str, message: str, *, next_step: str = "", **kwargs) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}", next_step=next_step or f"Paste '{field}' again.", **kwargs)
 
 
 class RoleError(WizardError):

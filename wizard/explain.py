@@ -25,6 +25,22 @@ AADSTS: dict[str, tuple[str, str]] = {
     "50079": ("You must register for multi-factor authentication first.", "Register MFA at https://aka.ms/mfasetup, then sign in again."),
     "53003": ("Sign-in was blocked by a Conditional Access policy of your organisation.", MANUAL),
     "53000": ("A Conditional Access policy requires a compliant device.", MANUAL),
+    "54005": (
+        "That sign-in address was already used once; each one works a single time.",
+        "Start the sign-in again and paste the new address.",
+    ),
+    "70008": (
+        "The sign-in address expired before it was pasted (it works for about 10 minutes).",
+        "Start the sign-in again and paste the address within a few minutes.",
+    ),
+    "501481": (
+        "The sign-in address belongs to another sign-in attempt than the one this wizard started.",
+        "Start the sign-in again, open the new link, and paste the address that sign-in lands on.",
+    ),
+    "500112": (
+        "The sign-in address does not match the redirect address this sign-in asked for.",
+        "Start the sign-in again and paste the address from that sign-in.",
+    ),
     "65001": ("Consent has not been granted for this application.", "An administrator must grant admin consent (the wizard's consent step)."),
     "65004": ("The user declined to consent to the application.", "Sign in again and accept the permissions, or ask an administrator to grant consent."),
     "70016": ("Sign-in has not been completed yet.", "Enter the code in the browser and finish signing in."),

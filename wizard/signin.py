@@ -9,6 +9,14 @@ wizard works over SSH and on servers without a browser
     who = signin.wait(cancel)      # SignedIn(tenant_id, username, display_name, roles, …)
     graph = signin.graph           # a GraphClient whose token provider is signin.access_token
 
+Where the tenant blocks the device-code flow (the raised SignInError has `flow_blocked`),
+the auth-code flow with PKCE signs in with the same client, scopes and role check
+(`wizard.signin_authcode`):
+
+    link = signin.start_paste()    # show link.url; the browser lands on link.redirect_uri/?code=…
+    who = signin.finish_paste(pasted_address)
+    who = signin.sign_in_browser() # a local browser (check signin_authcode.browser_available())
+
 Design choices:
 - MSAL talks through the wizard's one shared `httpx.Client` (MSAL calls
   `.get/.post(url, params=, data=, headers=, timeout=)` and reads
@@ -28,6 +36,7 @@ import base64
 import json
 import logging
 import threading
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -36,9 +45,10 @@ import msal
 
 from wizard import roles
 from wizard.clock import AnyEvent, Cancelled, Clock
-from wizard.errors import SignInError
+from wizard.errors import PastedAddressError, SignInError
 from wizard.explain import MANUAL, explain_signin
 from wizard.graph import GraphClient
+from wizard.signin_authcode import FIELD, PasteLink, parse_pasted, pick_port
 from wizard.target import Target
 
 log = logging.getLogger("wizard.signin")
@@ -51,6 +61,19 @@ MICROSOFT_AUTHORITY_HOSTS = frozenset(
 
 # RFC 8628 section 3.5: on `slow_down` the interval grows by 5 seconds for good.
 SLOW_DOWN_STEP = 5
+
+# Refusals of the device-code flow itself by the tenant's policy, where the auth-code sign-in
+# (browser or paste-back) may still be allowed: Conditional Access (AADSTS53003, e.g. its
+# "authentication flows" condition), device authentication required (50097), device platform
+# not supported by Conditional Access (50005).
+# https://learn.microsoft.com/en-us/entra/identity/conditional-access/concept-authentication-flows
+DEVICE_FLOW_POLICY_CODES = frozenset({"AADSTS53003", "AADSTS50097", "AADSTS50005"})
+FLOW_BLOCKED_NEXT_STEP = (
+    "Sign in with a link in a browser instead, which such a policy usually allows: press p in the wizard, "
+    "or run the command with --auth paste (--auth browser on a desktop). If that is refused too: " + MANUAL
+)
+# How long the browser sign-in waits for the admin (MSAL's own loopback listener).
+BROWSER_TIMEOUT = 300
 
 
 @dataclass(frozen=True)
@@ -150,6 +173,8 @@ class SignIn:
         self._flow: dict | None = None
         self._code: DeviceCode | None = None
         self._account: dict | None = None
+        self._auth_flow: dict | None = None
+        self.paste_link: PasteLink | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
 
@@ -195,7 +220,7 @@ class SignIn:
         except httpx.TransportError as exc:
             raise _unreachable(exc) from None
         if "user_code" not in flow:
-            raise _signin_error(flow)
+            raise _device_code_error(flow)
         self._flow = flow
         self._code = DeviceCode(
             user_code=flow["user_code"],
@@ -241,7 +266,7 @@ class SignIn:
             if error == "slow_down":
                 interval += SLOW_DOWN_STEP
             elif error != "authorization_pending":
-                raise _signin_error(result)
+                raise _device_code_error(result)
             self._wake.clear()
             try:
                 self.clock.sleep(min(interval, max(remaining, 0.0)), AnyEvent(cancel, self._wake))
@@ -250,6 +275,69 @@ class SignIn:
                     raise
                 # poll_now(): the code was just approved (demo), look at once.
         self._flow = None
+        return self._finish(result)
+
+    # -- the auth-code flow with PKCE: paste-back and browser ----------------------
+
+    def start_paste(self, port: int | None = None) -> PasteLink:
+        """Make the sign-in link for the paste-back sign-in (nothing listens on `port`)."""
+        app = self._application()
+        redirect_uri = f"http://localhost:{port or pick_port()}"
+        try:
+            with warnings.catch_warnings():
+                # MSAL recommends response_mode=form_post; the paste-back needs the code in the address
+                # bar (query), and the PKCE verifier never leaves this process.
+                warnings.simplefilter("ignore", UserWarning)
+                # select_account: the admin may be signed in to another tenant in that browser.
+                flow = app.initiate_auth_code_flow(self.scopes, redirect_uri=redirect_uri, prompt="select_account")
+        except httpx.TransportError as exc:
+            raise _unreachable(exc) from None
+        self._auth_flow = flow
+        self.paste_link = PasteLink(url=flow["auth_uri"], redirect_uri=redirect_uri, started_at=self.clock.now())
+        return self.paste_link
+
+    def finish_paste(self, pasted: str) -> SignedIn:
+        """Check the pasted address (state, code) and redeem its code with the PKCE verifier.
+
+        A bad paste raises `PastedAddressError` (naming the field) and the link stays valid,
+        so the admin can paste again; Microsoft's refusal raises `SignInError`.
+        """
+        flow = self._auth_flow
+        if flow is None:
+            raise RuntimeError("SignIn.finish_paste() called before start_paste()")
+        response = parse_pasted(pasted, flow["state"], flow["redirect_uri"])
+        try:
+            result = self._application().acquire_token_by_auth_code_flow(flow, response)
+        except httpx.TransportError as exc:
+            raise _unreachable(exc) from None
+        except ValueError as exc:  # MSAL's own state check (parse_pasted checked it already)
+            raise PastedAddressError(FIELD, f"was refused ({exc})") from None
+        if "access_token" not in result:
+            raise _signin_error(result)
+        self._auth_flow = None  # a code is good for one sign-in
+        return self._finish(result)
+
+    def sign_in_browser(self, timeout: int = BROWSER_TIMEOUT, on_link=None) -> SignedIn:
+        """Sign in in this machine's browser (MSAL listens on a loopback port for the answer).
+
+        `on_link(url)` is called when the browser could not be opened, to show the link.
+        Blocks until the admin finished or `timeout` (seconds of real time, MSAL's) ran out.
+        """
+        app = self._application()
+        try:
+            result = app.acquire_token_interactive(
+                self.scopes, prompt="select_account", timeout=timeout, auth_uri_callback=on_link)
+        except httpx.TransportError as exc:
+            raise _unreachable(exc) from None
+        except ValueError as exc:  # e.g. the loopback port could not be opened
+            raise SignInError(f"The browser sign-in could not start: {exc}",
+                              next_step="Use the paste-back sign-in (--auth paste).") from None
+        except msal.oauth2cli.oauth2.BrowserInteractionTimeoutError:
+            raise SignInError(f"The browser sign-in was not finished within {timeout // 60} minutes.",
+                              next_step="Start the sign-in again, or use the paste-back sign-in (--auth paste).",
+                              code="timeout") from None
+        if "access_token" not in result:
+            raise _signin_error(result)
         return self._finish(result)
 
     def try_silent(self) -> SignedIn | None:
@@ -369,6 +457,15 @@ def _signin_error(result: dict) -> SignInError:
         request_id=str(result.get("trace_id", "") or ""),
         client_request_id=str(result.get("correlation_id", "") or ""),
     )
+
+
+def _device_code_error(result: dict) -> SignInError:
+    """A refused device code; `flow_blocked` (and the auth-code sign-in as next step) when policy refused it."""
+    error = _signin_error(result)
+    if error.code in DEVICE_FLOW_POLICY_CODES:
+        error.flow_blocked = True
+        error.next_step = FLOW_BLOCKED_NEXT_STEP
+    return error
 
 
 def _unreachable(exc: Exception) -> SignInError:

@@ -144,5 +144,12 @@ PUBLIC_CLIENTS = {
     GRAPH_CLI_CLIENT_ID: "Microsoft Graph Command Line Tools",
     AZURE_CLI_CLIENT_ID: "Microsoft Azure CLI",
 }
+# Their redirect URIs for the interactive (auth-code) sign-in: the loopback `http://localhost` that
+# Graph PowerShell (Connect-MgGraph) and MSAL's acquire_token_interactive use; the port is ignored
+# (https://learn.microsoft.com/en-us/entra/identity-platform/reply-url#localhost-exceptions).
+PUBLIC_CLIENT_REDIRECT_URIS = {
+    GRAPH_CLI_CLIENT_ID: ("http://localhost",),
+    AZURE_CLI_CLIENT_ID: ("http://localhost",),
+}
 # Clients pre-authorized for any Microsoft Graph delegated scope (no consent prompt).
 GRAPH_PREAUTHORIZED = frozenset({GRAPH_CLI_CLIENT_ID})

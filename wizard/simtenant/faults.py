@@ -124,7 +124,8 @@ class FaultPlan:
     secret_delay_seconds: float = 0.0
     secret_delay_error: int = 7000215
     # Sign-in faults.
-    conditional_access_block: bool = False    # AADSTS53003 at token redemption
+    conditional_access_block: bool = False    # AADSTS53003 for every sign-in (device code and auth code)
+    device_code_flow_blocked: bool = False    # AADSTS53003 for the device-code flow only (auth code allowed)
     device_auth_required: bool = False        # AADSTS50097
     device_policy_error: bool = False         # AADSTS50005 (DevicePolicyError: device platform not supported by CA)
     public_client_flows_off: bool = False     # AADSTS7000218 for a tenant's own public client

@@ -7,7 +7,9 @@ Paths (any host; `{tenant}` is the tenant GUID, its domain, `organizations` or `
     GET  /{tenant}/discovery/v2.0/keys
     POST /{tenant}/oauth2/v2.0/devicecode
          https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-device-code#device-authorization-request
-    POST /{tenant}/oauth2/v2.0/token   grant_type = device_code | refresh_token | client_credentials
+    GET|POST /{tenant}/oauth2/v2.0/authorize   (the sign-in page of the auth-code flow, `authcodes.py`)
+         https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow
+    POST /{tenant}/oauth2/v2.0/token   grant_type = device_code | authorization_code | refresh_token | client_credentials
          https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow
          https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow#refresh-the-access-token
     GET  /common/discovery/instance    (instance discovery, for MSAL without instance_discovery=False)
@@ -25,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from wizard.simtenant import catalog, tokens
+from wizard.simtenant import authcodes, catalog, tokens
 from wizard.simtenant.devicecodes import EXPIRES_IN, INTERVAL, DeviceCode
 from wizard.simtenant.keys import b64url_json
 from wizard.simtenant.responses import IdentityFailure, RequestContext, identity_error, identity_json
@@ -35,6 +37,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+CA_BLOCKED = ("Access has been blocked by Conditional Access policies. The access policy does not allow "
+              "token issuance.")
 
 
 def _form(request: httpx.Request) -> dict[str, str]:
@@ -67,6 +73,8 @@ class Identity:
             ("GET", "v2.0/.well-known/openid-configuration"): self._discovery,
             ("GET", "discovery/v2.0/keys"): self._keys,
             ("POST", "oauth2/v2.0/devicecode"): self._devicecode,
+            ("GET", "oauth2/v2.0/authorize"): self._authorize,
+            ("POST", "oauth2/v2.0/authorize"): self._authorize,
             ("POST", "oauth2/v2.0/token"): self._token,
         }
         handler = routes.get((method, rest))
@@ -202,6 +210,8 @@ class Identity:
                                   "The request body must contain the following parameter: 'grant_type'.")
         if grant == DEVICE_CODE_GRANT:
             return self._redeem_device_code(ctx, form)
+        if grant == "authorization_code":
+            return self._redeem_auth_code(ctx, form)
         if grant == "refresh_token":
             return self._redeem_refresh_token(ctx, form)
         if grant == "client_credentials":
@@ -246,10 +256,10 @@ class Identity:
             raise IdentityFailure(401, "invalid_client", 7000218,
                                   "The request body must contain the following parameter: 'client_assertion' "
                                   "or 'client_secret'.")
-        if faults.conditional_access_block:
-            raise IdentityFailure(400, "invalid_grant", 53003,
-                                  "Access has been blocked by Conditional Access policies. The access policy "
-                                  "does not allow token issuance.")
+        if faults.conditional_access_block or faults.device_code_flow_blocked:
+            # https://learn.microsoft.com/en-us/entra/identity/conditional-access/concept-authentication-flows
+            # (the "authentication flows" condition can block the device-code flow alone)
+            raise IdentityFailure(400, "invalid_grant", 53003, CA_BLOCKED)
         if faults.device_auth_required:
             raise IdentityFailure(400, "invalid_grant", 50097, "Device authentication is required.")
         if faults.device_policy_error:
@@ -263,6 +273,105 @@ class Identity:
         user = sim.state.users[code.user_id]
         code.status = "redeemed"
         return self._delegated_response(ctx, form, client_id, name, app, user, code.scopes)
+
+    # ---- authorization code -------------------------------------------------------------
+    def _authorize(self, ctx: RequestContext, segment: str) -> httpx.Response:
+        """The sign-in page: check client and redirect URI, then sign in (demo: at once) and redirect."""
+        sim = self.sim
+        params = authcodes.query_params(ctx.request)
+        try:
+            self._client(params.get("client_id", ""))
+        except IdentityFailure as failure:
+            return authcodes.page(sim, str(failure), status=failure.status)
+        redirect_uri = params.get("redirect_uri", "")
+        if not redirect_uri or not any(authcodes.redirect_matches(r, redirect_uri)
+                                       for r in authcodes.registered_redirects(sim, params["client_id"])):
+            # Never redirect to an address the app did not register: the page says so.
+            return authcodes.page(sim, (
+                f"AADSTS50011: The redirect URI '{redirect_uri}' specified in the request does not match the "
+                f"redirect URIs configured for the application '{params['client_id']}'. Make sure the redirect "
+                "URI sent in the request matches one added to your application in the Azure portal."), status=400)
+        mode = params.get("response_mode", "query") or "query"
+        state = params.get("state", "")
+
+        def fail(error: str, number: int, description: str) -> httpx.Response:
+            answer = {"error": error, "error_description": f"AADSTS{number}: {description}"}
+            if state:
+                answer["state"] = state
+            return authcodes.landing(redirect_uri, mode, answer)
+
+        if params.get("response_type", "") != "code":
+            return fail("unsupported_response_type", 70005,
+                        "response_type 'token' is not enabled for the application.")
+        method = params.get("code_challenge_method", "plain" if params.get("code_challenge") else "")
+        if params.get("code_challenge") and method.upper() not in ("S256", "PLAIN"):
+            return fail("invalid_request", 501491, "Invalid size of Code_Challenge parameter.")
+        scopes = tokens.split_scopes(params.get("scope"))
+        try:
+            tokens.check_scopes_exist(tokens.resolve(sim.state, scopes or ["openid"]), params["client_id"],
+                                      params["client_id"])
+        except IdentityFailure as failure:
+            return fail(failure.error, failure.aadsts, failure.description)
+        if sim.faults.conditional_access_block:
+            # A policy that blocks every sign-in stops it on Microsoft's page ("You cannot access this
+            # right now"): nothing comes back to the app.
+            return authcodes.page(sim, f"AADSTS53003: {CA_BLOCKED}", status=400)
+        user_upn = params.get("user", "")
+        if ctx.request.method == "GET" and sim.auto_approve_after is None:
+            return authcodes.page(sim, "Sign in to continue to the application.", params)
+        if params.get("action") == "decline":
+            return fail("access_denied", 65004, "User declined to consent to access the app.")
+        user = sim.state.user(user_upn or sim.demo_admin_upn)
+        if user is None:
+            return authcodes.page(sim, f"No user {user_upn!r} in {sim.state.domain}.", params, status=400)
+        now = ctx.now
+        code = authcodes.AuthCode(
+            code=sim.ids.token(140), client_id=params["client_id"].lower(), redirect_uri=redirect_uri,
+            scopes=scopes, challenge=params.get("code_challenge", ""), challenge_method=method,
+            nonce=params.get("nonce", ""), user_id=user["id"], issued=now, expires_at=now + authcodes.CODE_LIFETIME)
+        sim.auth_codes.add(code)
+        sim.consent_at_sign_in(code, user)
+        answer = {"code": code.code}
+        if state:
+            answer["state"] = state
+        if params.get("client_info") == "1":
+            answer["client_info"] = b64url_json({"uid": user["id"], "utid": sim.state.tenant_id})
+        answer["session_state"] = sim.ids.request_id()
+        return authcodes.landing(redirect_uri, mode, answer)
+
+    def _redeem_auth_code(self, ctx: RequestContext, form: dict) -> httpx.Response:
+        sim, now = self.sim, ctx.now
+        client_id = form.get("client_id", "").lower()
+        if not form.get("code"):
+            raise IdentityFailure(400, "invalid_request", 900144,
+                                  "The request body must contain the following parameter: 'code'.")
+        code = sim.auth_codes.get(form.get("code", ""))
+        if code is None or code.client_id != client_id:
+            raise IdentityFailure(400, "invalid_grant", 70000,
+                                  "The provided value for the 'code' parameter is not valid.")
+        if code.status == "redeemed":
+            raise IdentityFailure(400, "invalid_grant", 54005,
+                                  "OAuth2 Authorization code was already redeemed, please retry with a new valid "
+                                  "code or use an existing refresh token.")
+        if now >= code.expires_at:
+            raise IdentityFailure(400, "invalid_grant", 70008,
+                                  "The provided authorization code or refresh token has expired due to inactivity. "
+                                  "Send a new interactive authorization request for this user and resource.")
+        sent = form.get("redirect_uri", "")
+        if sent != code.redirect_uri:
+            raise IdentityFailure(400, "invalid_grant", 500112,
+                                  f"The reply address '{sent}' does not match the reply address "
+                                  f"'{code.redirect_uri}' provided when requesting Authorization code.")
+        if not authcodes.verifier_matches(code, form.get("code_verifier", "")):
+            raise IdentityFailure(400, "invalid_grant", 501481,
+                                  "The Code_Verifier does not match the code_challenge supplied in the "
+                                  "authorization request.")
+        name, app = self._client(client_id)
+        if sim.faults.conditional_access_block:
+            raise IdentityFailure(400, "invalid_grant", 53003, CA_BLOCKED)
+        user = sim.state.users[code.user_id]
+        code.status = "redeemed"
+        return self._delegated_response(ctx, form, client_id, name, app, user, code.scopes, nonce=code.nonce)
 
     def _redeem_refresh_token(self, ctx: RequestContext, form: dict) -> httpx.Response:
         record = self.refresh_tokens.get(form.get("refresh_token", ""))
@@ -280,7 +389,7 @@ class Identity:
         return self._delegated_response(ctx, form, client_id, name, app, user, scopes)
 
     def _delegated_response(self, ctx: RequestContext, form: dict, client_id: str, client_name: str,
-                            app: dict | None, user: dict, scopes: list[str]) -> httpx.Response:
+                            app: dict | None, user: dict, scopes: list[str], nonce: str = "") -> httpx.Response:
         sim, state, now = self.sim, self.sim.state, ctx.now
         req = tokens.resolve(state, scopes)
         tokens.check_scopes_exist(req, client_name, client_id)
@@ -309,8 +418,11 @@ class Identity:
             body["refresh_token"] = refresh
         if "openid" in req.oidc:
             issuer = f"{ctx.base_url}/{state.tenant_id}/v2.0"
-            body["id_token"] = sim.signer.sign(tokens.id_token_claims(
-                state, user=user, client_id=client_id, issuer=issuer, now=now, uti=sim.ids.token(22)))
+            claims = tokens.id_token_claims(state, user=user, client_id=client_id, issuer=issuer, now=now,
+                                            uti=sim.ids.token(22))
+            if nonce:  # the authorize request's nonce, echoed (OpenID Connect Core 1.0 section 3.1.3.7)
+                claims["nonce"] = nonce
+            body["id_token"] = sim.signer.sign(claims)
         if form.get("client_info") == "1":
             body["client_info"] = b64url_json({"uid": user["id"], "utid": state.tenant_id})
         return identity_json(ctx, body)

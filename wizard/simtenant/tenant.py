@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from wizard.clock import Clock
-from wizard.simtenant import catalog, devicelogin, exchange, model, scenarios, tokens
+from wizard.simtenant import authcodes, catalog, devicelogin, exchange, model, scenarios, tokens
 from wizard.simtenant import seed as seeding
 from wizard.simtenant.devicecodes import DeviceCode, DeviceCodeStore
 from wizard.simtenant.faults import FaultPlan, FaultRule
@@ -62,6 +62,7 @@ class SimTenant:
             name=tenant.get("name", seeding.DEMO_ORG_NAME),
         )
         self.device_codes = DeviceCodeStore()
+        self.auth_codes = authcodes.AuthCodeStore()
         self.identity = Identity(self)
         self.graph = GraphApi(self)
         self.requests: list[tuple[str, str, int]] = []   # (method, path, status): what clients did
@@ -137,6 +138,31 @@ class SimTenant:
             code = self.device_codes.find_pending(user_code, self.clock.now())
             code.status = "declined"
 
+    def authorize_redirect(self, auth_url: str, as_user: str | None = None, decline: bool = False) -> str:
+        """The user opens the sign-in link `auth_url` and signs in as `as_user` (default: the demo
+        admin); returns the address the browser is sent to (`http://localhost:PORT/?code=…&state=…`).
+
+        For tests and the demo's paste-back sign-in. The request goes through the tenant's own
+        `/authorize` handler (the POST of its sign-in form), so a bad client or redirect URI fails
+        the same way; a page instead of a redirect raises ValueError with the page's message.
+        """
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(auth_url)
+        form = dict(authcodes.query_params(httpx.Request("GET", auth_url)))
+        form.update({"user": as_user or self.demo_admin_upn, "action": "decline" if decline else "approve"})
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else self.authority_host
+        request = httpx.Request("POST", f"{origin}{parts.path}", data=form)
+        response = self.handle(request)
+        location = response.headers.get("Location")
+        if response.status_code != 302 or not location:
+            import re
+
+            text = re.sub(r"<[^>]+>", " ", response.text)
+            found = re.search(r"AADSTS\d+:[^<\n]*", response.text)
+            raise ValueError(found.group(0).strip() if found else " ".join(text.split())[:300])
+        return location
+
     def simulate_loopmeeting_consent(self) -> dict:
         """A LoopMeeting admin consents in the browser: the multi-tenant app's service
         principal "LoopMeeting" appears with delegated grants (Calendars.ReadWrite,
@@ -157,7 +183,7 @@ class SimTenant:
             raise ValueError(f"No user {upn!r} in {self.state.domain}.")
         code.status = "approved"
         code.user_id = user["id"]
-        self._consent_at_sign_in(code, user)
+        self.consent_at_sign_in(code, user)
 
     def sts_knows(self, app: dict) -> bool:
         """Has the token service caught up with this app registration (AADSTS700016 until then)?"""
@@ -289,7 +315,7 @@ class SimTenant:
                               content=b"<html><head><title>Access denied</title></head>"
                                       b"<body>This site is blocked by your organisation's proxy.</body></html>")
 
-    def _consent_at_sign_in(self, code: DeviceCode, user: dict) -> None:
+    def consent_at_sign_in(self, code: DeviceCode | authcodes.AuthCode, user: dict) -> None:
         """Consent the user gives in the browser for a tenant's own public client.
 
         Users consent to non-admin scopes for themselves; an administrator (a role
