@@ -40,6 +40,11 @@ the command's own options after it (`m365-wizard COMMAND --help` lists them). So
 `--client-id` BEFORE the command is your sign-in public client, and AFTER a command
 (`verify --client-id ID`, `rotate --client-id ID`) the same as --client-id-app: the app to act on.
 
+sign-in where Conditional Access blocks the device code (AADSTS53003):
+  m365-wizard --auth paste apply …        open the link shown on any device, sign in, paste back the
+                                          address the browser lands on (http://localhost:PORT/?code=…)
+  m365-wizard --auth browser apply …      the same in this machine's browser (needs a desktop)
+
 manual mode (when sign-in is blocked, or by choice):
   m365-wizard --manual                    at a terminal: the wizard's checklist screen
   m365-wizard manual --vendor V --set KEY=VALUE … [--save PATH] [--markdown]
@@ -194,6 +199,10 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vendor", choices=vendor_ids(), default=None, help="start the wizard with this vendor picked")
     parser.add_argument("--manual", action="store_true",
                         help="manual mode: a checklist for the Entra admin center instead of signing in (see below)")
+    parser.add_argument("--auth", choices=["device", "browser", "paste"], default="device",
+                        help="how the admin signs in: device code (default); browser (this machine's browser); "
+                             "paste (a link to open on any device, then paste back the address it lands on; "
+                             "where Conditional Access blocks the device code)")
     parser.add_argument("--remember", action="store_true",
                         help="remember the sign-in in the system keyring (off by default)")
     parser.add_argument("--debug-log", nargs="?", const="", default=None, metavar="PATH",

@@ -170,7 +170,12 @@ class Context:
                 _say(store.note)
         self.signin = SignIn(self.target, self.http, self.clock, scopes_for(self.profile), token_cache=cache)
         who = self.signin.try_silent() if store is not None and store.persistent else None
-        if who is None:
+        method = getattr(self.args, "auth", None) or "device"
+        if who is None and method == "paste":
+            who = self._sign_in_paste()
+        elif who is None and method == "browser":
+            who = self._sign_in_browser()
+        elif who is None:
             code = self.signin.start()
             _say(code.message or f"To sign in, open {code.verification_uri} and enter the code {code.user_code}.")
             if self.sim is not None:
@@ -186,6 +191,55 @@ class Context:
         self.report.signed_in_as = who.username
         _say(f"Signed in as {who.username} ({', '.join(sorted(who.roles)) or 'no directory role'}).")
         return who
+
+    def _sign_in_paste(self) -> Any:
+        """`--auth paste`: show the sign-in link, read back the address the browser lands on.
+
+        From a terminal a bad paste is said and asked again (up to 3 times); from a pipe the
+        first answer counts (a script gets exit 3 and the reason).
+        """
+        from wizard.errors import PastedAddressError
+        from wizard.signin_authcode import FIELD
+
+        link = self.signin.start_paste()
+        _say("To sign in, open this link in a browser on any device (phone, laptop):")
+        _say(f"  {link.url}")
+        _say(f"After you sign in, the browser goes to {link.landing_hint} and shows an error such as "
+             "'This site can't be reached': that is expected, nothing runs there. Copy that whole address "
+             "from the browser's address bar and paste it here.")
+        interactive = _stdin_is_terminal()
+        if self.sim is not None:
+            _say("(demo tenant: press Enter on an empty line and the demo admin signs in for you)")
+        for attempt in range(3 if interactive else 1):
+            if interactive:
+                print(f"{FIELD[0].upper()}{FIELD[1:]}: ", end="", file=sys.stderr, flush=True)
+            line = sys.stdin.readline()
+            if not line:
+                raise PastedAddressError(FIELD, "was not given (the input ended before an address was pasted)")
+            if self.sim is not None and not line.strip():
+                line = self.sim.authorize_redirect(link.url)
+                _say(f"  {line}")
+            try:
+                return self.signin.finish_paste(line)
+            except PastedAddressError as exc:
+                if not interactive or attempt == 2:
+                    raise
+                _say(f"{exc.message} {exc.next_step}")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _sign_in_browser(self) -> Any:
+        """`--auth browser`: this machine's browser, MSAL listening on a loopback port."""
+        from wizard.errors import SignInError
+        from wizard.signin_authcode import browser_available
+
+        if self.target.transport is not None:
+            raise SignInError("The demo tenant runs inside the wizard; a browser cannot reach it.",
+                              next_step="Use --auth paste with --demo.", code="no_browser")
+        ok, why = browser_available()
+        if not ok:
+            raise SignInError(why, next_step="Run the command again with --auth paste.", code="no_browser")
+        _say("Opening the Microsoft sign-in page in your browser; finish signing in there…")
+        return self.signin.sign_in_browser(on_link=lambda url: _say(f"The browser did not open. Open this link: {url}"))
 
     def setup(self, answers: dict, who: Any = None) -> Any:
         from wizard.setup import Setup
@@ -235,6 +289,13 @@ class Context:
                 code="AADSTS90002",
             )
         return parts[-2]
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _target(args: Any, clock: Clock, ctx: Context) -> Any:
