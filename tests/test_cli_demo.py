@@ -225,3 +225,35 @@ def test_profile_notes_are_in_plan_and_apply_output(capsys, shared_sim, journal_
     code, out, err = run(capsys, "--demo", "apply", "--vendor", vendor, *sets)
     assert code == 0, err
     assert words in out
+
+
+@pytest.mark.parametrize(("wrong", "words"), [
+    ("not-the-secret-value-at-all", "secret value is probably wrong"),
+    ("3f2504e0-4f89-11d3-9a0c-0305e82c3301", "Secret ID, not the secret"),
+], ids=["typo", "secret-id"])
+def test_test_with_a_wrong_secret_on_an_existing_app_fails_in_under_20_seconds(
+        capsys, clock, shared_sim, journal_dir, tmp_path, wrong, words):
+    """Typed values: a refusal is a wrong value, not replication (issue 14, item 9)."""
+    code, out, _ = run(capsys, "--demo", "apply", *PEXIP, "--json", "--secret-file", str(tmp_path / "s"))
+    client_id = json.loads(out)["client_id"]
+    clock.advance(3600)  # an existing app: its secret is an hour old
+    (tmp_path / "wrong").write_text(wrong + "\n")
+    started = clock.now()
+    code, out, err = run(capsys, "--demo", "test", "--vendor", "pexip", "--client-id-app", client_id,
+                         "--secret-file", str(tmp_path / "wrong"), "--json")
+    took = clock.now() - started
+    assert code == 6
+    assert took < 20, f"a typo took {took:.0f} s of waiting"
+    reason = json.loads(out)["token_test"]["checks"][0]["reason"]
+    assert "AADSTS7000215" in reason and words in reason and "test again in a minute" in reason
+    assert wrong not in reason
+
+
+def test_test_with_the_client_id_of_another_app_names_the_client_id(capsys, clock, shared_sim, journal_dir, tmp_path):
+    code, out, _ = run(capsys, "--demo", "apply", *PEXIP, "--json", "--secret-file", str(tmp_path / "s"))
+    started = clock.now()
+    code, out, err = run(capsys, "--demo", "test", "--vendor", "pexip", "--client-id-app",
+                         "0b1f2e3d-4c5b-4a69-8877-665544332211", "--secret-file", str(tmp_path / "s"), "--json")
+    assert code == 6 and clock.now() - started < 20
+    reason = json.loads(out)["token_test"]["checks"][0]["reason"]
+    assert "AADSTS700016" in reason and "Application (client) ID is probably wrong" in reason

@@ -258,3 +258,21 @@ def test_manual_mode_snippet_uses_the_autodiscover_lookup_too(clock):
     offline = pasted_snippet(target, profile, answers, pasted).value("Autodiscover URL")
     assert offline == "https://autodiscover-s.outlook.com"  # without a connection: the standard URL
     assert looked_up != offline and looked_up.startswith("https://")
+
+
+def test_a_wrong_pasted_secret_is_named_within_15_seconds_and_keep_waiting_waits_longer(clock, tmp_path):
+    """Manual mode: a refused pasted secret is a wrong value (said fast); keep_waiting is the offer
+    to wait on, for a secret made moments ago."""
+    sim, target, http, applied, secret = _blocked_tenant_with_portal_app(clock, tmp_path, "pexip")
+    profile = get_profile("pexip")
+    pasted = manual.validate_pasted(sim.tenant_id, applied.client_id, "zzz8Q~" + "x" * 34, profile)
+    started = clock.now()
+    report = manual.run_token_test(target, http, clock, profile, pasted)
+    assert not report.ok and report.code == "7000215"
+    assert clock.now() - started <= 15
+    reason = report.failed()[0].reason
+    assert "secret value is probably wrong" in reason and "test again in a minute" in reason
+    started = clock.now()
+    report = manual.run_token_test(target, http, clock, profile, pasted, keep_waiting=True)
+    assert not report.ok and clock.now() - started > 30
+    http.close()

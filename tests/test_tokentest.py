@@ -135,3 +135,19 @@ def test_manual_token_test_retries_reach_microsoft(clock, tmp_path):
                             Pasted(setup.tenant_id, applied.client_id, secret.value))
     assert report.ok, report.checks
     assert len(_token_posts(sim, before)) == report.attempts > 1
+
+
+def test_a_typed_secret_is_settled_when_the_apps_credential_is_older_than_a_few_minutes():
+    from wizard.tokentest import secret_settled, looks_like_guid
+
+    import datetime as dt
+
+    now = 1_790_000_000.0
+    old = dt.datetime.fromtimestamp(now - 3600, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    young = dt.datetime.fromtimestamp(now - 30, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    app = {"passwordCredentials": [{"hint": "abc", "startDateTime": old}]}
+    assert secret_settled(app, "abcdef", now) is True
+    app["passwordCredentials"].append({"hint": "abc", "startDateTime": young})
+    assert secret_settled(app, "abcdef", now) is False  # one match is minutes old: wait for it
+    assert secret_settled(app, "xyz123", now) is None  # not this app's secret (or a typo)
+    assert looks_like_guid("3F2504E0-4F89-11D3-9A0C-0305E82C3301") and not looks_like_guid("abc~def")

@@ -528,6 +528,7 @@ def cmd_apply(ctx: Context) -> int:
     ctx.report.client_id = applied.client_id
     ctx.report.tenant_id = applied.tenant_id or ctx.report.tenant_id
     secret_value = None
+    secret = None
     skipped = ""
     if ctx.profile.secret_needed and plan.needs_secret:
         secret = setup.create_secret(applied, on_progress=progress)
@@ -559,7 +560,7 @@ def cmd_apply(ctx: Context) -> int:
         _say(f"  – Token test skipped: {skipped}.")
         passed = True
     else:
-        report = setup.test_token(applied.client_id, secret_value, progress, ctx.cancel)
+        report = setup.test_token(applied.client_id, secret_value, progress, ctx.cancel, typed=secret is None)
         ctx.report.token_test = _token_test_dict(report)
         passed = bool(report.ok)
     snippet = setup.snippet(applied.client_id, secret_value or ("(the client secret you stored)" if skipped else None))
@@ -591,13 +592,14 @@ def cmd_test(ctx: Context) -> int:
     def attempt(number: int, code: str) -> None:
         _say(f"  ↻ Microsoft does not accept the credentials yet (AADSTS{code}); trying again (attempt {number}).")
 
+    started = ctx.clock.monotonic()
     result, code, attempts = tokentest.acquire_token(
         ctx.target, tenant_id, client_id, secret, ctx.profile.token_resource,
-        http=ctx.http, clock=ctx.clock, cancel=ctx.cancel, on_attempt=attempt,
+        http=ctx.http, clock=ctx.clock, cancel=ctx.cancel, on_attempt=attempt, typed=True,
     )
     report = tokentest.TokenTestReport(attempts=attempts, code=code)
-    if result is None:
-        report.checks.append(tokentest.failure_check(code, attempts))
+    if result is None:  # typed values: a refusal is a wrong value, said within ~15 s
+        report.checks.append(tokentest.typed_failure(code, secret, attempts, ctx.clock.monotonic() - started, True))
     else:
         roles = [p.name for p in ctx.profile.permissions if p.type == "application"]
         claims = tokentest.decode_claims(result["access_token"])

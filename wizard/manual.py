@@ -408,8 +408,13 @@ def run_token_test(
     cancel: threading.Event | None = None,
     on_attempt: Callable[[int, str], None] | None = None,
     max_wait: float = 60.0,
+    keep_waiting: bool = False,
 ):
     """Client-credentials token with the pasted values; a `TokenTestReport`.
+
+    Typed values: a refusal (7000215 / 700016) is reported as a wrong value within about
+    15 s, naming the value that is probably wrong; `keep_waiting=True` waits up to
+    `max_wait` for a secret created moments ago.
 
     No admin sign-in is needed (and none is available in manual mode), so the
     delegated admin consent cannot be read back; for application permissions the
@@ -424,14 +429,16 @@ def run_token_test(
             "no secret", True, f"{profile.name} holds its own credentials; there is no client secret to test"))
         return report
     resource = profile.token_resource
+    started = clock.monotonic()
     result, code, attempts = tokentest.acquire_token(
         target, pasted.tenant_id, pasted.client_id, pasted.secret, resource,
-        http=http, clock=clock, cancel=cancel, on_attempt=on_attempt, max_wait=max_wait,
+        http=http, clock=clock, cancel=cancel, on_attempt=on_attempt, max_wait=max_wait, typed=not keep_waiting,
     )
     report.attempts = attempts
     if result is None:
         report.code = code
-        report.checks.append(tokentest.failure_check(code, attempts))
+        report.checks.append(tokentest.typed_failure(code, pasted.secret, attempts, clock.monotonic() - started,
+                                                     not keep_waiting))
         return report
     report.checks.append(tokentest.Check("token", True, f"Microsoft issued a token for {resource} (attempt {attempts})"))
     roles = [p.name for p in profile.permissions if p.type == "application"

@@ -406,8 +406,12 @@ class Setup:
 
     def test_token(self, client_id: str, secret_value: str | None,
                    on_progress: Callable[[StepProgress], None] | None = None,
-                   cancel: threading.Event | None = None):
-        """Client-credentials token with the new secret, and the checks of `wizard.tokentest`."""
+                   cancel: threading.Event | None = None, *, typed: bool = False):
+        """Client-credentials token with the new secret, and the checks of `wizard.tokentest`.
+
+        `typed`: the secret was not created in this run (a person gave it). Unless the app's
+        passwordCredentials show that secret is only minutes old, a refusal is then reported
+        as a wrong value within about 15 s instead of being waited out as replication."""
         from wizard import consent, tokentest
 
         emit = on_progress or (lambda p: None)
@@ -422,14 +426,19 @@ class Setup:
             emit(StepProgress("token", sentence, RETRYING,
                               f"Microsoft does not accept the new credentials yet (AADSTS{code}), attempt {n}"))
 
+        if typed:
+            app = self.last_plan.existing.app if self.last_plan and self.last_plan.existing else None
+            typed = tokentest.secret_settled(app, secret_value or "", self.clock.now()) is not False
+        started = self.clock.monotonic()
         result, code, tries = tokentest.acquire_token(
             self.target, self.tenant_id, client_id, secret_value or "", resource,
-            http=self.graph.http, clock=self.clock, cancel=cancel, on_attempt=attempt,
+            http=self.graph.http, clock=self.clock, cancel=cancel, on_attempt=attempt, typed=typed,
         )
         report.attempts = tries
         if result is None:
             report.code = code
-            report.checks.append(tokentest.failure_check(code, tries))
+            report.checks.append(tokentest.typed_failure(code, secret_value or "", tries,
+                                                         self.clock.monotonic() - started, typed))
             emit(StepProgress("token", sentence, FAILED, report.checks[-1].reason))
             return report
         report.checks.append(tokentest.Check("token", True, f"Microsoft issued a token for {resource} (attempt {tries})"))

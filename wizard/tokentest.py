@@ -16,11 +16,19 @@ and checked: `tid` is the tenant, `appid`/`azp` the client id, and `roles` holds
 application permission. For delegated-only apps (Pexip, SyncSign, FlexO) a token for
 Graph proves the ID+secret pair; the delegated consent is read back from Graph.
 
+Values a person typed (`test`, manual mode, a secret from the environment) are another
+matter: when the secret was not created in this run, or the app's passwordCredentials show
+it is older than a few minutes, a 7000215 / 700016 means a wrong value, not replication. With
+`typed=True` the wait is cut to about 15 s (`TYPED_MAX_WAIT`) and `wrong_value_check` says
+which value is probably wrong (a GUID-shaped secret is the Secret ID pasted instead of the
+Value; 700016 is the client ID of another app or a typo) and how to keep waiting.
+
 The token and the secret never leave this module: not in a check's reason, not in a log.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -29,6 +37,9 @@ from wizard.clock import Clock
 from wizard.explain import aadsts_code, explain_aadsts
 
 RETRY_CODES = frozenset({"7000215", "7000222", "700016"})
+TYPED_MAX_WAIT = 15.0  # typed values: report a wrong value within about 15 s
+SETTLED_SECONDS = 300.0  # a secret older than this is known everywhere: refusals mean a wrong value
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 MICROSOFT_AUTHORITY_HOSTS = frozenset(
     {"login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn", "login.microsoft.com"}
 )
@@ -69,10 +80,14 @@ def acquire_token(
     cancel: threading.Event | None = None,
     on_attempt: Callable[[int, str], None] | None = None,
     max_wait: float = 120.0,
+    typed: bool = False,
 ) -> tuple[dict | None, str, int]:
-    """(result with access_token | None, last AADSTS code, attempts). Retries propagation errors."""
+    """(result with access_token | None, last AADSTS code, attempts). Retries propagation errors
+    (for `typed` values only about `TYPED_MAX_WAIT` seconds)."""
     import msal
 
+    if typed:
+        max_wait = min(max_wait, TYPED_MAX_WAIT)
     host = target.authority_host.split("://", 1)[-1].rstrip("/")
     kwargs: dict[str, Any] = {}
     if host not in MICROSOFT_AUTHORITY_HOSTS:
@@ -142,3 +157,57 @@ def failure_check(code: str, attempts: int) -> Check:
     plain, next_step = explain_aadsts(code) if code else ("Microsoft issued no token.", "Check the network and try again.")
     prefix = f"AADSTS{code}: " if code.isdigit() else ""
     return Check("token", False, f"{prefix}{plain} {next_step} (tried {attempts} time{'' if attempts == 1 else 's'})")
+
+
+def looks_like_guid(value: str) -> bool:
+    return bool(_GUID.match((value or "").strip()))
+
+
+def secret_settled(app: dict | None, secret_value: str, now: float) -> bool | None:
+    """Is the typed secret older than a few minutes, by the app's passwordCredentials?
+
+    Credentials are matched by `hint` (the value's first characters, which Graph returns);
+    True when every match started more than `SETTLED_SECONDS` ago, False when one is younger,
+    None when the app shows no match (it may be another app's secret, or a typo).
+    """
+    from wizard.dates import parse_graph_time
+
+    matches = [c for c in (app or {}).get("passwordCredentials") or []
+               if c.get("hint") and secret_value.startswith(str(c["hint"]))]
+    if not matches:
+        return None
+    starts = [parse_graph_time(c.get("startDateTime")) for c in matches]
+    return all(s is not None and now - s > SETTLED_SECONDS for s in starts)
+
+
+def typed_failure(code: str, secret_value: str, attempts: int, waited: float, typed: bool) -> Check:
+    """The failed check for a token request: `wrong_value_check` for typed values refused with
+    a propagation code, else `failure_check`."""
+    if typed and code in RETRY_CODES:
+        return wrong_value_check(code, secret_value, attempts, waited)
+    return failure_check(code, attempts)
+
+
+def wrong_value_check(code: str, secret_value: str, attempts: int, waited: float) -> Check:
+    """A refusal of typed values: which value is probably wrong, and how to keep waiting."""
+    keep_waiting = ("If the secret was created in the last few minutes, Microsoft may not know it yet: "
+                    "test again in a minute to keep waiting.")
+    if code == "7000215":
+        if looks_like_guid(secret_value):
+            what = ("The client secret you gave is shaped like a GUID: that is the Secret ID, not the secret. "
+                    "Use the secret VALUE (not the Secret ID), shown once when the secret was created "
+                    "(Certificates & secrets, 'Value' column); if it is lost, create a new secret.")
+        else:
+            what = ("The client secret value is probably wrong (a typo, a secret of another app, or a removed one). "
+                    "Use the secret VALUE (not the Secret ID) of this app's secret.")
+    elif code == "700016":
+        what = ("The Application (client) ID is probably wrong: Microsoft knows no app with this ID in this tenant "
+                "(the client ID of another app or tenant, or the Object ID pasted instead). Copy it from the app's "
+                "Overview, 'Application (client) ID'.")
+    elif code == "7000222":
+        what = "The client secret has expired. Create a new one (m365-wizard rotate) and update the vendor's configuration."
+        keep_waiting = ""
+    else:
+        return failure_check(code, attempts)
+    tried = f"(Microsoft refused it {attempts} time{'' if attempts == 1 else 's'} in {waited:.0f} s)"
+    return Check("token", False, f"AADSTS{code}: {what} {keep_waiting} {tried}".replace("  ", " "))
