@@ -43,10 +43,12 @@ Loading uses only the standard library and `wizard.catalog` (no httpx, msal or t
 from __future__ import annotations
 
 import functools
+import os
 import string
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any, Mapping
 
 from wizard import answers as answers_mod
@@ -739,7 +741,21 @@ def get_profile(profile_id: str) -> Profile:
                      f"{', '.join(profiles)}", example=next(iter(profiles), ""))
 
 
+def load_profile(path: str | os.PathLike[str]) -> Profile:
+    """One vendor profile from a TOML file outside the package (a vendor not bundled yet).
+
+    The same checks as the bundled profiles; `InputError` naming the file when it cannot be read.
+    (Engine only: no command-line option uses it yet.)
+    """
+    file = Path(path)
+    try:
+        text = file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError("profile file", f"'{file}' cannot be read as a UTF-8 TOML file: {err}") from None
+    return parse_profile(text, str(file))
+
+
 __all__ = [
     "BRANDING", "BRANDING_URLS", "BrandingUrl", "ENGINE_VALUES", "LOOKUP_SERVICES", "Lookup", "Permission", "Profile", "ProfileError", "Question", "SnippetField",
-    "get_profile", "load_profiles", "parse_profile",
+    "get_profile", "load_profile", "load_profiles", "parse_profile",
 ]

@@ -6,7 +6,9 @@ reference. Nothing is invented: a wrong id that "looks right" would make the
 wizard pass against the simulator and fail against Microsoft.
 
 Sources:
-- Graph permission ids: https://learn.microsoft.com/en-us/graph/permissions-reference
+- Graph permissions (every delegated scope and app role the Microsoft Graph service principal
+  publishes): the wizard's bundled catalog, `wizard/data/graph_permissions.json`, built from
+  https://learn.microsoft.com/en-us/graph/permissions-reference (`wizard.catalog.graph_source()`).
 - Exchange Online full_access_as_app / EWS.AccessAsUser.All: the Office 365 Exchange
   Online service principal (see permissions.md).
 - Directory role template ids:
@@ -59,6 +61,7 @@ class Scope:
     id: str
     admin_only: bool
     display: str
+    description: str = ""  # Microsoft's admin-consent description; "" when not recorded
 
 
 @dataclass(frozen=True)
@@ -68,45 +71,34 @@ class Role:
     value: str
     id: str
     display: str
+    description: str = ""  # Microsoft's description; "" when not recorded
 
 
-GRAPH_SCOPES = (
-    Scope("openid", "37f7f235-527c-4136-accd-4a02d197296e", False, "Sign users in"),
-    Scope("profile", "14dad69e-099b-42c9-810b-d002981feec1", False, "View users' basic profile"),
-    Scope("email", "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0", False, "View users' email address"),
-    Scope("offline_access", "7427e0e9-2fba-42fe-b0c0-848c9e6a8182", False, "Maintain access to data you have given it access to"),
-    Scope("User.Read", "e1fe6dd8-ba31-4d61-89e7-88639da4683d", False, "Sign in and read user profile"),
-    Scope("User.Read.All", "a154be20-db9c-4678-8ab7-66f6cc099a59", True, "Read all users' full profiles"),
-    Scope("Calendars.Read", "465a38f9-76ea-45b9-9f34-9e8b0d4b0b42", False, "Read user calendars"),
-    Scope("Calendars.Read.Shared", "2b9c4092-424d-4249-948d-b43879977640", False, "Read user and shared calendars"),
-    Scope("Calendars.ReadWrite", "1ec239c2-d7c9-4623-a91a-a9775856bb36", False, "Have full access to user calendars"),
-    Scope("Calendars.ReadWrite.Shared", "12466101-c9b8-439a-8589-dd09ee67e8e9", False, "Read and write user and shared calendars"),
-    Scope("OnlineMeetings.Read", "9be106e1-f4e3-4df5-bdff-e4bc531cbe43", False, "Read user's online meetings"),
-    Scope("OnlineMeetings.ReadWrite", "a65f2972-a4f8-4f5e-afd7-69ccb046d5dc", False, "Read and create user's online meetings"),
-    Scope("Application.ReadWrite.All", "bdfbf15f-ee85-4955-8675-146e8e5296b5", True, "Read and write all applications"),
-    Scope("AppRoleAssignment.ReadWrite.All", "84bccea3-f856-4a8a-967b-dbe0a3d53a64", True, "Manage app permission grants and app role assignments"),
-    Scope("DelegatedPermissionGrant.ReadWrite.All", "41ce6ca6-6826-4807-84f1-1c82854f7ee5", True, "Manage all delegated permission grants"),
-    Scope("Directory.Read.All", "06da0dbc-49e2-44d2-8312-53f166ab848a", True, "Read directory data"),
-)
+def _catalog_forms(resource: str) -> tuple[tuple[Scope, ...], tuple[Role, ...]]:
+    """The scopes and roles of a resource from the bundled catalog (Microsoft's published list).
 
-GRAPH_ROLES = (
-    Role("User.Read.All", "df021288-bdef-4463-88db-98f22de89214", "Read all users' full profiles"),
-    Role("Calendars.Read", "798ee544-9d2d-430c-a058-570e29e34338", "Read calendars in all mailboxes"),
-    Role("Calendars.ReadWrite", "ef54d2bf-783f-4e0f-bca1-3210c0444d99", "Read and write calendars in all mailboxes"),
-    Role("OnlineMeetings.ReadWrite.All", "b8bb2037-6e08-44ac-a4ea-4674e010e2a4", "Read and create online meetings"),
-    Role("Application.ReadWrite.All", "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9", "Read and write all applications"),
-    Role("AppRoleAssignment.ReadWrite.All", "06b708a9-e830-4db3-a914-8e69da51d44f", "Manage app permission grants and app role assignments"),
-    Role("DelegatedPermissionGrant.ReadWrite.All", "8e8e4742-1d95-4f68-9d56-6ee75648c72a", "Manage all delegated permission grants"),
-    Role("Directory.Read.All", "7ab1d382-f21e-4acd-a863-ba3e13f7da61", "Read directory data"),
-)
+    Where the catalog records no admin-consent flag for a delegated scope, it is published as
+    "Admin": the safe side (a user cannot consent to it alone; the wizard's admin consent works).
+    Where it records no display name, the permission's value stands in.
+    """
+    from wizard import catalog as published
 
-EXCHANGE_SCOPES = (
-    Scope("EWS.AccessAsUser.All", "3b5f3d61-589b-4a3c-a359-5dd4b5ee5bd5", False,
-          "Access mailboxes as the signed-in user via Exchange Web Services"),
-)
-EXCHANGE_ROLES = (
-    Role("full_access_as_app", "dc890d15-9560-4a4c-9b7f-a736ec74ec40", "Use Exchange Web Services with full access to all mailboxes"),
-)
+    scopes, roles = [], []
+    for perm in published.resource(resource).permissions.values():
+        if perm.delegated:
+            f = perm.delegated
+            scopes.append(Scope(perm.name, f.id, f.admin_consent is not False, f.display_name or perm.name,
+                                f.description or ""))
+        if perm.application:
+            f = perm.application
+            roles.append(Role(perm.name, f.id, f.display_name or perm.name, f.description or ""))
+    return tuple(scopes), tuple(roles)
+
+
+# Microsoft Graph publishes every permission of Microsoft's reference; Exchange Online the two
+# the wizard uses (both from the bundled catalog, so the simulator and the engine share one list).
+GRAPH_SCOPES, GRAPH_ROLES = _catalog_forms("graph")
+EXCHANGE_SCOPES, EXCHANGE_ROLES = _catalog_forms("exchange")
 
 # OpenID Connect scopes: they shape the id_token, never appear as a resource's `scp`
 # on their own (https://learn.microsoft.com/en-us/entra/identity-platform/scopes-oidc).

@@ -125,26 +125,40 @@ def resource_service_principal(object_id: str, resource: catalog.ResourceApp, no
     sp = new_service_principal(object_id, {"appId": resource.app_id, "displayName": resource.display_name},
                                now, catalog.MICROSOFT_OWNER_TENANT)
     sp["servicePrincipalNames"] = list(resource.service_principal_names)
-    sp["appRoles"] = [{
+    sp["appRoles"] = [published_app_role(r) for r in resource.roles]
+    sp["oauth2PermissionScopes"] = [published_scope(s) for s in resource.scopes]
+    return sp
+
+
+def published_app_role(r: catalog.Role) -> dict:
+    """An appRole of a Microsoft resource, in Graph's appRole shape
+    (https://learn.microsoft.com/graph/api/resources/approle)."""
+    return {
         "allowedMemberTypes": ["Application"],
-        "description": f"Allows the app to {r.display[0].lower()}{r.display[1:]} without a signed-in user.",
+        "description": r.description or f"Allows the app to use {r.value} without a signed-in user.",
         "displayName": r.display,
         "id": r.id,
         "isEnabled": True,
         "origin": "Application",
         "value": r.value,
-    } for r in resource.roles]
-    sp["oauth2PermissionScopes"] = [{
-        "adminConsentDescription": f"Allows the app to {s.display[0].lower()}{s.display[1:]} on behalf of the signed-in user.",
+    }
+
+
+def published_scope(s: catalog.Scope) -> dict:
+    """An oauth2PermissionScope of a Microsoft resource, in Graph's permissionScope shape
+    (https://learn.microsoft.com/graph/api/resources/permissionscope). Microsoft's reference gives one
+    display string and description per delegated permission; both consent texts use them."""
+    description = s.description or f"Allows the app to use {s.value} on behalf of the signed-in user."
+    return {
+        "adminConsentDescription": description,
         "adminConsentDisplayName": s.display,
         "id": s.id,
         "isEnabled": True,
         "type": "Admin" if s.admin_only else "User",
-        "userConsentDescription": f"Allows the app to {s.display[0].lower()}{s.display[1:]} on your behalf.",
+        "userConsentDescription": description,
         "userConsentDisplayName": s.display,
         "value": s.value,
-    } for s in resource.scopes]
-    return sp
+    }
 
 
 def first_party_client_sp(object_id: str, app_id: str, name: str, now: float) -> dict:
