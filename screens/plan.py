@@ -177,8 +177,8 @@ class PlanScreen(Screen):
                 widgets.append(HangingRow("!", escape(note), classes="plan-note"))
             if any(needs_consent(p) for p in permissions):
                 widgets.append(Static(
-                    "Admin consent is granted once for the whole organisation, by a Global "
-                    "Administrator or Privileged Role Administrator.",
+                    f"Admin consent is granted once for the whole organisation, {escape(plan.consent_by)}."
+                    if getattr(plan, "consent_by", "") else "Admin consent is granted once for the whole organisation.",
                     id="plan-consent",
                 ))
         widgets.append(Static(

@@ -197,13 +197,18 @@ def test_plain_user_is_refused_before_any_write(clock, tmp_path, user):
     assert len(sim.state.applications) == before
 
 
-def test_app_admin_cannot_consent_to_application_permissions(clock, tmp_path):
+def test_app_admin_may_consent_to_exchange_application_permissions(clock, tmp_path):
+    """Application Administrator may grant app roles of any API but Microsoft Graph: innovaphone's
+    Exchange full_access_as_app is theirs (permissions-reference, Application Administrator)."""
     sim = make_sim(clock)
     target = demo_target(sim)
     signin, who = sign_in(sim, target, target.http_client(), clock, as_user=APP_ADMIN)
     profile = get_profile("innovaphone")
     answers = profile.validate({"mailbox": "calendar-sync@contoso.onmicrosoft.com"})
     setup = Setup(profile, answers, signin.graph, who, target, clock=clock, state_dir=tmp_path)
-    with pytest.raises(RoleError, match="Global Administrator or a Privileged Role Administrator"):
-        setup.check_roles()
-    assert signin.graph.writes == 0
+    assert setup.check_roles() is None
+    applied = setup.apply(setup.plan())
+    sp = sim.state.service_principals[applied.sp_id]
+    exchange = sim.state.sp_by_app_id("00000002-0000-0ff1-ce00-000000000000")
+    granted = {r["id"]: r["value"] for r in exchange["appRoles"]}
+    assert [granted[a["appRoleId"]] for a in sim.state.assignments_of(sp["id"])] == ["full_access_as_app"]

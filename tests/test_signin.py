@@ -1,7 +1,7 @@
 """Device-code sign-in, driven through the real MSAL over a tiny fake identity platform.
 
 The fake speaks just enough of Microsoft's protocol (OpenID configuration,
-devicecode, token, /me/memberOf) to check our polling loop, the error mapping
+devicecode, token, /me/transitiveMemberOf) to check our polling loop, the error mapping
 and the token provider. The full simulated tenant is exercised in the CLI tests.
 """
 
@@ -105,7 +105,7 @@ class FakeIdentity:
             return httpx.Response(400, json=step)
         if request.url.host == "graph.fake.test":
             self.graph_auth.append(request.headers["Authorization"])
-            if path == "/v1.0/me/memberOf/microsoft.graph.directoryRole":
+            if path == "/v1.0/me/transitiveMemberOf/microsoft.graph.directoryRole":
                 return httpx.Response(200, json={"value": self.roles})
         return httpx.Response(404, json={"error": {"code": "NotFound", "message": path}})
 

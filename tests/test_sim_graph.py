@@ -145,7 +145,7 @@ def test_member_of_accepts_the_directory_role_cast(sim, relationship):
 
 
 def test_sign_in_reads_roles_through_the_cast_without_falling_back(clock):
-    """wizard.signin asks `/me/memberOf/microsoft.graph.directoryRole` first: it must succeed."""
+    """wizard.roles asks `/me/transitiveMemberOf/microsoft.graph.directoryRole` first: it must succeed."""
     from wizard.signin import SignIn
     from wizard.target import demo_target
 
@@ -156,8 +156,8 @@ def test_sign_in_reads_roles_through_the_cast_without_falling_back(clock):
         code = signin.start()
         sim.approve_device_code(code.user_code, as_user="appadmin@contoso.onmicrosoft.com")
         who = signin.wait()
-    member_of = [r for r in sim.requests if "/memberOf" in r[1]]
-    assert member_of == [("GET", "/v1.0/me/memberOf/microsoft.graph.directoryRole", 200)]
+    member_of = [r for r in sim.requests if "MemberOf" in r[1] or "memberOf" in r[1]]
+    assert member_of == [("GET", "/v1.0/me/transitiveMemberOf/microsoft.graph.directoryRole", 200)]
     assert "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3" in who.role_template_ids and who.roles_known
 
 

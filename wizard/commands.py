@@ -500,10 +500,10 @@ def cmd_apply(ctx: Context) -> int:
         )
     ctx.sign_in()
     setup = ctx.setup(answers)
-    setup.check_roles()
+    role_warning = setup.check_roles()  # a warning when Graph would not say which roles the admin holds
     existing, candidates = _existing_and_candidates(ctx, setup)
     plan = setup.plan(existing=existing)
-    ctx.report.notes = list(plan.notes) + _profile_notes(ctx)
+    ctx.report.notes = ([role_warning] if role_warning else []) + list(plan.notes) + _profile_notes(ctx)
     if candidates and any(s.kind == "create_app" for s in plan.steps):
         if not getattr(args, "yes", False):
             listed = ", ".join(f"'{a.display_name}' (client ID {a.client_id})" for a in candidates)

@@ -190,7 +190,9 @@ def manual_checklist(
     uris = profile.redirect_uris(answers)
     roles = "Application Administrator or Cloud Application Administrator"
     if any(p.type == "application" for p in profile.permissions):
-        roles = "Global Administrator or Privileged Role Administrator (application permissions need one of these to consent)"
+        from wizard import roles as directory_roles
+
+        roles = directory_roles.consent_roles_text(profile)
     items: list[ChecklistItem] = []
     sign_in = [("Role needed", roles)]
     if tenant:

@@ -134,6 +134,7 @@ class Plan:
     existing: Existing | None = None
     notes: list[str] = field(default_factory=list)
     needs_secret: bool = False  # True when a step of kind "secret" is in the plan
+    consent_by: str = ""  # who may grant the admin consent: "by a Global Administrator or …" (wizard.roles)
 
     def sentences(self) -> list[str]:
         return [s.sentence for s in self.steps]

@@ -1,8 +1,8 @@
 """Directory roles: which the signed-in admin holds, and which each step needs.
 
-    template_ids, names, known = roles.read(graph, claims)   # at sign-in (wizard.signin)
-    roles.check(profile, who, graph)                          # RoleError before any write
-    roles.consenters(profile)                                 # "a Global Administrator or …" (plan, checklist)
+    template_ids, names, known = roles.read(graph, claims, access_token)   # at sign-in (wizard.signin)
+    warning = roles.check(profile, who, graph)   # RoleError before any write; a warning when unknown
+    roles.consent_sentence(profile)              # who may grant this vendor's admin consent (plan, checklist)
 
 Who may do what (Microsoft Entra built-in roles,
 https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference):
@@ -43,17 +43,20 @@ APP_ROLE_CONSENTERS = (GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR)
 # ---------------------------------------------------------------------- reading
 
 
-def read(graph: Any, claims: dict) -> tuple[frozenset[str], frozenset[str], bool]:
+def read(graph: Any, claims: dict, access_token: str = "") -> tuple[frozenset[str], frozenset[str], bool]:
     """The admin's active directory roles: (template ids, names, known).
 
-    `GET /me/memberOf/microsoft.graph.directoryRole` (least privileged: User.Read,
-    https://learn.microsoft.com/graph/api/user-list-memberof) returns the roles the user is
-    a direct member of; the `wids` claim
+    Roles are often held through a role-assignable group (or PIM for Groups), which
+    `/me/memberOf` does not show as a role. So the roles come from
+    `GET /me/transitiveMemberOf/microsoft.graph.directoryRole` (direct and through groups;
+    least privileged: User.Read, https://learn.microsoft.com/graph/api/user-list-transitivememberof);
+    the `wids` claim of the id token and of the Graph access token
     (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference) adds
-    the same ids when the token has it. Roles held only through PIM eligibility are not
-    active and are rightly not listed. `known` is False when neither told.
+    ids when present. Roles held only through PIM eligibility are not active and are rightly
+    not listed. `known` is False when neither told: then nothing is refused here.
     """
     template_ids: set[str] = {str(w) for w in claims.get("wids", ()) or ()}
+    template_ids |= {str(w) for w in _jwt_claims(access_token).get("wids", ()) or ()}
     names: set[str] = set()
     known = True
     try:
@@ -72,20 +75,33 @@ def read(graph: Any, claims: dict) -> tuple[frozenset[str], frozenset[str], bool
 
 
 def _directory_roles(graph: Any) -> list[dict]:
-    """directoryRole objects among /me/memberOf: the OData cast, else a filter here.
+    """directoryRole objects among /me/transitiveMemberOf: the OData cast, else a filter here.
 
-    The cast segment (`/me/memberOf/microsoft.graph.directoryRole`) keeps groups out of the
-    answer; a service that does not support the cast (400/404) gets the plain list,
-    filtered by `@odata.type` on this side.
+    The cast segment (`/me/transitiveMemberOf/microsoft.graph.directoryRole`, "OData cast is
+    also enabled") keeps groups out of the answer; a service that does not take the cast
+    (400/404) gets the plain list, filtered by `@odata.type` on this side.
     """
     try:
-        return graph.get_all("/me/memberOf/microsoft.graph.directoryRole",
+        return graph.get_all("/me/transitiveMemberOf/microsoft.graph.directoryRole",
                              params={"$select": "id,displayName,roleTemplateId"})
     except GraphError as exc:
         if exc.status not in (400, 404):
             raise
-    return [item for item in graph.get_all("/me/memberOf")
+    return [item for item in graph.get_all("/me/transitiveMemberOf")
             if item.get("@odata.type") == "#microsoft.graph.directoryRole"]
+
+
+def _jwt_claims(token: str) -> dict:
+    """The payload of a JWT, unverified (only read for `wids`; Microsoft checks the token)."""
+    import base64
+    import json
+
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
 
 
 def names_held(who: Any) -> set[str]:
@@ -99,28 +115,67 @@ def names_held(who: Any) -> set[str]:
 # ---------------------------------------------------------------------- checking
 
 
-def _needs_app_role_consent(profile: Any) -> bool:
-    return bool(getattr(profile, "admin_consent", False)) and any(
-        getattr(p, "type", "") == "application" for p in getattr(profile, "permissions", ()) or ())
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+UNKNOWN_WARNING = ("Microsoft Graph did not say which directory roles {account} holds, so the wizard cannot check "
+                   "them first. It goes ahead and Microsoft decides: a step you may not do stops with Microsoft's answer.")
 
 
-def check(profile: Any, who: Any, graph: Any) -> None:
+def _app_roles(profile: Any) -> list[Any]:
+    """The application permissions (app roles) this vendor's admin consent grants."""
+    if not getattr(profile, "admin_consent", False):
+        return []
+    return [p for p in getattr(profile, "permissions", ()) or () if getattr(p, "type", "") == "application"]
+
+
+def consenters_for(profile: Any) -> tuple[str, ...]:
+    """The roles that may grant this vendor's admin consent.
+
+    Application Administrator and Cloud Application Administrator may grant delegated
+    permissions and application permissions of any API except Microsoft Graph
+    (permissions-reference: "...with the exception of application permissions for Microsoft
+    Graph"); Microsoft Graph app roles need a Global Administrator or Privileged Role
+    Administrator.
+    """
+    if any(str(getattr(p, "resource_app_id", "")).lower() == GRAPH_APP_ID for p in _app_roles(profile)):
+        return APP_ROLE_CONSENTERS
+    return (GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR, APPLICATION_ADMINISTRATOR,
+            CLOUD_APPLICATION_ADMINISTRATOR)
+
+
+def consent_sentence(profile: Any) -> str:
+    """'by a Global Administrator, …' — who may grant this vendor's admin consent, for plan and checklist."""
+    names = consenters_for(profile)
+    return "by a " + _or(names)
+
+
+def consent_roles_text(profile: Any) -> str:
+    """The checklist's 'Role needed' for a vendor with application permissions."""
+    if consenters_for(profile) == APP_ROLE_CONSENTERS:
+        return ("Global Administrator or Privileged Role Administrator (Microsoft Graph application "
+                "permissions need one of these to consent)")
+    return ("Application Administrator, Cloud Application Administrator, Global Administrator or Privileged Role "
+            "Administrator (application permissions of APIs other than Microsoft Graph, such as Exchange "
+            "Online's full_access_as_app, may be granted by the application administrator roles too)")
+
+
+def check(profile: Any, who: Any, graph: Any) -> str | None:
     """Raise `RoleError` naming the role needed, before anything is written.
 
     When sign-in could not read the roles (`who.roles_known` False) they are read once more
-    here; if Graph still does not tell, nothing is refused: Microsoft decides, and its 403
-    is explained.
+    here; if Graph still does not tell, nothing is refused: the warning returned says so, and
+    Microsoft decides (its 403 is explained).
     """
     held = names_held(who)
+    account = getattr(who, "username", "") or "the signed-in account"
     if not getattr(who, "roles_known", True):
         try:
             _ids, names, known = read(graph, {})
         except GraphError:
-            return
+            known, names = False, frozenset()
         if not known:
-            return  # Graph would not tell us the roles: let Microsoft decide, and explain its 403.
+            return UNKNOWN_WARNING.format(account=account)
         held |= set(names)
-    account = getattr(who, "username", "") or "The signed-in account"
+    account = account[:1].upper() + account[1:]
     enterprise = getattr(profile, "kind", "registration") == "enterprise_app"
     if not held & set(APP_WRITERS):
         needed = "Application Administrator or Cloud Application Administrator (or Global Administrator)"
@@ -130,13 +185,16 @@ def check(profile: Any, who: Any, graph: Any) -> None:
             next_step=f"Sign in with an account that holds {needed}, or ask your admin to assign one (PIM: activate it first). "
                       f"Or hand the checklist of `m365-wizard manual --vendor {profile.id}` to an admin who has the role.",
         )
-    if _needs_app_role_consent(profile) and not held & set(APP_ROLE_CONSENTERS):
+    consenters = consenters_for(profile)
+    if _app_roles(profile) and not held & set(consenters):
+        names = ", ".join(p.name for p in _app_roles(profile))
         raise RoleError(
-            f"{account} can create the app, but granting admin consent to application permissions "
-            "(such as full_access_as_app) needs a Global Administrator or a Privileged Role Administrator.",
+            f"{account} can create the app, but granting admin consent to Microsoft Graph application permissions "
+            f"({names}) needs a Global Administrator or a Privileged Role Administrator.",
             next_step="Sign in as a Global Administrator or Privileged Role Administrator, or ask one to run the wizard "
                       f"(or to follow the checklist of `m365-wizard manual --vendor {profile.id}`).",
         )
+    return None
 
 
 def _or(names: Iterable[str]) -> str:

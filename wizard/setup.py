@@ -109,9 +109,11 @@ class Setup:
 
     # ------------------------------------------------------------------ roles
 
-    def check_roles(self) -> None:
-        """Raise `RoleError` naming the role needed, before anything is written (`wizard.roles`)."""
-        roles.check(self.profile, self.who, self.graph)
+    def check_roles(self) -> str | None:
+        """Raise `RoleError` naming the role needed, before anything is written (`wizard.roles`).
+
+        Returns a warning when Graph would not say which roles the admin holds (then Microsoft decides)."""
+        return roles.check(self.profile, self.who, self.graph)
 
     # ------------------------------------------------------------------ finding
 
@@ -228,6 +230,7 @@ class Setup:
             sp = self.resolver.resource_sp(p.resource_app_id)
             resource_sp_ids[p.resource_app_id] = sp.get("id") if sp else None
         self.last_plan = make_plan(desired, current, resource_sp_ids, self.clock.now())
+        self.last_plan.consent_by = roles.consent_sentence(self.profile)
         looked_up = {str(self.answers.get(lk.source)) for lk in self._lookups_to_run()}
         if self.mailbox_user is not None and self.answers[self._mailbox_key()] not in looked_up:
             email = self.answers[self._mailbox_key()]

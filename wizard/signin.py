@@ -366,7 +366,7 @@ class SignIn:
         if tenant_id and self.target.tenant in ("organizations", "common"):
             # Pin everything that follows to the tenant the admin actually signed in to.
             self.target = self.target.with_tenant(tenant_id)
-        template_ids, names, known = roles.read(self.graph, claims)
+        template_ids, names, known = roles.read(self.graph, claims, str(result.get("access_token") or ""))
         granted = result.get("scope")
         scopes = tuple(granted.split()) if isinstance(granted, str) else tuple(self.scopes)
         self.who = SignedIn(

@@ -9,8 +9,11 @@
   Both (and /users/{id}/…) take an OData cast segment, "OData cast is also enabled":
   `/me/memberOf/microsoft.graph.directoryRole` lists only the directory roles
   (also `microsoft.graph.group`, `microsoft.graph.administrativeUnit`); any other type
-  is 400 Request_UnsupportedQuery. The simulated tenant has no groups, so the
-  transitive list equals the direct one.
+  is 400 Request_UnsupportedQuery. `memberOf` lists the roles assigned to the user
+  directly and the groups the user is in; `transitiveMemberOf` adds the roles those
+  groups hold (role-assignable groups, scenario flag `role_groups`; such a group cannot
+  contain groups, so one level is all there is:
+  https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept).
 - GET /users               https://learn.microsoft.com/en-us/graph/api/user-list
 """
 
@@ -33,6 +36,7 @@ USER_PROPS = set(resources.keys("user"))
 # "By default, only a limited set of properties are returned" (the user resource page): the rest on $select.
 USER_HIDDEN = resources.select_only("user")
 ROLE_PROPS = set(resources.keys("directoryRole"))
+GROUP_PROPS = set(resources.keys("group"))
 # OData casts a memberOf collection accepts: type -> @odata.context entity set.
 MEMBER_CASTS = {
     "microsoft.graph.directoryRole": "directoryRoles",
@@ -67,8 +71,8 @@ def routes(sim: "SimTenant"):
         cast = call.match.groupdict().get("cast")
         if cast:  # type names in a cast segment resolve case-insensitively too
             cast = next((c for c in MEMBER_CASTS if c.lower() == cast.lower()), cast)
-        memberships = [role for role_id, role in state.directory_roles.items()
-                       if user["id"] in state.role_members.get(role_id, set())]
+        transitive = "/transitivememberof" in call.path.lower()
+        memberships = state.user_roles(user["id"], transitive=transitive) + state.user_groups(user["id"])
         context = "directoryObjects"
         if cast:
             if cast not in MEMBER_CASTS:
@@ -77,7 +81,7 @@ def routes(sim: "SimTenant"):
             context = MEMBER_CASTS[cast]
             memberships = [m for m in memberships if m.get("@odata.type") == f"#{cast}"]
         return collection(call, memberships, odata.Filterable("directoryObject", frozenset({"displayName", "id"})),
-                          context, lambda _r: True, ROLE_PROPS)
+                          context, lambda _r: True, ROLE_PROPS | GROUP_PROPS)
 
     def me_member_of(call: Call) -> httpx.Response:
         return member_of(delegated_only(call), call)

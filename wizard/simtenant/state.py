@@ -78,7 +78,9 @@ class TenantState:
     organization: dict = field(default_factory=dict)
     users: dict[str, dict] = field(default_factory=dict)
     directory_roles: dict[str, dict] = field(default_factory=dict)   # activated roles
-    role_members: dict[str, set[str]] = field(default_factory=dict)  # role object id -> user ids
+    role_members: dict[str, set[str]] = field(default_factory=dict)  # role object id -> user / group ids
+    groups: dict[str, dict] = field(default_factory=dict)            # role-assignable groups
+    group_members: dict[str, set[str]] = field(default_factory=dict)  # group id -> user ids
     applications: dict[str, dict] = field(default_factory=dict)
     service_principals: dict[str, dict] = field(default_factory=dict)
     grants: dict[str, dict] = field(default_factory=dict)        # oauth2PermissionGrants
@@ -115,10 +117,28 @@ class TenantState:
         return next((u for u in self.users.values()
                      if u["id"] == low or u["userPrincipalName"].lower() == low), None)
 
+    def user_groups(self, user_id: str) -> list[dict]:
+        """The groups the user is a direct member of."""
+        return [g for gid, g in self.groups.items() if user_id in self.group_members.get(gid, set())]
+
+    def user_roles(self, user_id: str, transitive: bool = True) -> list[dict]:
+        """The directory roles the user holds: directly, and (transitive) through a role-assignable group.
+
+        Role-assignable groups cannot have groups as members, so one level is all there is
+        (https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept).
+        """
+        via = {g["id"] for g in self.user_groups(user_id)} if transitive else set()
+        return [role for rid, role in self.directory_roles.items()
+                if (self.role_members.get(rid, set()) & ({user_id} | via))]
+
     def user_role_templates(self, user_id: str) -> set[str]:
-        """Role template ids of the directory roles the user is a member of."""
-        return {self.directory_roles[r]["roleTemplateId"]
-                for r, members in self.role_members.items() if user_id in members}
+        """Role template ids of the directory roles the user holds (directly or through a group):
+        what Microsoft authorizes a request with."""
+        return {r["roleTemplateId"] for r in self.user_roles(user_id)}
+
+    def direct_role_templates(self, user_id: str) -> set[str]:
+        """Role template ids of the roles assigned to the user directly."""
+        return {r["roleTemplateId"] for r in self.user_roles(user_id, transitive=False)}
 
     def assignments_of(self, principal_id: str) -> list[dict]:
         return [a for a in self.assignments.values() if a["principalId"] == principal_id]

@@ -371,6 +371,37 @@ class SimTenant:
         state.grants[grant["id"]] = grant
         return sp
 
+    def _role_group(self, entry: dict) -> None:
+        """Scenario flag `[[flags.role_groups]]`: a role-assignable group (displayName, members:
+        local parts of UPNs, role: template id) holds the role; its members lose their direct
+        assignment of it, so they hold it only through the group.
+
+        https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept
+        (isAssignableToRole, security group, not mail-enabled; cannot contain groups).
+        """
+        state = self.state
+        template = str(entry["role"])
+        role_id = next((rid for rid, r in state.directory_roles.items() if r["roleTemplateId"] == template), None)
+        if role_id is None:
+            raise ValueError(f"scenario {self.scenario.name!r}: no directory role with template {template}")
+        name = str(entry.get("displayName", "Role holders"))
+        nickname = "".join(c for c in name.lower() if c.isalnum()) or "rolegroup"
+        group = {
+            "@odata.type": "#microsoft.graph.group", "id": self.ids.object_id(), "deletedDateTime": None,
+            "description": str(entry.get("description", "")) or None, "displayName": name, "groupTypes": [],
+            "isAssignableToRole": True, "mail": None, "mailEnabled": False, "mailNickname": nickname,
+            "securityEnabled": True,
+        }
+        state.groups[group["id"]] = group
+        members = set()
+        for local in entry.get("members", []):
+            user = state.user(f"{local}@{state.domain}")
+            if user is None:
+                raise ValueError(f"scenario {self.scenario.name!r}: no user {local!r}")
+            members.add(user["id"])
+        state.group_members[group["id"]] = members
+        state.role_members[role_id] = (state.role_members[role_id] - members) | {group["id"]}
+
     def _maybe_loopmeeting_consent(self, request: httpx.Request) -> None:
         """Scenario flag `loopmeeting_consent_after = N`: the admin's consent in LoopMeeting's
         Central Config ("Get Access Token") happens N seconds after a client first looks for the
@@ -393,5 +424,7 @@ class SimTenant:
 
         for entry in self.scenario.applications:
             create_from_scenario(self, entry)
+        for entry in self.scenario.flags.get("role_groups", []):
+            self._role_group(entry)
         if self.scenario.flags.get("loopmeeting_consent"):
             self._loopmeeting_consent()

@@ -138,8 +138,14 @@ def pairwise_sub(*parts: str) -> str:
 
 def delegated_claims(state: TenantState, *, user: dict, client_id: str, client_name: str,
                      audience: str, scp: list[str], now: float, uti: str) -> dict:
-    """A v1.0 delegated access token (Graph, Exchange)."""
-    roles = sorted(state.user_role_templates(user["id"]))
+    """A v1.0 delegated access token (Graph, Exchange).
+
+    `wids` carries the roles assigned to the user directly. Whether Microsoft adds the roles
+    a user holds through a role-assignable group is not documented
+    (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference), so the
+    simulated tenant leaves them out: a client must not depend on it.
+    """
+    roles = sorted(state.direct_role_templates(user["id"]))
     claims = {
         "aud": audience,
         "iss": f"https://sts.windows.net/{state.tenant_id}/",
