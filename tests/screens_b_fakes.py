@@ -40,6 +40,8 @@ STEPS = [
     Step("create_sp", "Create the service principal (the app's identity in your tenant)", "create_sp"),
     Step("grant_consent", "Grant admin consent for the 4 permissions, for all users", "consent"),
 ]
+# Who may grant SyncSign's consent, as the engine says it (wizard.roles).
+CONSENT_BY = "by a Global Administrator, Privileged Role Administrator, Application Administrator or Cloud Application Administrator"
 APPLIED = Applied("11111111-aaaa-4bbb-8ccc-000000000001", "8f0c4b2e-5d1a-4c7e-9b3f-2a6d8e1c0f47",
                   "22222222-aaaa-4bbb-8ccc-000000000002", "72f988bf-86f1-41af-91ab-2d7cd011db47")
 
@@ -60,8 +62,8 @@ class FakeSetup:
 
     def plan(self, existing=None):
         if self.nothing_to_do:
-            return Plan([], PERMISSIONS, nothing_to_do=True)
-        return Plan(list(STEPS), PERMISSIONS, nothing_to_do=False)
+            return Plan([], PERMISSIONS, nothing_to_do=True, consent_by=CONSENT_BY)
+        return Plan(list(STEPS), PERMISSIONS, nothing_to_do=False, consent_by=CONSENT_BY)
 
     def apply(self, plan, on_progress, cancel):
         for step in plan.steps:

@@ -140,3 +140,9 @@ def test_headless_apply_on_a_served_role_via_group_tenant(capsys, fake_clock, tm
     data = json.loads(captured.out)
     assert data["token_test"]["ok"] is True
     assert any(r[1].endswith("/me/transitiveMemberOf/microsoft.graph.directoryRole") for r in sim.requests)
+
+
+def test_the_fake_plan_sentence_is_the_engines():
+    from screens_b_fakes import CONSENT_BY
+
+    assert roles.consent_sentence(get_profile("syncsign")) == CONSENT_BY

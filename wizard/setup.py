@@ -449,7 +449,17 @@ class Setup:
         claims = tokentest.decode_claims(result["access_token"])
         roles_needed = [p.name for p in self.profile.permissions
                         if p.type == APPLICATION and _token_resource_of(p) == resource.rstrip("/")]
+        missing = [r for r in roles_needed if r not in set(claims.get("roles") or [])]
+        waited = 0.0
+        if missing and self._roles_assigned(client_id, missing):
+            result, claims, waited = self._wait_for_roles(client_id, secret_value or "", resource, missing,
+                                                          result, claims, emit, cancel)
         report.checks += tokentest.claim_checks(claims, tenant_id=self.tenant_id, client_id=client_id, roles_needed=roles_needed)
+        if waited and report.checks[-1].ok:
+            report.checks[-1] = tokentest.Check(report.checks[-1].name, True, report.checks[-1].reason
+                                                + f" (Microsoft took {int(waited)} s to put the role in its tokens after the consent)")
+        if self._uses_ews() and report.ok:
+            report.checks.append(self._ews_check(client_id, result["access_token"], emit))
         delegated = [p for p in self.profile.permissions if p.type == DELEGATED]
         if delegated:
             emit(StepProgress("consent", "Read back the delegated admin consent", RUNNING))
@@ -467,6 +477,66 @@ class Setup:
                     f"admin consent holds {', '.join(p.name for p in delegated)}" if check.ok else check.reason))
             emit(StepProgress("consent", "Read back the delegated admin consent", DONE if report.checks[-1].ok else FAILED))
         return report
+
+    def _roles_assigned(self, client_id: str, names: list[str]) -> bool:
+        """Does Graph read back an app role assignment for each of `names` (admin consent done)?"""
+        sp = self._get_app(f"/servicePrincipals(appId={quote(client_id)})")
+        if sp is None:
+            return False
+        try:
+            assigned = {a.get("appRoleId") for a in self.graph.get_all(f"/servicePrincipals/{sp['id']}/appRoleAssignments")}
+        except GraphError:
+            return False
+        wanted = {p.name: p for p in self.profile.permissions if p.type == APPLICATION and p.name in names}
+        return all(getattr(p, "id", None) in assigned for p in wanted.values()) and len(wanted) == len(set(names))
+
+    def _wait_for_roles(self, client_id, secret_value, resource, missing, result, claims, emit, cancel):
+        """Fresh tokens, with back-off, until they carry the app roles Graph already shows (up to ~5 min)."""
+        from wizard import tokentest
+
+        sentence = f"Wait until Microsoft's tokens carry {', '.join(missing)}"
+
+        def on_wait(wait: float, waited: float, still: list[str]) -> None:
+            emit(StepProgress("roles_claim", sentence, RETRYING,
+                              f"admin consent is done but the token has no {', '.join(still)} yet; "
+                              f"a fresh token in {int(wait)} s (waited {int(waited)} s of up to 5 minutes)"))
+
+        def acquire():
+            return tokentest.acquire_token(self.target, self.tenant_id, client_id, secret_value, resource,
+                                           http=self.graph.http, clock=self.clock, cancel=cancel)
+
+        emit(StepProgress("roles_claim", sentence, RUNNING))
+        fresh, fresh_claims, waited = tokentest.wait_for_roles(acquire, missing, clock=self.clock, cancel=cancel,
+                                                               on_wait=on_wait)
+        if fresh is None:
+            emit(StepProgress("roles_claim", sentence, FAILED, f"still missing after {int(waited)} s"))
+            return result, claims, waited
+        ok = all(r in set(fresh_claims.get("roles") or []) for r in missing)
+        emit(StepProgress("roles_claim", sentence, DONE if ok else FAILED,
+                          f"waited {int(waited)} s for the role" if ok else f"still missing after {int(waited)} s"))
+        return fresh, fresh_claims, waited
+
+    def _uses_ews(self) -> bool:
+        """App-only EWS: an Exchange Online application permission (innovaphone's full_access_as_app)."""
+        from wizard import catalog
+
+        exchange = catalog.resource_app_id("exchange")
+        return any(p.type == APPLICATION and str(p.resource_app_id).lower() == exchange for p in self.profile.permissions)
+
+    def _ews_check(self, client_id: str, token: str, emit):
+        """The Calendar's first EWS call (GetFolder of the mailbox's calendar): 'passed' means EWS answered."""
+        from wizard import ews, tokentest
+
+        key = self._mailbox_key()
+        mailbox = str(self.answers.get(key) or "") if key else ""
+        sentence = f"Open the calendar of {mailbox} over EWS, as the Calendar does"
+        if not mailbox:
+            return tokentest.Check("EWS", False, "no mailbox to open over EWS")
+        emit(StepProgress("ews", sentence, RUNNING))
+        answer = ews.get_calendar(self.graph.http, getattr(self.target, "exchange_url", ""), token, mailbox,
+                                  app_id=client_id)
+        emit(StepProgress("ews", sentence, DONE if answer.ok else FAILED, "" if answer.ok else answer.reason.split("\n")[0]))
+        return tokentest.Check("EWS", answer.ok, answer.reason)
 
     # ------------------------------------------------------------------ snippet
 

@@ -124,6 +124,42 @@ def acquire_token(
         waited += wait
 
 
+ROLES_WAIT = 300.0  # right after consent, tokens can lack `roles` for minutes
+
+
+def wait_for_roles(
+    acquire: Callable[[], tuple[dict | None, str, int]],
+    roles_needed: list[str],
+    *,
+    clock: Clock,
+    cancel: threading.Event | None = None,
+    on_wait: Callable[[float, float, list[str]], None] | None = None,
+    max_wait: float = ROLES_WAIT,
+) -> tuple[dict | None, dict, float]:
+    """Ask for fresh tokens (no cache: `acquire` builds a new client) until they carry `roles_needed`.
+
+    Right after admin consent Graph reads the app role assignment back while the token
+    service still issues tokens without the `roles` claim. Back-off 5, 10, 20, 30, 30… s, up
+    to `max_wait` on the injected clock; `on_wait(wait, waited, missing)` before each pause.
+    Returns (last result, its claims, seconds waited).
+    """
+    waited, attempt, result, claims = 0.0, 0, None, {}
+    while True:
+        wait = min(30.0, 5.0 * 2 ** attempt)
+        if waited + wait > max_wait:
+            return result, claims, waited
+        missing = [r for r in roles_needed if r not in set(claims.get("roles") or [])] if claims else list(roles_needed)
+        if on_wait is not None:
+            on_wait(wait, waited, missing)
+        clock.sleep(wait, cancel)
+        waited += wait
+        attempt += 1
+        result, _code, _tries = acquire()
+        claims = decode_claims(result["access_token"]) if result else {}
+        if claims and all(r in set(claims.get("roles") or []) for r in roles_needed):
+            return result, claims, waited
+
+
 def decode_claims(access_token: str) -> dict:
     """The token's claims, without checking the signature (report only)."""
     import jwt

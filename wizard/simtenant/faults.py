@@ -134,6 +134,9 @@ class FaultPlan:
     secret_max_lifetime_days: int | None = None
     secrets_banned: bool = False
     policy_id: str = "00000000-0000-0000-0000-000000000000"
+    # Roles claim lag: an app-only token leaves out an app role assigned less than this many
+    # seconds ago, although Graph already reads the assignment back (scenario roles_claim_lag).
+    roles_claim_lag_seconds: float = 0.0
     # Transport faults.
     rules: list[FaultRule] = field(default_factory=list)
 

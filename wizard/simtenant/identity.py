@@ -488,7 +488,7 @@ class Identity:
                                   f"tenant {state.tenant_id}. See instructions here: "
                                   "https://go.microsoft.com/fwlink/?linkid=2225119")
         req = tokens.resolve(state, scopes)
-        roles = tokens.app_roles_for(state, client_sp, req.resource_sp)
+        roles = tokens.app_roles_for(state, client_sp, req.resource_sp, now, sim.faults.roles_claim_lag_seconds)
         access = sim.signer.sign(tokens.app_claims(
             state, client_sp=client_sp, audience=req.audience, roles=roles, now=now, uti=sim.ids.token(22)))
         return identity_json(ctx, {

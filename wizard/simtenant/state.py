@@ -92,6 +92,10 @@ class TenantState:
     flaps: dict[str, list[bool]] = field(default_factory=dict)   # object id -> visibility of next reads
     deleted: dict[str, dict] = field(default_factory=dict)       # deletedItems
     logos: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # app object id -> (bytes, Content-Type)
+    # Exchange Online's organization config (Get-OrganizationConfig): EwsEnabled (None: not set)
+    # and EwsAllowedAppIDs (see simtenant/ews.py).
+    ews_enabled: bool | None = None
+    ews_allowed_app_ids: list[str] = field(default_factory=list)
 
     # ---- look-ups (tests use these too) ------------------------------------------
     def app_by_app_id(self, app_id: str) -> dict | None:

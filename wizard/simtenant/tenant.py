@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from wizard.clock import Clock
-from wizard.simtenant import authcodes, catalog, devicelogin, exchange, model, scenarios, tokens
+from wizard.simtenant import authcodes, catalog, devicelogin, ews, exchange, model, scenarios, tokens
 from wizard.simtenant import seed as seeding
 from wizard.simtenant.devicecodes import DeviceCode, DeviceCodeStore
 from wizard.simtenant.faults import FaultPlan, FaultRule
@@ -68,6 +68,7 @@ class SimTenant:
         self.requests: list[tuple[str, str, int]] = []   # (method, path, status): what clients did
         self._loopmeeting_first_look: float | None = None
         self._loopmeeting_done = False
+        self.ews_calls: list[dict] = []  # EWS GetFolder calls that succeeded (mailbox, folder, app_id, anchor)
         self._apply_scenario()
 
     # ---- public surface ----------------------------------------------------------------
@@ -111,6 +112,8 @@ class SimTenant:
                 response = self.graph.handle(ctx, path[len("/v1.0"):].rstrip("/") or "/")
             elif exchange.is_autodiscover(path):
                 response = exchange.handle(self.state, ctx)
+            elif ews.is_ews(path):
+                response = ews.handle(self, ctx)
             elif path.rstrip("/").lower() == "/oidc/userinfo":
                 response = self.graph.userinfo(ctx)
             elif path.rstrip("/") == "/devicelogin":
@@ -426,5 +429,9 @@ class SimTenant:
             create_from_scenario(self, entry)
         for entry in self.scenario.flags.get("role_groups", []):
             self._role_group(entry)
+        flags = self.scenario.flags
+        if "ews_enabled" in flags:
+            self.state.ews_enabled = bool(flags["ews_enabled"])
+        self.state.ews_allowed_app_ids = [str(a) for a in flags.get("ews_allowed_app_ids", [])]
         if self.scenario.flags.get("loopmeeting_consent"):
             self._loopmeeting_consent()

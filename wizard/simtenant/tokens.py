@@ -108,12 +108,21 @@ def check_scopes_exist(req: ScopeRequest, client_name: str, client_id: str) -> N
                 f"'{req.resource_sp['appId']}'. Contact the app vendor.")
 
 
-def app_roles_for(state: TenantState, client_sp: dict, resource_sp: dict) -> list[str]:
-    """Values of the app roles granted to the client on the resource (the `roles` claim)."""
+def app_roles_for(state: TenantState, client_sp: dict, resource_sp: dict,
+                  now: float | None = None, lag: float = 0.0) -> list[str]:
+    """Values of the app roles granted to the client on the resource (the `roles` claim).
+
+    With `lag`, a role assigned less than `lag` seconds before `now` is not in the token yet:
+    right after admin consent, tokens often lack `roles` for minutes although Graph reads the
+    assignment back (the token service has its own copy of the directory).
+    """
+    from wizard.simtenant.model import parse_iso
+
     by_id = {r["id"]: r["value"] for r in resource_sp.get("appRoles", []) if r.get("isEnabled")}
     values = [by_id[a["appRoleId"]] for a in state.assignments.values()
               if a["principalId"] == client_sp["id"] and a["resourceId"] == resource_sp["id"]
-              and a["appRoleId"] in by_id]
+              and a["appRoleId"] in by_id
+              and not (lag and now is not None and now - parse_iso(a["createdDateTime"]) < lag)]
     return sorted(set(values))
 
 
