@@ -2,7 +2,7 @@
 
     answer = ews.get_calendar(http, exchange_url, token, mailbox)   # EwsAnswer(ok, status, code, reason, blocked)
     ews.allow_commands(app_id, ews_enabled=None)                    # Exchange Online PowerShell, app id filled in
-    ews.END_OF_EWS                                                  # the dates, in plain words
+    ews.plan_note(client_id)                                        # what to do about the allow list, in words
 
 Today (December 2026) Exchange Online blocks EWS for every app that is not on the tenant's
 allow list (since 1 October 2026), and EWS in Exchange Online ends for good on 1 April 2027
@@ -34,11 +34,6 @@ from xml.sax.saxutils import escape
 
 BLOCKING_SINCE = "1 October 2026"
 EWS_ENDS = "1 April 2027"
-END_OF_EWS = (
-    f"Since {BLOCKING_SINCE} Exchange Online blocks EWS for every app that is not on the tenant's EWS allow list "
-    f"(EwsAllowedAppIDs), and on {EWS_ENDS} EWS in Exchange Online ends for good, with no exceptions. "
-    f"The innovaphone Calendar uses EWS: it must move off EWS before {EWS_ENDS} — ask innovaphone how and when."
-)
 POLICY_DISABLED = "EWS is disabled for this user or tenant"
 POLICY_BLOCKED = "EWS is blocked by policy for this user or tenant"
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -82,6 +77,17 @@ def allow_advice(app_id: str, ews_enabled: bool | None = None) -> str:
     return ("Allow the app on the EWS allow list in Exchange Online PowerShell (the list is replaced as a whole, "
             "so these lines keep the apps already on it; a change can take up to 24 hours):\n    "
             + "\n    ".join(allow_commands(app_id, ews_enabled)))
+
+
+def plan_note(client_id: str = "") -> str:
+    """The plan's and the result's sentence about the allow list (the dates are in the profile's notes)."""
+    if not client_id:
+        return ("Since " + BLOCKING_SINCE + " EWS answers only apps on the tenant's EWS allow list. The wizard cannot "
+                "read that list (EwsEnabled, EwsAllowedAppIDs: could not check); after apply it prints the Exchange "
+                "Online PowerShell that puts the new app on it, and the token test opens the mailbox's calendar over "
+                "EWS to show whether Exchange Online lets the app in.")
+    return ("EWS answers only apps on the tenant's EWS allow list (since " + BLOCKING_SINCE + "; EWS ends on "
+            + EWS_ENDS + "). The wizard could not read the list (EwsEnabled, EwsAllowedAppIDs). " + allow_advice(client_id))
 
 
 def request_body(mailbox: str) -> str:

@@ -271,6 +271,17 @@ def manual_checklist(
             opener + "Branding & properties: Upload new logo (the file listed; .png, .jpg or .bmp under 100 KB) "
             "and enter the URLs listed; Save.",
         ))
+    if profile.admin_consent and any(p.resource == "exchange" and p.type == "application" for p in profile.permissions):
+        from wizard import ews
+
+        commands = ews.allow_commands(client_id or "<Application (client) ID>")
+        items.append(ChecklistItem(
+            "Put the app on Exchange Online's EWS allow list (Exchange Online PowerShell)",
+            [(f"Line {n}", line) for n, line in enumerate(commands, 1)], "",
+            f"Since {ews.BLOCKING_SINCE} EWS answers only apps on the allow list (EwsAllowedAppIDs); EWS ends on "
+            f"{ews.EWS_ENDS}. The list is replaced as a whole, so these lines keep the apps already on it; "
+            "a change can take up to 24 hours.",
+        ))
     back = [("Directory (tenant) ID", "from Overview"), ("Application (client) ID", "from Overview")]
     if profile.secret_needed:
         back.append(("Client secret Value", "the value copied in the step before (not the Secret ID)"))

@@ -238,6 +238,10 @@ class Setup:
                 f"{email} is a user with a mailbox; its Autodiscover V2 URL is "
                 f"{autodiscover_url(email, getattr(self.target, 'exchange_url', ''))}")
         self.last_plan.notes.extend(self.lookup_notes())
+        if self._uses_ews():
+            from wizard import ews
+
+            self.last_plan.notes.append(ews.plan_note(app.get("appId", "") if app else ""))
         if self.resolver.used_catalog:
             self.last_plan.notes.append("Some permission ids came from the wizard's built-in list: your account could not read them from the tenant.")
         return self.last_plan
