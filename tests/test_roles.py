@@ -35,6 +35,9 @@ def test_role_via_group_scenario_shapes_memberof_and_transitive(clock):
         direct = client.get("/me/memberOf").json()["value"]
         assert [m["@odata.type"] for m in direct] == ["#microsoft.graph.group"]
         assert direct[0]["isAssignableToRole"] is True
+        from wizard.simtenant import resources
+
+        assert set(direct[0]) - {"@odata.type"} == set(resources.keys("group")) - resources.select_only("group")
         assert client.get("/me/memberOf/microsoft.graph.directoryRole").json()["value"] == []
         roles_ = client.get("/me/transitiveMemberOf/microsoft.graph.directoryRole").json()
         assert [r["roleTemplateId"] for r in roles_["value"]] == [GLOBAL_ADMIN]

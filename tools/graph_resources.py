@@ -40,6 +40,7 @@ ENTITIES = {
     "oAuth2PermissionGrant": "o_auth2_permission_grant",
     "appRoleAssignment": "app_role_assignment",
     "directoryRole": "directory_role",
+    "group": "group",
 }
 # Complex types that are answered on their own (addPassword, addKey) or sit in collections we fill.
 COMPLEX = {

@@ -37,6 +37,7 @@ USER_PROPS = set(resources.keys("user"))
 USER_HIDDEN = resources.select_only("user")
 ROLE_PROPS = set(resources.keys("directoryRole"))
 GROUP_PROPS = set(resources.keys("group"))
+GROUP_HIDDEN = resources.select_only("group")
 # OData casts a memberOf collection accepts: type -> @odata.context entity set.
 MEMBER_CASTS = {
     "microsoft.graph.directoryRole": "directoryRoles",
@@ -81,7 +82,7 @@ def routes(sim: "SimTenant"):
             context = MEMBER_CASTS[cast]
             memberships = [m for m in memberships if m.get("@odata.type") == f"#{cast}"]
         return collection(call, memberships, odata.Filterable("directoryObject", frozenset({"displayName", "id"})),
-                          context, lambda _r: True, ROLE_PROPS | GROUP_PROPS)
+                          context, lambda _r: True, ROLE_PROPS | GROUP_PROPS, hidden=GROUP_HIDDEN)
 
     def me_member_of(call: Call) -> httpx.Response:
         return member_of(delegated_only(call), call)

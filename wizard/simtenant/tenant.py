@@ -389,12 +389,12 @@ class SimTenant:
             raise ValueError(f"scenario {self.scenario.name!r}: no directory role with template {template}")
         name = str(entry.get("displayName", "Role holders"))
         nickname = "".join(c for c in name.lower() if c.isalnum()) or "rolegroup"
-        group = {
-            "@odata.type": "#microsoft.graph.group", "id": self.ids.object_id(), "deletedDateTime": None,
-            "description": str(entry.get("description", "")) or None, "displayName": name, "groupTypes": [],
-            "isAssignableToRole": True, "mail": None, "mailEnabled": False, "mailNickname": nickname,
-            "securityEnabled": True,
-        }
+        from wizard.simtenant import resources
+
+        group = {"@odata.type": "#microsoft.graph.group", **resources.new(
+            "group", id=self.ids.object_id(), description=str(entry.get("description", "")) or None,
+            displayName=name, groupTypes=[], isAssignableToRole=True, mailEnabled=False,
+            mailNickname=nickname, securityEnabled=True, securityIdentifier=None)}
         state.groups[group["id"]] = group
         members = set()
         for local in entry.get("members", []):
