@@ -53,8 +53,10 @@ def _cells(line: str) -> list[str]:
 
 
 def _clean(text: str) -> str:
-    text = re.sub(r"<br\s*/?>", " ", text)
-    text = text.replace("**", "")
+    """The cell's text as plain words: markdown links become their text; <br/>, ** and ` go."""
+    text = re.sub(r"</?br\s*/?>", " ", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = text.replace("**", "").replace("`", "")
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -285,3 +285,18 @@ def test_display_names_descriptions_and_consent_flags_come_from_the_reference():
     described = [f for p in catalog.resource("graph").permissions.values()
                  for f in (p.delegated, p.application) if f and f.description]
     assert len(described) >= 500
+
+
+def test_descriptions_are_plain_words_not_markdown():
+    for perm in catalog.resource("graph").permissions.values():
+        for form in (perm.delegated, perm.application):
+            for text in (form.display_name, form.description) if form else ():
+                if text:
+                    assert not any(mark in text for mark in ("](", "<br", "</", "**", "`", "  ")), (perm.name, text)
+        line = catalog.describe("graph", perm.name)
+        assert line.count(". ") == 0 or perm.name in _own_lines(), (perm.name, line)
+
+
+def _own_lines() -> set[str]:
+    own = tomllib.loads((REPO_ROOT / "wizard" / "data" / "permissions.toml").read_text("utf-8"))
+    return set(own["resources"]["graph"].get("permissions", {}))

@@ -41,6 +41,21 @@ def test_falls_back_to_the_catalog_when_the_tenant_cannot_be_read(sim, graph):
     assert resolver.used_catalog
 
 
+def test_catalog_fallback_carries_microsofts_consent_flag(sim, graph):
+    graph_sp = sim.state.sp_by_app_id(GRAPH)
+    del sim.state.service_principals[graph_sp["id"]]  # Graph's service principal unreadable here
+    resolver = PermissionResolver(graph)
+    user_level = resolver.resolve(perm("Calendars.ReadWrite", "delegated"))
+    admin_level = resolver.resolve(perm("User.Read.All", "delegated"))
+    role = resolver.resolve(perm("Place.Read.All", "application"))
+    assert resolver.used_catalog
+    assert user_level.id == "1ec239c2-d7c9-4623-a91a-a9775856bb36" and user_level.admin_consent_required is False
+    assert admin_level.admin_consent_required is True
+    assert role.id == "913b9306-0ce1-42b8-9137-6a7df690a760" and role.admin_consent_required is True
+    # no flag in Microsoft's reference for Graph's EWS.AccessAsUser.All: shown as needing an admin
+    assert resolver.resolve(perm("EWS.AccessAsUser.All", "delegated")).admin_consent_required is True
+
+
 def test_required_resource_access_groups_by_api(graph):
     infos = PermissionResolver(graph).resolve_all([perm("User.Read", "delegated"), perm("openid", "delegated")])
     assert required_resource_access(infos) == [{"resourceAppId": GRAPH, "resourceAccess": [

@@ -113,12 +113,14 @@ def normalise_type(type_: str) -> str:
 
 
 def _plain(name: str, forms: dict[str, PermissionForm]) -> str:
-    """A plan-screen line when the wizard has no plain wording of its own: Microsoft's description."""
+    """A plan-screen line when the wizard has no plain wording of its own: the first sentence of
+    Microsoft's description (delegated form first)."""
     for kind in (DELEGATED, APPLICATION):
         form = forms.get(kind)
         if form and form.description:
             text = form.description.strip()
-            return text if text.endswith(".") else text + "."
+            first = text.split(". ", 1)[0].rstrip(".")
+            return first + "."
     return f"Microsoft Graph permission {name}."
 
 

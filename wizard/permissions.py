@@ -136,11 +136,12 @@ class PermissionResolver:
             return PermissionInfo(res.name, name, kind, str(found["id"]), description, admin, res.app_id, key)
         # Fallback: Microsoft's published ids (catalog.lookup refuses the wrong type).
         perm_id = catalog.lookup(key, name, kind)
+        form = cat.form(kind) if cat else None
         return PermissionInfo(
             res.name, name, kind, perm_id, description,
-            # The catalog does not record which delegated scopes need an admin; the wizard
-            # grants tenant-wide consent anyway, so "unknown" is shown as required.
-            True, res.app_id, key,
+            # Microsoft's "Admin Consent Required" where the catalog has it; where it does not,
+            # "required" (the wizard grants tenant-wide consent anyway).
+            form.admin_consent is not False if form else True, res.app_id, key,
         )
 
     def resolve_all(self, perms: Iterable[Any]) -> list[PermissionInfo]:
