@@ -340,7 +340,9 @@ class ManualScreen(Screen):
         self.query_one("#mn-progress", Static).update("")
         checks = self.query_one("#mn-checks", Vertical)
         checks.mount_all([HangingRow("[ok]" if c.ok else "[!!]", f"{c.name}: {c.reason}", markup=False,
-                                     classes="-passed" if c.ok else "-failed") for c in report.checks])
+                                     classes="-passed" if c.ok else "-failed") for c in report.checks]
+                         + [HangingRow("[--]", f"not checked: {line}", markup=False)
+                            for line in getattr(report, "not_checked", [])])
         self.result = ManualResult(pasted.tenant_id, pasted.client_id, report.ok, report)
         if snippet is not None:
             view = SnippetView(snippet, title=f"Settings for {self.session.short_vendor_name}")

@@ -422,6 +422,7 @@ def _token_test_dict(report: Any) -> dict:
         "ok": bool(report.ok),
         "attempts": getattr(report, "attempts", 0),
         "checks": [{"name": c.name, "ok": bool(c.ok), "reason": c.reason} for c in report.checks],
+        "not_checked": list(getattr(report, "not_checked", []) or []),
     }
 
 
@@ -609,6 +610,7 @@ def cmd_test(ctx: Context) -> int:
         roles = [p.name for p in ctx.profile.permissions if p.type == "application"]
         claims = tokentest.decode_claims(result["access_token"])
         report.checks.extend(tokentest.claim_checks(claims, tenant_id=tenant_id, client_id=client_id, roles_needed=roles))
+    report.not_checked = tokentest.delegated_not_checked(ctx.profile)
     ctx.report.token_test = _token_test_dict(report)
     return EXIT_OK if report.ok else EXIT_TOKEN_TEST
 
@@ -661,6 +663,8 @@ def print_text(report: Report) -> None:
         print("\nToken test: " + ("passed" if report.token_test["ok"] else "FAILED"), file=out)
         for check in report.token_test["checks"]:
             print(f"  {'✓' if check['ok'] else '✗'} {check['name']}: {check['reason']}", file=out)
+        for line in report.token_test.get("not_checked") or []:
+            print(f"  – not checked: {line}", file=out)
     if report.snippet is not None:
         print(f"\nSettings for {report.vendor}:", file=out)
         width = max((len(r["label"]) for r in report.snippet["rows"]), default=0)

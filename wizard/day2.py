@@ -306,11 +306,13 @@ def run_rotate(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = N
         data = ctx.report.as_dict()
         data["secret"] = {"key_id": rot.new.key_id, "end": rot.new.end, "hint": rot.new.hint}
         data["token_test"] = {"ok": rot.ok, "attempts": rot.report.attempts,
-                              "checks": [{"name": c.name, "ok": c.ok, "reason": c.reason} for c in rot.report.checks]}
+                              "checks": [{"name": c.name, "ok": c.ok, "reason": c.reason} for c in rot.report.checks],
+                              "not_checked": list(rot.report.not_checked)}
         data["old_secrets"] = list(rot.old_key_ids)
         data["retired"] = []
         lines = [f"App registration: {app.display_name} (client ID {app.client_id})"]
         lines += [f"  {'✓' if c.ok else '✗'} {c.name}: {c.reason}" for c in rot.report.checks]
+        lines += [f"  – not checked: {line}" for line in rot.report.not_checked]
         if path:
             written = rot.new.save_to_file(path)
             data["secret"]["file"] = str(written)
@@ -394,8 +396,9 @@ def run_manual(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = N
         report = manual.run_token_test(ctx.target, ctx.http, ctx.clock, ctx.profile, pasted, cancel=ctx.cancel,
                                        on_attempt=lambda n, code: _say(f"  … not accepted yet (AADSTS{code}), attempt {n}"))
         lines += [f"  {'✓' if c.ok else '✗'} {c.name}: {c.reason}" for c in report.checks]
+        lines += [f"  – not checked: {line}" for line in report.not_checked]
         data["token_test"] = {"ok": report.ok, "checks": [{"name": c.name, "ok": c.ok, "reason": c.reason}
-                                                          for c in report.checks]}
+                                                          for c in report.checks], "not_checked": list(report.not_checked)}
         if not report.ok:
             return EXIT_TOKEN_TEST, data, lines
         snippet = manual.pasted_snippet(ctx.target, ctx.profile, answers, pasted, http=ctx.http)

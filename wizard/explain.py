@@ -1,7 +1,9 @@
 """Microsoft's error codes in plain words, each with the next step to take.
 
 Two tables: AADSTS codes from the identity platform
-(https://learn.microsoft.com/entra/identity-platform/reference-error-codes)
+(https://learn.microsoft.com/entra/identity-platform/reference-error-codes; the consent codes
+90094/90095 and 65001 also from
+https://learn.microsoft.com/entra/identity/enterprise-apps/application-sign-in-unexpected-user-consent-error)
 and Graph error codes (https://learn.microsoft.com/graph/errors). Anything not
 listed falls back to Microsoft's own message, never to silence.
 """
@@ -62,9 +64,67 @@ AADSTS: dict[str, tuple[str, str]] = {
         "In the Entra admin center open that app > Authentication > 'Allow public client flows' = Yes,"
         " or omit --client-id to use Microsoft Graph Command Line Tools, or run `m365-wizard --manual`.",
     ),
+    "50105": (
+        "Your account is not assigned to the sign-in app, and that app requires assignment (Entra > Enterprise "
+        "applications > the app > Properties: 'Assignment required?' is Yes).",
+        "Ask an admin to add your account under that enterprise app's Users and groups, or to set 'Assignment "
+        "required?' to No; or sign in with an account that is assigned.",
+    ),
+    "50126": (
+        "The user name or password is wrong.",
+        "Sign in again with the right password (a new or reset password may need to be changed first at https://myaccount.microsoft.com).",
+    ),
+    "7000112": (
+        "The application is disabled in this tenant (its enterprise application has 'Enabled for users to sign in?' set to No, "
+        "or Microsoft disabled it).",
+        "In Entra > Enterprise applications open the app > Properties and set 'Enabled for users to sign in?' to Yes; "
+        "if Microsoft disabled it, see the app's notice in the admin center.",
+    ),
+    "90094": (
+        "The sign-in app needs permissions that only an administrator can grant for your organisation.",
+        "Sign in as an administrator and accept 'Consent on behalf of your organization', or ask an admin to "
+        "grant consent to the sign-in app (Entra > Enterprise applications > the app > Permissions).",
+    ),
+    "90095": (
+        "The sign-in app needs an administrator's approval; your organisation routes such requests to its admins "
+        "(admin consent workflow).",
+        "Send the approval request from the browser page, wait for an admin to approve it, then sign in again; "
+        "or ask an admin to run the wizard.",
+    ),
+    "500011": (
+        "The API the token was asked for has no service principal in this tenant (for Exchange Online: the tenant "
+        "has no Exchange Online, or the resource belongs to another Microsoft cloud).",
+        "Check that the tenant has Exchange Online (or the API's licence) and that --cloud matches the tenant's "
+        "cloud; then run the token test again.",
+    ),
     "90002": ("That tenant does not exist or has no active subscription.", "Check the tenant domain or ID passed with --tenant."),
     "900023": ("The tenant name is not valid.", "Pass a tenant domain such as contoso.com or a tenant GUID with --tenant."),
     "500113": ("No reply address is registered for the application.", "Add the vendor's redirect URI (re-run the wizard's verify and repair)."),
+}
+
+# The same code means something more precise where it arises: (code, when) -> (plain words, next step).
+# when: "refresh" (MSAL's silent token refresh during a run), "sign_in" (the admin's own sign-in,
+# whose scopes are the sign-in client's: Microsoft Graph Command Line Tools or --client-id).
+AADSTS_WHEN: dict[tuple[str, str], tuple[str, str]] = {
+    ("50076", "refresh"): (
+        "Microsoft wants multi-factor authentication again before it renews your sign-in (a policy change, "
+        "a new location, or the MFA session ran out), so the wizard cannot continue silently.",
+        "Sign in again (run the wizard again: it continues where it stopped) and complete MFA in the browser.",
+    ),
+    ("50076", "sign_in"): (
+        "Multi-factor authentication is required for this sign-in.",
+        "Complete MFA in the browser where you entered the code, then try again.",
+    ),
+    ("65001", "sign_in"): (
+        "Nobody has consented yet to the sign-in app's own permissions (the scopes the wizard asks for when you "
+        "sign in, such as Application.ReadWrite.All).",
+        "Sign in as an administrator and accept 'Consent on behalf of your organization', or ask an admin to grant "
+        "consent to Microsoft Graph Command Line Tools (or the --client-id app) in Entra > Enterprise applications.",
+    ),
+    ("65001", "refresh"): (
+        "The consent for the sign-in app's permissions was removed while the wizard ran.",
+        "Ask an administrator to grant consent to the sign-in app again, then sign in again.",
+    ),
 }
 
 # Graph error code -> (plain words, next step)
@@ -141,7 +201,7 @@ def explain_aadsts(code: str, description: str = "") -> tuple[str, str]:
     return plain, "Check the message above; search the AADSTS code at https://login.microsoftonline.com/error."
 
 
-def explain_signin(error: str, description: str = "") -> tuple[str, str, str]:
+def explain_signin(error: str, description: str = "", when: str = "") -> tuple[str, str, str]:
     """Plain words, next step and code for a failed token or device-code response.
 
     An AADSTS number in the description wins (it is the more precise reason, e.g.
@@ -150,6 +210,9 @@ def explain_signin(error: str, description: str = "") -> tuple[str, str, str]:
     'AADSTS53003' or the OAuth error name.
     """
     number = aadsts_code(description)
+    if number and (number, when) in AADSTS_WHEN:
+        plain, next_step = AADSTS_WHEN[(number, when)]
+        return plain, next_step, f"AADSTS{number}"
     if number and number in AADSTS:
         plain, next_step = AADSTS[number]
         return plain, next_step, f"AADSTS{number}"

@@ -448,6 +448,7 @@ def run_token_test(
         http=http, clock=clock, cancel=cancel, on_attempt=on_attempt, max_wait=max_wait, typed=not keep_waiting,
     )
     report.attempts = attempts
+    report.not_checked = tokentest.delegated_not_checked(profile)
     if result is None:
         report.code = code
         report.checks.append(tokentest.typed_failure(code, pasted.secret, attempts, clock.monotonic() - started,

@@ -102,7 +102,7 @@ def rotate(
     def attempt(number: int, code: str) -> None:
         _emit(on_progress, f"Microsoft does not accept the new secret yet (AADSTS{code}); attempt {number}")
 
-    report = tokentest.TokenTestReport()
+    report = tokentest.TokenTestReport(not_checked=tokentest.delegated_not_checked(profile))
     result, code, tries = tokentest.acquire_token(
         target, tenant_id, app.client_id, new.value, resource,
         http=graph.http, clock=clock, cancel=cancel, on_attempt=attempt,

@@ -60,6 +60,20 @@ class AppSummary:
     created: str = ""
 
 
+def has_exchange_plan(user: dict | None) -> bool:
+    """An enabled Exchange Online service plan among the user's `assignedPlans` (service "exchange")."""
+    return any(str(p.get("service", "")).lower() == "exchange" and p.get("capabilityStatus") == "Enabled"
+               for p in (user or {}).get("assignedPlans") or [])
+
+
+def mailbox_words(email: str, user: dict | None) -> str:
+    """What the mailbox check really showed, in words."""
+    if has_exchange_plan(user):
+        return f"{email} is a user with an Exchange Online mailbox (an Exchange plan is assigned)"
+    return (f"{email} is a user that has the mail attribute (a mailbox was not confirmed: no Exchange plan is "
+            "assigned to it, as for a shared mailbox or a user without an Exchange licence)")
+
+
 def autodiscover_url(email: str, exchange_url: str = EXCHANGE_ONLINE) -> str:
     """Exchange Online's Autodiscover V2 URL for a mailbox (computed, not fetched)."""
     from wizard.autodiscover import request_url
@@ -235,7 +249,7 @@ class Setup:
         if self.mailbox_user is not None and self.answers[self._mailbox_key()] not in looked_up:
             email = self.answers[self._mailbox_key()]
             self.last_plan.notes.append(
-                f"{email} is a user with a mailbox; its Autodiscover V2 URL is "
+                f"{mailbox_words(email, self.mailbox_user)}; its Autodiscover V2 URL is "
                 f"{autodiscover_url(email, getattr(self.target, 'exchange_url', ''))}")
         self.last_plan.notes.extend(self.lookup_notes())
         if self._uses_ews():
@@ -287,17 +301,22 @@ class Setup:
     def _mailbox_key(self) -> str:
         return "mailbox" if "mailbox" in self.answers and self.answers.get("mailbox") else ""
 
-    def find_user(self, email: str) -> dict | None:
+    def find_user(self, email: str, select: str = "id,userPrincipalName,mail,displayName") -> dict | None:
         """A user by mail or user principal name (https://learn.microsoft.com/graph/api/user-list)."""
         users = self.graph.get_all("/users", params={
             "$filter": f"mail eq {quote(email)} or userPrincipalName eq {quote(email)}",
-            "$select": "id,userPrincipalName,mail,displayName",
+            "$select": select,
         })
         return users[0] if users else None
 
     def check_mailbox(self, email: str) -> dict:
-        """The user behind `email`; InputError when there is none or it has no mailbox."""
-        user = self.find_user(email)
+        """The user behind `email`; InputError when there is none or it has no mail attribute.
+
+        A `mail` value is not proof of a mailbox (a guest or a user without an Exchange licence has
+        one too): `mailbox_words` says "has the mail attribute" unless an Exchange plan is in the
+        user's `assignedPlans` (https://learn.microsoft.com/graph/api/resources/assignedplan) or
+        Autodiscover found the mailbox's server."""
+        user = self.find_user(email, "id,userPrincipalName,mail,displayName,assignedPlans")
         if user is None:
             raise self._answer_error("mailbox", f"{email} is not a user in this tenant; the Calendar needs an address with a mailbox",
                                      example=f"calendar@{email.split('@')[-1]}")

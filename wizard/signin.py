@@ -426,7 +426,9 @@ class SignIn:
             return None
         with self._lock:  # one refresh at a time when several workers ask at once
             try:
-                result = self._application().acquire_token_silent(
+                # _with_error: a refused refresh (e.g. AADSTS50076, MFA again) is reported, not
+                # flattened into None (https://msal-python.readthedocs.io, acquire_token_silent_with_error).
+                result = self._application().acquire_token_silent_with_error(
                     self.scopes, account=self._account, force_refresh=force_refresh
                 )
             except httpx.TransportError as exc:
@@ -434,7 +436,7 @@ class SignIn:
         if result and "access_token" in result:
             return result
         if result and "error" in result:
-            raise _signin_error(result)
+            raise _signin_error(result, when="refresh")
         return None
 
     def sign_out(self) -> None:
@@ -445,11 +447,12 @@ class SignIn:
         self.who = None
 
 
-def _signin_error(result: dict) -> SignInError:
-    """A MSAL error response as a SignInError: plain words, next step, support ids."""
+def _signin_error(result: dict, when: str = "sign_in") -> SignInError:
+    """A MSAL error response as a SignInError: plain words, next step, support ids
+    (`when`: "sign_in" or "refresh", see explain.AADSTS_WHEN)."""
     error = str(result.get("error", ""))
     description = str(result.get("error_description", ""))
-    plain, next_step, code = explain_signin(error, description)
+    plain, next_step, code = explain_signin(error, description, when)
     return SignInError(
         plain,
         next_step=next_step,

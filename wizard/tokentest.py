@@ -59,6 +59,8 @@ class TokenTestReport:
     checks: list[Check] = field(default_factory=list)
     attempts: int = 0
     code: str = ""  # the last AADSTS code when no token was issued
+    # What this test did NOT check, in words (a passed test must not claim more than it saw).
+    not_checked: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -247,3 +249,14 @@ def wrong_value_check(code: str, secret_value: str, attempts: int, waited: float
         return failure_check(code, attempts)
     tried = f"(Microsoft refused it {attempts} time{'' if attempts == 1 else 's'} in {waited:.0f} s)"
     return Check("token", False, f"AADSTS{code}: {what} {keep_waiting} {tried}".replace("  ", " "))
+
+
+def delegated_not_checked(profile: Any) -> list[str]:
+    """For vendors with delegated permissions: a client-credentials token proves the ID and
+    secret, never the delegated admin consent (no token here carries `scp`); say so."""
+    delegated = [p.name for p in getattr(profile, "permissions", ()) or () if getattr(p, "type", "") == "delegated"]
+    if not delegated:
+        return []
+    vendor = getattr(profile, "id", "") or "VENDOR"
+    return [f"the delegated admin consent ({', '.join(delegated)}) was not verified: this test uses only the "
+            f"client ID and secret. Run `m365-wizard verify --vendor {vendor}` (signed in as an admin) to read it back."]

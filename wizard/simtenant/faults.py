@@ -130,6 +130,7 @@ class FaultPlan:
     device_policy_error: bool = False         # AADSTS50005 (DevicePolicyError: device platform not supported by CA)
     public_client_flows_off: bool = False     # AADSTS7000218 for a tenant's own public client
     slow_down: bool = False                   # `slow_down` when polled faster than `interval`
+    refresh_mfa_required: bool = False        # AADSTS50076 when a refresh token is redeemed (MFA again)
     # App management policy (https://learn.microsoft.com/en-us/graph/api/resources/applicationauthenticationmethodpolicy)
     secret_max_lifetime_days: int | None = None
     secrets_banned: bool = False

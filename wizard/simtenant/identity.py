@@ -386,6 +386,13 @@ class Identity:
                                   "The provided grant has expired due to it being revoked, a fresh auth token is "
                                   "needed. The user might have changed or reset their password.")
         scopes = tokens.split_scopes(form.get("scope")) or record["scopes"]
+        if self.sim.faults.refresh_mfa_required:
+            # A policy change or a new location: MFA again before a refresh is honoured
+            # (https://learn.microsoft.com/entra/identity-platform/reference-error-codes, 50076).
+            raise IdentityFailure(400, "invalid_grant", 50076,
+                                  "Due to a configuration change made by your administrator, or because you moved "
+                                  "to a new location, you must use multi-factor authentication to access "
+                                  f"'{catalog.GRAPH_APP_ID}'.")
         return self._delegated_response(ctx, form, client_id, name, app, user, scopes)
 
     def _delegated_response(self, ctx: RequestContext, form: dict, client_id: str, client_name: str,

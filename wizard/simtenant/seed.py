@@ -21,6 +21,11 @@ DEMO_DOMAIN = "contoso.onmicrosoft.com"
 DEMO_ORG_NAME = "Contoso"
 
 # (local part, display name, given name, surname, role template id or None, has mailbox)
+# Licensed users carry an enabled Exchange Online plan in assignedPlans
+# (https://learn.microsoft.com/graph/api/resources/assignedplan: service "exchange");
+# calendar-sync is a shared mailbox: a mail address, no licence, so no plan.
+EXCHANGE_PLAN_ID = "9aaf7827-d63c-4b61-89c3-182f06f82e5c"  # EXCHANGE_S_STANDARD (Exchange Online Plan 1)
+UNLICENSED = ("calendar-sync",)
 DEMO_USERS = (
     ("admin", "Contoso Admin", "Contoso", "Admin", catalog.GLOBAL_ADMIN, True),
     ("appadmin", "App Admin", "App", "Admin", catalog.APPLICATION_ADMIN, True),
@@ -73,6 +78,9 @@ def build(ids: Ids, now: float, tenant_id: str = DEMO_TENANT_ID, domain: str = D
     for local, display, given, surname, role, mailbox in users:
         upn = f"{local}@{domain}"
         user = model.new_user(ids.object_id(), upn, display, upn if mailbox else None, given, surname)
+        if mailbox and local not in UNLICENSED:
+            user["assignedPlans"] = [{"assignedDateTime": "2025-01-01T00:00:00Z", "capabilityStatus": "Enabled",
+                                      "service": "exchange", "servicePlanId": EXCHANGE_PLAN_ID}]
         state.users[user["id"]] = user
         if role:
             state.role_members[roles_by_template[role]].add(user["id"])
