@@ -131,6 +131,23 @@ EXCHANGE = ResourceApp(
 )
 RESOURCES = (GRAPH, EXCHANGE)
 
+# Windows Azure Service Management API: the resource `az login` asks for (`https://management.core.windows.net//.default`).
+# Its appId and display name as Microsoft's own sign-in log example shows them
+# (https://learn.microsoft.com/en-us/graph/api/signin-list, "resourceDisplayName": "Windows Azure Service Management
+# API", "resourceId": "797f4846-ba00-4fd7-ba43-dac1f8f63013"). Its one delegated scope is user_impersonation; its
+# id is not in shared/reference/permissions.md (see docs/DESIGN.md, fidelity).
+AZURE_SM_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
+AZURE_SM_RESOURCE = "https://management.core.windows.net/"
+AZURE_SM = ResourceApp(
+    AZURE_SM_APP_ID, "Windows Azure Service Management API", AZURE_SM_RESOURCE,
+    (AZURE_SM_APP_ID, "https://management.core.windows.net/", "https://management.azure.com/"),
+    (Scope("user_impersonation", "41094075-9dad-400e-a0bd-54e686782033", False, "Access Azure Service Management as "
+                                                                                 "organization users (preview)"),),
+    (),
+)
+# Resources seeded after the users (so the earlier objects keep their seeded ids).
+LATER_RESOURCES = (AZURE_SM,)
+
 # First-party public clients that can run the device-code flow.
 PUBLIC_CLIENTS = {
     GRAPH_CLI_CLIENT_ID: "Microsoft Graph Command Line Tools",
@@ -145,3 +162,16 @@ PUBLIC_CLIENT_REDIRECT_URIS = {
 }
 # Clients pre-authorized for any Microsoft Graph delegated scope (no consent prompt).
 GRAPH_PREAUTHORIZED = frozenset({GRAPH_CLI_CLIENT_ID})
+# Microsoft's public clients pre-authorized for a fixed set of a resource's scopes: client -> resource appId ->
+# scopes. Asking for anything else is AADSTS65002 ("must be configured via preauthorization"). The Azure CLI
+# (`az ad app/sp …` since its move to Microsoft Graph, https://learn.microsoft.com/en-us/cli/azure/microsoft-graph-migration)
+# gets the app-management scopes its `az ad` commands need, and user_impersonation on Azure Service Management;
+# `az rest` for anything else fails (Azure/azure-cli#26471, #33778: PermissionScopeNotGranted / no preauthorization).
+PREAUTHORIZED_SCOPES = {
+    AZURE_CLI_CLIENT_ID: {
+        GRAPH_APP_ID: ("User.Read", "User.Read.All", "User.ReadWrite.All", "Application.ReadWrite.All",
+                       "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All",
+                       "Directory.AccessAsUser.All", "Group.ReadWrite.All", "AuditLog.Read.All"),
+        AZURE_SM_APP_ID: ("user_impersonation",),
+    },
+}

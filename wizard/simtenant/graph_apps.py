@@ -24,10 +24,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import uuid
 from typing import TYPE_CHECKING
 
 import httpx
+from cryptography import x509
 
 from wizard.simtenant import model, odata, resources
 from wizard.simtenant.graph import (Call, bad_request, collection, count_segment, not_found, require_writer, single,
@@ -55,6 +59,76 @@ def add_years(ts: float, years: int) -> float:
         return when.replace(year=when.year + years).timestamp()
     except ValueError:  # 29 February
         return when.replace(year=when.year + years, day=28).timestamp()
+
+
+KEY_TYPES = {"AsymmetricX509Cert", "X509CertAndPassword", "Symmetric"}
+KEY_USAGES = {"Sign", "Verify"}
+
+
+def key_credentials(value: object, new_id) -> list[dict]:
+    """Check a `keyCredentials` collection as Graph does and return it as stored.
+
+    https://learn.microsoft.com/en-us/graph/api/resources/keycredential: `type` (AsymmetricX509Cert,
+    X509CertAndPassword, Symmetric), `usage` (Sign, Verify), `key` the certificate's raw data in Base64,
+    `startDateTime` / `endDateTime`, `keyId` a GUID. A certificate's dates default to its validity period;
+    the end must follow the start. `key` is never sent back in a collection ("otherwise, it's always null").
+    An empty list (what `az ad app create` sends) removes every key.
+    """
+    def invalid(detail: str) -> GraphFailure:
+        return bad_request(f"Invalid value specified for property 'keyCredentials' of resource 'Application'. "
+                           f"{detail}")
+
+    if not isinstance(value, list):
+        raise invalid("A collection is expected.")
+    stored = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise invalid("Each key credential must be an object.")
+        unknown = set(entry) - resources.keys("keyCredential") - {"@odata.type"}
+        if unknown:
+            raise invalid(f"Unknown properties: {', '.join(sorted(unknown))}.")
+        if entry.get("type") not in KEY_TYPES:
+            raise invalid(f"'type' must be one of {', '.join(sorted(KEY_TYPES))}.")
+        if entry.get("usage") not in KEY_USAGES:
+            raise invalid("'usage' must be Sign or Verify.")
+        try:
+            raw = base64.b64decode(str(entry.get("key") or ""), validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if not raw:
+            raise invalid("'key' must be the certificate's raw data in Base64.")
+        start = end = None
+        if entry["type"] != "Symmetric":
+            try:
+                cert = x509.load_der_x509_certificate(raw)
+            except ValueError:
+                try:
+                    cert = x509.load_pem_x509_certificate(raw)
+                except ValueError:
+                    raise invalid("'key' is not an X.509 certificate.")
+            start = cert.not_valid_before_utc.timestamp()
+            end = cert.not_valid_after_utc.timestamp()
+        try:
+            if entry.get("startDateTime"):
+                start = model.parse_iso(str(entry["startDateTime"]))
+            if entry.get("endDateTime"):
+                end = model.parse_iso(str(entry["endDateTime"]))
+        except ValueError:
+            raise invalid("'startDateTime' and 'endDateTime' must be ISO 8601 dates.")
+        if start is None or end is None:
+            raise invalid("'startDateTime' and 'endDateTime' are required for a symmetric key.")
+        if end <= start:
+            raise bad_request("Key credential end date is invalid.", "KeyCredentialsInvalidEndDate")
+        key_id = str(entry.get("keyId") or new_id())
+        try:
+            key_id = str(uuid.UUID(key_id))
+        except ValueError:
+            raise invalid("'keyId' must be a GUID.")
+        stored.append(resources.new(
+            "keyCredential", customKeyIdentifier=entry.get("customKeyIdentifier"),
+            displayName=entry.get("displayName"), endDateTime=model.iso(end), key=None, keyId=key_id,
+            startDateTime=model.iso(start), type=entry["type"], usage=entry["usage"]))
+    return stored
 
 
 def routes(sim: "SimTenant"):
@@ -111,6 +185,8 @@ def routes(sim: "SimTenant"):
                 if not isinstance(access, dict) or access.get("type") not in ("Scope", "Role") or not access.get("id"):
                     raise bad_request("Invalid value specified for property 'resourceAccess' of resource "
                                       "'Application'.")
+        if "keyCredentials" in body:
+            body["keyCredentials"] = key_credentials(body["keyCredentials"], sim.ids.object_id)
         unique = body.get("uniqueName")
         if unique and (existing is None or not existing.get("uniqueName")):
             other = state.app_by_unique_name(unique)

@@ -174,7 +174,7 @@ class Identity:
         if not scopes:
             raise IdentityFailure(400, "invalid_request", 900144,
                                   "The request body must contain the following parameter: 'scope'.")
-        req = tokens.resolve(self.sim.state, scopes)
+        req = tokens.resolve(self.sim.state, scopes, self.sim.graph_aliases(ctx.base_url))
         tokens.check_scopes_exist(req, name, client_id)
         ids, now = self.sim.ids, ctx.now
         code = DeviceCode(
@@ -398,7 +398,7 @@ class Identity:
     def _delegated_response(self, ctx: RequestContext, form: dict, client_id: str, client_name: str,
                             app: dict | None, user: dict, scopes: list[str], nonce: str = "") -> httpx.Response:
         sim, state, now = self.sim, self.sim.state, ctx.now
-        req = tokens.resolve(state, scopes)
+        req = tokens.resolve(state, scopes, sim.graph_aliases(ctx.base_url))
         tokens.check_scopes_exist(req, client_name, client_id)
         if req.resource_sp is None:  # only OIDC scopes: Microsoft returns a Graph token for User.Read
             req = tokens.resolve(state, ["User.Read"])
@@ -446,7 +446,10 @@ class Identity:
             # Graph Command Line Tools is pre-authorized for any Graph delegated scope.
             return list(req.names) if not req.default else sorted(consented | {"User.Read"})
         if client_id in catalog.PUBLIC_CLIENTS:
-            allowed = {"User.Read"} if is_graph else set()
+            published = {s["value"] for s in resource_sp.get("oauth2PermissionScopes", []) if s.get("isEnabled")}
+            preauthorized = catalog.PREAUTHORIZED_SCOPES.get(client_id, {}).get(resource_sp["appId"])
+            allowed = (set(preauthorized) & published if preauthorized is not None
+                       else ({"User.Read"} if is_graph else set()))
             wanted = set(req.names) if not req.default else allowed
             if not wanted <= allowed:
                 raise IdentityFailure(
@@ -494,7 +497,7 @@ class Identity:
                                   f"The client application {app['appId']} is missing service principal in the "
                                   f"tenant {state.tenant_id}. See instructions here: "
                                   "https://go.microsoft.com/fwlink/?linkid=2225119")
-        req = tokens.resolve(state, scopes)
+        req = tokens.resolve(state, scopes, sim.graph_aliases(ctx.base_url))
         roles = tokens.app_roles_for(state, client_sp, req.resource_sp, now, sim.faults.roles_claim_lag_seconds)
         access = sim.signer.sign(tokens.app_claims(
             state, client_sp=client_sp, audience=req.audience, roles=roles, now=now, uti=sim.ids.token(22)))

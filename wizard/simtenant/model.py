@@ -57,6 +57,8 @@ def parse_iso(text: str) -> float:
 
 # Read-only or managed elsewhere: writing them is a 400 (application resource page: "Read-only"; passwords
 # only through addPassword: "passwordCredentials … not updatable" per application-update).
+# keyCredentials are writable: "keyCredentials … The collection of key credentials associated with the
+# application. Not nullable." (application resource), updated by PATCH (application-update lists it).
 APPLICATION_READ_ONLY = frozenset({"id", "appId", "createdDateTime", "deletedDateTime", "publisherDomain",
                                    "passwordCredentials", "disabledByMicrosoftStatus", "applicationTemplateId",
                                    "certification", "verifiedPublisher", "createdByAppId", "isDisabled"})

@@ -13,6 +13,9 @@ ids are the same on every run with the same seed.
 
 from __future__ import annotations
 
+import random
+import uuid
+
 from wizard.simtenant import catalog, model, resources
 from wizard.simtenant.state import Ids, TenantState
 
@@ -84,4 +87,8 @@ def build(ids: Ids, now: float, tenant_id: str = DEMO_TENANT_ID, domain: str = D
         state.users[user["id"]] = user
         if role:
             state.role_members[roles_by_template[role]].add(user["id"])
+    for resource in catalog.LATER_RESOURCES:  # own id stream: every other seeded or created id stays as it was
+        rng = random.Random(f"later-resource-{resource.app_id}-{tenant_id}")
+        sp = model.resource_service_principal(str(uuid.UUID(int=rng.getrandbits(128), version=4)), resource, created)
+        state.service_principals[sp["id"]] = sp
     return state

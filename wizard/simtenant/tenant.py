@@ -180,6 +180,11 @@ class SimTenant:
             return self.graph_url
         return base
 
+    def graph_aliases(self, base_url: str | None = None) -> tuple[str, ...]:
+        """URLs that name Microsoft Graph as a token resource here: the simulator's Graph URL, and the
+        origin a request came in on when one origin serves both (loopback `simtenant serve`)."""
+        return (self.graph_url,) if base_url is None else (self.graph_url, self.graph_base_for(base_url))
+
     def approve_code(self, code: DeviceCode, upn: str) -> None:
         user = self.state.user(upn)
         if user is None:
@@ -329,7 +334,7 @@ class SimTenant:
         if app is None:
             return
         try:
-            req = tokens.resolve(self.state, code.scopes)
+            req = tokens.resolve(self.state, code.scopes, self.graph_aliases())
         except IdentityFailure:
             return
         if req.resource_sp is None or req.default:

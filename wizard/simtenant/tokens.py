@@ -43,8 +43,15 @@ def split_scopes(raw: str | None) -> list[str]:
     return [s for s in (raw or "").split() if s]
 
 
-def resolve(state: TenantState, scopes: list[str]) -> ScopeRequest:
-    """Work out which resource and permissions a scope list asks for."""
+def resolve(state: TenantState, scopes: list[str], graph_aliases: tuple[str, ...] = ()) -> ScopeRequest:
+    """Work out which resource and permissions a scope list asks for.
+
+    `graph_aliases`: other URLs that name Microsoft Graph here (the simulator's own Graph URL), so a
+    client that derives the resource from the endpoint it calls (`{graph endpoint}/.default`) gets a
+    Graph token, as it would naming https://graph.microsoft.com on Microsoft's cloud."""
+    aliases = {a.rstrip("/").lower() for a in graph_aliases}
+    scopes = [f"{catalog.GRAPH_RESOURCE}/{s.rpartition('/')[2]}"
+              if "/" in s and s.rpartition("/")[0].rstrip("/").lower() in aliases else s for s in scopes]
     # Scope values are matched without regard to case: the device-code doc's own example asks for
     # `user.read` (https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-device-code).
     oidc = {s.lower() for s in scopes if s.lower() in catalog.OIDC_SCOPES}
