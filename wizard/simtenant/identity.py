@@ -308,7 +308,7 @@ class Identity:
             return fail("invalid_request", 501491, "Invalid size of Code_Challenge parameter.")
         scopes = tokens.split_scopes(params.get("scope"))
         try:
-            tokens.check_scopes_exist(tokens.resolve(sim.state, scopes or ["openid"]), params["client_id"],
+            tokens.check_scopes_exist(tokens.resolve(sim.state, scopes or ["openid"], sim.graph_aliases(ctx.base_url)), params["client_id"],
                                       params["client_id"])
         except IdentityFailure as failure:
             return fail(failure.error, failure.aadsts, failure.description)
