@@ -242,12 +242,15 @@ def routes(sim: "SimTenant"):
         if (groups.get("key") or "").lower() == "uniquename":
             name = unquote_key(groups["kval"])
             existing = state.app_by_unique_name(name)
-            if existing is None or not state.visible(existing["id"]):
-                if "create-if-missing" not in call.header("Prefer").lower():
+            upsert = "create-if-missing" in call.header("Prefer").lower()
+            if existing is not None and not state.visible(existing["id"]) and not upsert:
+                raise not_found(name)  # a plain PATCH of a just-created app: 404 until it replicates
+            # The upsert: "If an application with the specified uniqueName doesn't exist, creates it…
+            # If it exists, updates it" (application-upsert). The key decides, not a read replica: an app
+            # that exists but is still replicating is updated (204), never both "not found" and "exists".
+            if existing is None:
+                if not upsert:
                     raise not_found(name)
-                if existing is not None:  # exists but not replicated here yet: Graph sees a conflict
-                    raise bad_request("Another object with the same value for property uniqueName already exists.",
-                                      "Request_MultipleObjectsWithSameKeyValue")
                 app = create({**body, "uniqueName": name}, call)
                 return single(call, app, "applications/$entity", APP_PROPS, 201,
                               location(call, app, "Application"), hidden=APP_HIDDEN)
