@@ -131,7 +131,8 @@ class ManualScreen(Screen):
         from wizard.manual import manual_checklist
 
         tenant = session.tenant_hint or None
-        self.checklist = manual_checklist(session.profile, session.answers, tenant=tenant)
+        self.checklist = manual_checklist(session.profile, session.answers, tenant=tenant,
+                                          portal=getattr(session.target, "portal", "https://entra.microsoft.com"))
         self.part = "checklist"  # "checklist" | "values"
         self.running = False
         self.result: ManualResult | None = None

@@ -21,7 +21,7 @@ def test_public_client_ids_match_the_shared_reference():
     [
         ("global", "https://login.microsoftonline.com", "https://graph.microsoft.com"),
         ("usgov", "https://login.microsoftonline.us", "https://graph.microsoft.us"),
-        ("china", "https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
+        ("china", "https://login.partner.microsoftonline.cn", "https://microsoftgraph.chinacloudapi.cn"),
     ],
 )
 def test_clouds_pair_sign_in_and_graph_hosts(cloud, login, graph):
@@ -72,3 +72,72 @@ def test_ca_bundle_is_trusted(tmp_path):
         assert any("trustme" in str(s) for s in subjects), subjects
     finally:
         client.close()
+
+
+# ---------------------------------------------------------------- one cloud table (issue 14, item 8)
+
+
+def test_china_signs_in_at_the_partner_host_and_the_old_host_is_still_known():
+    from wizard.target import CLOUD_TABLE, MICROSOFT_LOGIN_HOSTS, cloud_for_host
+
+    assert Target.for_cloud("china").authority_host == "https://login.partner.microsoftonline.cn"
+    assert {"login.partner.microsoftonline.cn", "login.chinacloudapi.cn"} <= MICROSOFT_LOGIN_HOSTS
+    old = Target(authority_host="https://login.chinacloudapi.cn", graph_url="https://microsoftgraph.chinacloudapi.cn")
+    assert cloud_for_host(old.authority_host) is CLOUD_TABLE["china"]
+    assert old.exchange_url == "https://partner.outlook.cn" and old.portal == "https://entra.microsoftonline.cn"
+
+
+@pytest.mark.parametrize(("cloud", "graph", "exchange", "portal", "autodiscover"), [
+    ("global", "https://graph.microsoft.com", "https://outlook.office365.com", "https://entra.microsoft.com",
+     "https://autodiscover-s.outlook.com"),
+    ("usgov", "https://graph.microsoft.us", "https://outlook.office365.us", "https://entra.microsoft.us",
+     "https://outlook.office365.us"),
+    ("china", "https://microsoftgraph.chinacloudapi.cn", "https://partner.outlook.cn",
+     "https://entra.microsoftonline.cn", "https://partner.outlook.cn"),
+])
+def test_every_host_of_a_cloud_comes_from_its_row(cloud, graph, exchange, portal, autodiscover):
+    target = Target.for_cloud(cloud)
+    assert target.resource_for("https://graph.microsoft.com") == graph
+    assert target.resource_for("https://outlook.office365.com/") == exchange  # the Exchange token's resource
+    assert target.resource_for("https://vendor.example.com") == "https://vendor.example.com"
+    assert target.portal == portal and target.exchange_url == exchange
+    assert target.localize("https://autodiscover-s.outlook.com") == autodiscover
+
+
+def test_a_simulated_tenant_keeps_the_global_names(sim):
+    from wizard.target import demo_target
+
+    target = demo_target(sim)
+    assert target.resource_for("https://outlook.office365.com") == "https://outlook.office365.com"
+    assert target.localize("https://autodiscover-s.outlook.com") == "https://autodiscover-s.outlook.com"
+
+
+def test_innovaphone_settings_and_the_checklist_in_us_government():
+    from wizard import manual
+    from wizard.profiles import get_profile
+    from wizard.setup import cloud_defaults
+
+    profile = get_profile("innovaphone")
+    target = Target.for_cloud("usgov")
+    assert cloud_defaults(profile, target) == {"autodiscover_url": "https://outlook.office365.us"}
+    assert cloud_defaults(profile, Target.for_cloud("global")) == {}
+    answers = profile.validate({"mailbox": "calendar@contoso.us", "autodiscover": "standard"})
+    pasted = manual.Pasted("3c1e0f5a-8d2b-4e7c-9a61-5b0d7e2f4c18", "0b1f2e3d-4c5b-4a69-8877-665544332211", "s" * 40)
+    rows = dict((r.label, r.value) for r in manual.pasted_snippet(target, profile, answers, pasted).rows)
+    assert rows["Autodiscover URL"] == "https://outlook.office365.us"
+    links = [i.link for i in manual.manual_checklist(profile, answers, portal=target.portal).items if i.link]
+    assert links and all(link.startswith("https://entra.microsoft.us/") for link in links)
+
+
+def test_the_manual_command_links_to_the_clouds_admin_center(capsys, tmp_path, monkeypatch):
+    import json
+
+    from wizard import cli
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    code = cli.main(["--cloud", "china", "manual", "--vendor", "pexip", "--set", "addin_fqdn=px01.example.com",
+                     "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    links = [i["link"] for i in json.loads(out)["checklist"] if i.get("link")]
+    assert links and all(link.startswith("https://entra.microsoftonline.cn/") for link in links)

@@ -600,14 +600,18 @@ def cmd_test(ctx: Context) -> int:
 
     started = ctx.clock.monotonic()
     result, code, attempts = tokentest.acquire_token(
-        ctx.target, tenant_id, client_id, secret, ctx.profile.token_resource,
+        ctx.target, tenant_id, client_id, secret, ctx.target.resource_for(ctx.profile.token_resource),
         http=ctx.http, clock=ctx.clock, cancel=ctx.cancel, on_attempt=attempt, typed=True,
     )
     report = tokentest.TokenTestReport(attempts=attempts, code=code)
     if result is None:  # typed values: a refusal is a wrong value, said within ~15 s
         report.checks.append(tokentest.typed_failure(code, secret, attempts, ctx.clock.monotonic() - started, True))
     else:
-        roles = [p.name for p in ctx.profile.permissions if p.type == "application"]
+        from wizard import catalog
+
+        resource = ctx.target.resource_for(ctx.profile.token_resource).rstrip("/")
+        roles = [p.name for p in ctx.profile.permissions if p.type == "application" and ctx.target.resource_for(
+            catalog.resource(p.resource_app_id).token_resource).rstrip("/") == resource]
         claims = tokentest.decode_claims(result["access_token"])
         report.checks.extend(tokentest.claim_checks(claims, tenant_id=tenant_id, client_id=client_id, roles_needed=roles))
     report.not_checked = tokentest.delegated_not_checked(ctx.profile)

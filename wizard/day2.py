@@ -355,7 +355,8 @@ def run_manual(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = N
     def body(ctx: Any):
         answers = ctx.answers()
         client = getattr(ctx.args, "client_id_app", None)
-        cl = manual.manual_checklist(ctx.profile, answers, tenant=getattr(ctx.args, "tenant", None), client_id=client)
+        cl = manual.manual_checklist(ctx.profile, answers, tenant=getattr(ctx.args, "tenant", None), client_id=client,
+                                     portal=ctx.target.portal)
         fmt = "markdown" if getattr(ctx.args, "markdown", False) else "text"
         text = cl.render(fmt)
         data: dict = {"command": "manual", "vendor": ctx.profile.id,

@@ -441,7 +441,8 @@ def run_token_test(
         report.checks.append(tokentest.Check(
             "no secret", True, f"{profile.name} holds its own credentials; there is no client secret to test"))
         return report
-    resource = profile.token_resource
+    resource_for = getattr(target, "resource_for", lambda r: r)  # the cloud table (wizard.target)
+    resource = resource_for(profile.token_resource)
     started = clock.monotonic()
     result, code, attempts = tokentest.acquire_token(
         target, pasted.tenant_id, pasted.client_id, pasted.secret, resource,
@@ -456,7 +457,7 @@ def run_token_test(
         return report
     report.checks.append(tokentest.Check("token", True, f"Microsoft issued a token for {resource} (attempt {attempts})"))
     roles = [p.name for p in profile.permissions if p.type == "application"
-             and catalog.resource(p.resource_app_id).token_resource.rstrip("/") == resource.rstrip("/")]
+             and resource_for(catalog.resource(p.resource_app_id).token_resource).rstrip("/") == resource.rstrip("/")]
     claims = tokentest.decode_claims(result["access_token"])
     report.checks += tokentest.claim_checks(claims, tenant_id=pasted.tenant_id, client_id=pasted.client_id,
                                             roles_needed=roles)
@@ -468,7 +469,10 @@ def pasted_snippet(target: Any, profile: Any, answers: Mapping[str, Any], pasted
     with `http`, the profile's lookups (innovaphone's Autodiscover server) run too."""
     from wizard.autodiscover import fill_found, run_lookups
 
-    values: dict[str, Any] = {k: v for k, v in answers.items() if v not in (None, "", [])}
+    from wizard.setup import cloud_defaults
+
+    values: dict[str, Any] = cloud_defaults(profile, target)
+    values.update({k: v for k, v in answers.items() if v not in (None, "", [])})
     values.update({
         "tenant_id": pasted.tenant_id,
         "client_id": pasted.client_id,

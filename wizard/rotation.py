@@ -96,7 +96,8 @@ def rotate(
                         on_note=lambda text: _emit(on_progress, text))
     _emit(on_progress, f"Added {new.hint}… (Secret ID {new.key_id}, expires {new.end[:10]})")
 
-    resource = getattr(profile, "token_resource", "") or DEFAULT_RESOURCE
+    resource_for = getattr(target, "resource_for", lambda r: r)  # the cloud table (wizard.target)
+    resource = resource_for(getattr(profile, "token_resource", "") or DEFAULT_RESOURCE)
     _emit(on_progress, f"Testing the new secret: a token for {resource}")
 
     def attempt(number: int, code: str) -> None:
@@ -116,7 +117,7 @@ def rotate(
         roles = []
         if profile is not None:
             roles = [p.name for p in profile.permissions if p.type == "application"
-                     and catalog.resource(p.resource_app_id).token_resource.rstrip("/") == resource.rstrip("/")]
+                     and resource_for(catalog.resource(p.resource_app_id).token_resource).rstrip("/") == resource.rstrip("/")]
         claims = tokentest.decode_claims(result["access_token"])
         report.checks += tokentest.claim_checks(claims, tenant_id=tenant_id, client_id=app.client_id,
                                                 roles_needed=roles)

@@ -60,6 +60,19 @@ class AppSummary:
     created: str = ""
 
 
+def cloud_defaults(profile: Any, target: Any) -> dict[str, Any]:
+    """The profile's `[values]` that name a global Microsoft URL, as the target's cloud names them
+    (innovaphone's Autodiscover default in US Government or China). Empty for the global cloud."""
+    localize = getattr(target, "localize", None)
+    if localize is None:
+        return {}
+    out = {}
+    for key, value in dict(getattr(profile, "values", ()) or ()).items():
+        if isinstance(value, str) and localize(value) != value:
+            out[key] = localize(value)
+    return out
+
+
 def has_exchange_plan(user: dict | None) -> bool:
     """An enabled Exchange Online service plan among the user's `assignedPlans` (service "exchange")."""
     return any(str(p.get("service", "")).lower() == "exchange" and p.get("capabilityStatus") == "Enabled"
@@ -426,9 +439,12 @@ class Setup:
 
     def _token_resource(self) -> str:
         resource = getattr(self.profile, "token_resource", "") or "https://graph.microsoft.com"
-        if resource == "https://graph.microsoft.com" and getattr(self.target, "cloud", "") in ("usgov", "china"):
-            return self.target.graph_resource
-        return resource
+        resource_for = getattr(self.target, "resource_for", None)  # the cloud table (wizard.target)
+        return resource_for(resource) if resource_for else resource
+
+    def _in_cloud(self, resource: str) -> str:
+        resource_for = getattr(self.target, "resource_for", None)
+        return (resource_for(resource) if resource_for else resource).rstrip("/")
 
     def test_token(self, client_id: str, secret_value: str | None,
                    on_progress: Callable[[StepProgress], None] | None = None,
@@ -471,7 +487,7 @@ class Setup:
         emit(StepProgress("token", sentence, DONE))
         claims = tokentest.decode_claims(result["access_token"])
         roles_needed = [p.name for p in self.profile.permissions
-                        if p.type == APPLICATION and _token_resource_of(p) == resource.rstrip("/")]
+                        if p.type == APPLICATION and self._in_cloud(_token_resource_of(p)) == resource.rstrip("/")]
         missing = [r for r in roles_needed if r not in set(claims.get("roles") or [])]
         waited = 0.0
         if missing and self._roles_assigned(client_id, missing):
@@ -565,7 +581,8 @@ class Setup:
 
     def snippet(self, client_id: str, client_secret: str | None = None):
         """The vendor's settings block, with the vendor's labels."""
-        values: dict[str, Any] = {k: v for k, v in self.answers.items() if v not in (None, "", [])}
+        values: dict[str, Any] = cloud_defaults(self.profile, self.target)
+        values.update({k: v for k, v in self.answers.items() if v not in (None, "", [])})
         values.update({
             "tenant_id": self.tenant_id,
             "client_id": client_id,

@@ -55,9 +55,7 @@ log = logging.getLogger("wizard.signin")
 
 # Hosts of Microsoft's own clouds: MSAL's instance discovery knows them. Any
 # other host (the simulated tenant) is used as given, without discovery.
-MICROSOFT_AUTHORITY_HOSTS = frozenset(
-    {"login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn", "login.microsoft.com"}
-)
+from wizard.target import MICROSOFT_LOGIN_HOSTS as MICROSOFT_AUTHORITY_HOSTS  # noqa: E402 (one cloud table)
 
 # RFC 8628 section 3.5: on `slow_down` the interval grows by 5 seconds for good.
 SLOW_DOWN_STEP = 5

@@ -20,17 +20,70 @@ if TYPE_CHECKING:  # pragma: no cover
 GRAPH_CLI_CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 
-# National clouds: (sign-in host, Graph, Exchange Online). Sign-in and Graph:
-# https://learn.microsoft.com/graph/deployments. Exchange Online (where Autodiscover V2 is
-# asked, wizard.autodiscover): the -ConnectionUri hosts of Connect-ExchangeOnline per
-# -ExchangeEnvironmentName (O365Default outlook.office365.com, O365USGovGCCHigh
-# outlook.office365.us, O365China partner.outlook.cn),
-# https://learn.microsoft.com/powershell/module/exchange/connect-exchangeonline
-CLOUDS: dict[str, tuple[str, str, str]] = {
-    "global": ("https://login.microsoftonline.com", "https://graph.microsoft.com", "https://outlook.office365.com"),
-    "usgov": ("https://login.microsoftonline.us", "https://graph.microsoft.us", "https://outlook.office365.us"),
-    "china": ("https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn", "https://partner.outlook.cn"),
+@dataclass(frozen=True)
+class Cloud:
+    """One Microsoft cloud: every host the wizard uses there, in one row.
+
+    Sign-in and Graph: https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud
+    (China: login.partner.microsoftonline.cn; the older login.chinacloudapi.cn is still accepted) and
+    https://learn.microsoft.com/graph/deployments. Exchange Online (EWS, Autodiscover V2 and the resource
+    an app-only Exchange token is asked for): the -ConnectionUri hosts of Connect-ExchangeOnline per
+    -ExchangeEnvironmentName (O365Default outlook.office365.com, O365USGovGCCHigh outlook.office365.us,
+    O365China partner.outlook.cn), https://learn.microsoft.com/powershell/module/exchange/connect-exchangeonline.
+    Admin center (checklist links): the Entra admin center of each cloud. Autodiscover default (a vendor
+    setting's fallback): the innovaphone guide's autodiscover-s.outlook.com in the global cloud; in a
+    national cloud the cloud's own Exchange Online host, which serves Autodiscover V2.
+    """
+
+    name: str
+    label: str
+    login: str
+    graph: str
+    exchange: str
+    portal: str
+    autodiscover: str
+    other_logins: tuple[str, ...] = ()
+
+    def resource(self, resource: str) -> str:
+        """A global resource URI (Graph, Exchange Online) as this cloud names it; others unchanged."""
+        base = resource.rstrip("/")
+        glob = CLOUD_TABLE["global"]
+        mapping = {glob.graph: self.graph, glob.exchange: self.exchange}
+        return mapping.get(base, resource)
+
+    def localize(self, url: str) -> str:
+        """A global Microsoft URL (sign-in, Graph, Exchange, Autodiscover default) in this cloud."""
+        glob = CLOUD_TABLE["global"]
+        for old, new in ((glob.autodiscover, self.autodiscover), (glob.exchange, self.exchange),
+                         (glob.graph, self.graph), (glob.login, self.login), (glob.portal, self.portal)):
+            if url.rstrip("/") == old or url.startswith(old + "/"):
+                return new + url[len(old):]
+        return url
+
+
+CLOUD_TABLE: dict[str, Cloud] = {
+    "global": Cloud("global", "Microsoft Entra ID (global)", "https://login.microsoftonline.com",
+                    "https://graph.microsoft.com", "https://outlook.office365.com", "https://entra.microsoft.com",
+                    "https://autodiscover-s.outlook.com", ("https://login.microsoft.com",)),
+    "usgov": Cloud("usgov", "US Government (GCC High / DoD)", "https://login.microsoftonline.us",
+                   "https://graph.microsoft.us", "https://outlook.office365.us", "https://entra.microsoft.us",
+                   "https://outlook.office365.us"),
+    "china": Cloud("china", "China (operated by 21Vianet)", "https://login.partner.microsoftonline.cn",
+                   "https://microsoftgraph.chinacloudapi.cn", "https://partner.outlook.cn",
+                   "https://entra.microsoftonline.cn", "https://partner.outlook.cn",
+                   ("https://login.chinacloudapi.cn",)),
 }
+# (sign-in host, Graph, Exchange Online), as before the table: kept for callers that unpack it.
+CLOUDS: dict[str, tuple[str, str, str]] = {k: (c.login, c.graph, c.exchange) for k, c in CLOUD_TABLE.items()}
+# Hosts MSAL may validate by instance discovery (Microsoft's own sign-in hosts, old ones included).
+MICROSOFT_LOGIN_HOSTS = frozenset(
+    h.split("://", 1)[1] for c in CLOUD_TABLE.values() for h in (c.login, *c.other_logins))
+
+
+def cloud_for_host(authority_host: str) -> Cloud | None:
+    """The Microsoft cloud whose sign-in host this is (an old host counts), or None."""
+    host = authority_host.rstrip("/").lower()
+    return next((c for c in CLOUD_TABLE.values() if host in (c.login, *c.other_logins)), None)
 
 
 @dataclass(frozen=True)
@@ -53,22 +106,42 @@ class Target:
 
     def __post_init__(self) -> None:
         if not self.exchange_url:
-            host = self.authority_host.rstrip("/").lower()
-            real = next((ex for login, _graph, ex in CLOUDS.values() if login == host), None)
-            object.__setattr__(self, "exchange_url", real or self.graph_url.rstrip("/"))
+            real = cloud_for_host(self.authority_host)
+            object.__setattr__(self, "exchange_url", real.exchange if real else self.graph_url.rstrip("/"))
+
+    @property
+    def cloud_info(self) -> Cloud | None:
+        """This target's row of `CLOUD_TABLE` (None for a simulated tenant)."""
+        return cloud_for_host(self.authority_host) or CLOUD_TABLE.get(self.cloud)
+
+    @property
+    def portal(self) -> str:
+        """The Entra admin center for checklist links (the global one for a simulated tenant)."""
+        info = self.cloud_info
+        return info.portal if info else CLOUD_TABLE["global"].portal
+
+    def resource_for(self, resource: str) -> str:
+        """The resource a token is asked for, in this cloud (a simulated tenant keeps the global names)."""
+        info = self.cloud_info
+        return info.resource(resource) if info else resource
+
+    def localize(self, url: str) -> str:
+        """A global Microsoft URL of a vendor's settings (the Autodiscover default) in this cloud."""
+        info = self.cloud_info
+        return info.localize(url) if info else url
 
     @classmethod
     def for_cloud(cls, cloud: str = "global", **kwargs: Any) -> "Target":
         """The real Microsoft cloud `cloud` ("global", "usgov" or "china")."""
         try:
-            authority_host, graph_url, exchange_url = CLOUDS[cloud]
+            info = CLOUD_TABLE[cloud]
         except KeyError:
             from wizard.errors import InputError
 
-            raise InputError("cloud", f"unknown cloud '{cloud}'; use one of {', '.join(CLOUDS)}") from None
+            raise InputError("cloud", f"unknown cloud '{cloud}'; use one of {', '.join(CLOUD_TABLE)}") from None
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
-        kwargs.setdefault("exchange_url", exchange_url)
-        return cls(authority_host=authority_host, graph_url=graph_url, cloud=cloud, **kwargs)
+        kwargs.setdefault("exchange_url", info.exchange)
+        return cls(authority_host=info.login, graph_url=info.graph, cloud=cloud, **kwargs)
 
     @property
     def authority(self) -> str:

@@ -40,9 +40,7 @@ RETRY_CODES = frozenset({"7000215", "7000222", "700016"})
 TYPED_MAX_WAIT = 15.0  # typed values: report a wrong value within about 15 s
 SETTLED_SECONDS = 300.0  # a secret older than this is known everywhere: refusals mean a wrong value
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-MICROSOFT_AUTHORITY_HOSTS = frozenset(
-    {"login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn", "login.microsoft.com"}
-)
+from wizard.target import MICROSOFT_LOGIN_HOSTS as MICROSOFT_AUTHORITY_HOSTS  # noqa: E402 (one cloud table)
 
 
 @dataclass(frozen=True)
