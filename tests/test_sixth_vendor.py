@@ -106,6 +106,7 @@ def test_a_wrong_type_names_the_form_that_exists(tmp_path):
     with pytest.raises(ProfileError) as err:
         load_profile(bad)
     assert "exists only as a delegated permission" in str(err.value)
+    assert "roompanel.toml" in str(err.value) and "bug" not in err.value.next_step
 
 
 def test_an_unreadable_profile_file_is_bad_input(tmp_path):

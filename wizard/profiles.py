@@ -752,7 +752,10 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
         text = file.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise InputError("profile file", f"'{file}' cannot be read as a UTF-8 TOML file: {err}") from None
-    return parse_profile(text, str(file))
+    try:
+        return parse_profile(text, str(file))
+    except ProfileError as err:  # the file is the user's, not a packaging bug
+        raise ProfileError(str(err.message), next_step=f"Correct {file.name} and try again.") from None
 
 
 __all__ = [
