@@ -85,9 +85,9 @@ class FakeIdentity:
                 return httpx.Response(400, json=self.device_error)
             return httpx.Response(200, json={
                 "user_code": "ABCD-EFGH", "device_code": "dev-code-123",
-                "verification_uri": "https://microsoft.com/devicelogin",
+                "verification_uri": f"{HOST}/devicelogin",
                 "expires_in": 900, "interval": 5,
-                "message": "To sign in, use a web browser to open https://microsoft.com/devicelogin and enter the code ABCD-EFGH.",
+                "message": f"To sign in, use a web browser to open {HOST}/devicelogin and enter the code ABCD-EFGH.",
             })
         if path.endswith("/oauth2/v2.0/token"):
             form = parse_qs(request.content.decode())
@@ -130,7 +130,7 @@ def test_device_code_then_polling_until_approved():
     signin, fake, clock = make(["pending", "pending", "ok"])
     code = signin.start()
     assert code.user_code == "ABCD-EFGH"
-    assert code.verification_uri == "https://microsoft.com/devicelogin"
+    assert code.verification_uri == f"{HOST}/devicelogin"
     assert code.expires_at == clock.now() + 900
     who = signin.wait(threading.Event())
     assert fake.token_posts == 3

@@ -171,8 +171,13 @@ def test_slow_responses_wait_on_the_clock(clock):
     sim = tenant(clock, rules=[FaultRule("slow", path=r"^/v1.0/organization$", seconds=7.5)])
     with graph_client(sim, sign_in(sim)) as admin:
         before = clock.now()
-        assert admin.get("/organization").status_code == 200
-    assert clock.now() - before == pytest.approx(7.5) and 7.5 in clock.slept
+        assert admin.get("/organization", timeout=30).status_code == 200
+        assert clock.now() - before == pytest.approx(7.5) and 7.5 in clock.slept
+        # Longer than the client's read timeout: the client gives up after its timeout, as over a socket.
+        before = clock.now()
+        with pytest.raises(httpx.ReadTimeout):
+            admin.get("/organization", timeout=5)
+        assert clock.now() - before == pytest.approx(5)
 
 
 # ---- sign-in faults -----------------------------------------------------------------------------

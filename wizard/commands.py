@@ -83,7 +83,26 @@ class Report:
             data["notes"] = self.notes
         if self.candidates:
             data["candidates"] = self.candidates
+        failed = token_test_error(self.token_test)
+        if failed is not None:
+            data["error"] = failed
         return data
+
+
+def token_test_error(token_test: dict | None) -> dict | None:
+    """A failed token test (exit 6) as the JSON `error` object every failing run carries; the
+    report itself (secret, snippet) stays beside it, so nothing the run produced is lost."""
+    if not token_test or token_test.get("ok") is not False or token_test.get("skipped"):
+        return None
+    reasons = [c["reason"] for c in token_test.get("checks", []) if not c.get("ok")]
+    return {
+        "type": "TokenTestFailed",
+        "message": "The token test failed: " + ("; ".join(reasons) or "Microsoft issued no usable token."),
+        "next_step": "Run `m365-wizard test` with the same client ID and secret once the cause is fixed; "
+                     "nothing needs to be created again.",
+        "code": "", "request_id": "", "client_request_id": "",
+        "exit_code": EXIT_TOKEN_TEST,
+    }
 
 
 def _say(text: str) -> None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -48,8 +49,10 @@ from wizard.clock import AnyEvent, Cancelled, Clock
 from wizard.errors import PastedAddressError, SignInError
 from wizard.explain import MANUAL, explain_signin
 from wizard.graph import GraphClient
+from wizard.identityhttp import IdentityHttp, IdentityUnavailable
 from wizard.signin_authcode import FIELD, PasteLink, parse_pasted, pick_port
-from wizard.target import Target
+from wizard.target import CLOUDS, Target
+from wizard.untrusted import clean, device_login_ok
 
 log = logging.getLogger("wizard.signin")
 
@@ -165,6 +168,8 @@ class SignIn:
         self.clock = clock
         self.scopes = graph_scopes(scopes, target)
         self.token_cache = token_cache if token_cache is not None else msal.TokenCache()
+        # What MSAL talks through: the shared pool, bounded retries, bad answers named (identityhttp.py).
+        self.identity_http = IdentityHttp(http, clock)
         self.graph = GraphClient(http, target.graph_url, self.access_token, clock=clock)
         self.who: SignedIn | None = None
         self._app: msal.PublicClientApplication | None = None
@@ -192,12 +197,14 @@ class SignIn:
             self._app = msal.PublicClientApplication(
                 self.target.public_client_id,
                 authority=self.target.authority,
-                http_client=self.http,
+                http_client=self.identity_http,
                 token_cache=self.token_cache,
                 **kwargs,
             )
         except httpx.TransportError as exc:
             raise _unreachable(exc) from None
+        except IdentityUnavailable as exc:
+            raise _unavailable(exc) from None
         except ValueError:
             # MSAL raises ValueError when the tenant's OpenID configuration is missing:
             # an unknown tenant (AADSTS90002) or a mistyped --tenant.
@@ -217,17 +224,57 @@ class SignIn:
             flow = app.initiate_device_flow(scopes=self.scopes)
         except httpx.TransportError as exc:
             raise _unreachable(exc) from None
-        if "user_code" not in flow:
-            raise _device_code_error(flow)
+        except IdentityUnavailable as exc:
+            raise _unavailable(exc) from None
+        except (ValueError, TypeError):  # a JSON answer of the wrong shape (e.g. a non-number interval)
+            raise _malformed() from None
+        if not isinstance(flow, dict) or "user_code" not in flow:
+            raise _device_code_error(flow if isinstance(flow, dict) else {})
         self._flow = flow
-        self._code = DeviceCode(
-            user_code=flow["user_code"],
-            verification_uri=flow.get("verification_uri") or flow.get("verification_url", ""),
-            expires_at=self.clock.now() + int(flow.get("expires_in", 900)),
-            interval=max(1, int(flow.get("interval", 5))),
-            message=flow.get("message", ""),
-        )
+        self._code = self._device_code(flow)
         return self._code
+
+    def _device_code(self, flow: dict) -> DeviceCode:
+        """What the admin is shown, from an answer that is not trusted (wizard/untrusted.py):
+        no escape sequence or control character reaches the terminal, and for a real cloud the
+        address must be one of Microsoft's device-login pages, else the code is not shown at all."""
+        user_code = clean(flow.get("user_code"), limit=40)
+        uri = clean(flow.get("verification_uri") or flow.get("verification_url") or "", limit=300)
+        if not user_code or not uri or not self._verification_uri_ok(uri):
+            raise SignInError(
+                "The sign-in service sent a sign-in address that is not Microsoft's device-login page"
+                f" ({uri[:80] or 'none'}); the code is not shown.",
+                next_step="Someone between you and Microsoft may be relaying the sign-in: check the network, "
+                          "the proxy and the --tenant / --simtenant address. " + MANUAL,
+                code="untrusted_verification_uri",
+            )
+        message = clean(flow.get("message", ""), limit=400)
+        # The server's sentence is shown only when it names no other address than the checked one.
+        others = [u for u in re.findall(r"https?://[^\s]+", message) if u.rstrip(".,;)") != uri]
+        if not message or others or uri not in message:
+            message = f"To sign in, use a web browser to open the page {uri} and enter the code {user_code} to authenticate."
+        try:
+            expires_in = int(flow.get("expires_in", 900))
+            interval = max(1, int(flow.get("interval", 5)))
+        except (TypeError, ValueError):
+            raise _malformed() from None
+        return DeviceCode(
+            user_code=user_code,
+            verification_uri=uri,
+            expires_at=self.clock.now() + max(1, min(expires_in, 3600)),
+            interval=min(interval, 60),
+            message=message,
+        )
+
+    def _verification_uri_ok(self, uri: str) -> bool:
+        """A real cloud: one of Microsoft's device-login pages of that cloud. A simulated tenant:
+        a page on the tenant's own address."""
+        if self.target.cloud in CLOUDS:
+            return device_login_ok(uri, self.target.cloud)
+        from urllib.parse import urlsplit
+
+        ours, theirs = urlsplit(self.target.authority_host), urlsplit(uri)
+        return (ours.scheme, ours.netloc.lower()) == (theirs.scheme, theirs.netloc.lower())
 
     def poll_now(self) -> None:
         """Cut the current wait between polls short (e.g. the demo tenant approved the code)."""
@@ -243,6 +290,7 @@ class SignIn:
         if self._flow is None or self._code is None:
             raise RuntimeError("SignIn.wait() called before start()")
         app, flow, code = self._application(), self._flow, self._code
+        self.identity_http.cancel = cancel
         interval = code.interval
         while True:
             if cancel is not None and cancel.is_set():
@@ -258,6 +306,10 @@ class SignIn:
                 result = app.acquire_token_by_device_flow(flow, exit_condition=lambda _flow: True)
             except httpx.TransportError as exc:
                 raise _unreachable(exc) from None
+            except IdentityUnavailable as exc:
+                raise _unavailable(exc) from None
+            except (ValueError, TypeError, msal.exceptions.MsalError):
+                raise _malformed() from None
             if "access_token" in result:
                 break
             error = result.get("error", "")
@@ -431,6 +483,10 @@ class SignIn:
                 )
             except httpx.TransportError as exc:
                 raise _unreachable(exc) from None
+            except IdentityUnavailable as exc:
+                raise _unavailable(exc) from None
+            except (ValueError, TypeError, msal.exceptions.MsalError):
+                raise _malformed() from None
         if result and "access_token" in result:
             return result
         if result and "error" in result:
@@ -448,15 +504,15 @@ class SignIn:
 def _signin_error(result: dict, when: str = "sign_in") -> SignInError:
     """A MSAL error response as a SignInError: plain words, next step, support ids
     (`when`: "sign_in" or "refresh", see explain.AADSTS_WHEN)."""
-    error = str(result.get("error", ""))
-    description = str(result.get("error_description", ""))
+    error = clean(result.get("error", ""), limit=80)
+    description = clean(result.get("error_description", ""), limit=600)
     plain, next_step, code = explain_signin(error, description, when)
     return SignInError(
         plain,
         next_step=next_step,
         code=code,
-        request_id=str(result.get("trace_id", "") or ""),
-        client_request_id=str(result.get("correlation_id", "") or ""),
+        request_id=clean(result.get("trace_id", "") or "", limit=80),
+        client_request_id=clean(result.get("correlation_id", "") or "", limit=80),
     )
 
 
@@ -470,7 +526,21 @@ def _device_code_error(result: dict) -> SignInError:
 
 
 def _unreachable(exc: Exception) -> SignInError:
+    from wizard.identityhttp import describe_transport_error
+
+    _kind, plain, next_step = describe_transport_error(exc, "Microsoft's sign-in service")
+    return SignInError(plain, next_step=f"{next_step} {MANUAL}")
+
+
+def _unavailable(exc: IdentityUnavailable) -> SignInError:
+    """No usable answer from the sign-in service (after the one retry it allows): plain words, exit 3."""
+    return SignInError(exc.plain, next_step=exc.next_step, code=f"HTTP {exc.status}" if exc.status else exc.kind,
+                       request_id=exc.request_id)
+
+
+def _malformed() -> SignInError:
     return SignInError(
-        f"Microsoft's sign-in service could not be reached ({type(exc).__name__}).",
-        next_step="Check the network or proxy (a TLS-inspecting proxy needs --ca-bundle). " + MANUAL,
+        "Microsoft's sign-in service sent an answer of the wrong shape (fields missing or of the wrong type).",
+        next_step="Try again; if it repeats, check the network or proxy between you and Microsoft.",
+        code="malformed_answer",
     )

@@ -40,6 +40,22 @@ RETRY_CODES = frozenset({"7000215", "7000222", "700016"})
 TYPED_MAX_WAIT = 15.0  # typed values: report a wrong value within about 15 s
 SETTLED_SECONDS = 300.0  # a secret older than this is known everywhere: refusals mean a wrong value
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+class Unavailable(str):
+    """The "code" of a token test that got no usable answer from the token endpoint (an outage,
+    a proxy's page, a dropped or timed-out request): a str, so every caller keeps working, with
+    the plain words and next step of `wizard.identityhttp.IdentityUnavailable`."""
+
+    plain: str
+    next_step: str
+
+    def __new__(cls, kind: str, plain: str, next_step: str) -> "Unavailable":
+        value = super().__new__(cls, kind)
+        value.plain, value.next_step = plain, next_step
+        return value
+
+
 from wizard.target import MICROSOFT_LOGIN_HOSTS as MICROSOFT_AUTHORITY_HOSTS  # noqa: E402 (one cloud table)
 
 
@@ -83,11 +99,18 @@ def acquire_token(
     typed: bool = False,
 ) -> tuple[dict | None, str, int]:
     """(result with access_token | None, last AADSTS code, attempts). Retries propagation errors
-    (for `typed` values only about `TYPED_MAX_WAIT` seconds)."""
+    (for `typed` values only about `TYPED_MAX_WAIT` seconds).
+
+    The token endpoint is reached through `wizard.identityhttp.IdentityHttp` (one retry of a
+    5xx/429/drop, non-JSON answers refused); when it gives no usable answer the code is an
+    `Unavailable` carrying plain words, and `failure_check` shows them."""
     import msal
 
     if typed:
         max_wait = min(max_wait, TYPED_MAX_WAIT)
+
+    from wizard.identityhttp import IdentityHttp, IdentityUnavailable, describe_transport_error
+
     host = target.authority_host.split("://", 1)[-1].rstrip("/")
     kwargs: dict[str, Any] = {}
     if host not in MICROSOFT_AUTHORITY_HOSTS:
@@ -106,11 +129,26 @@ def acquire_token(
         # catch up (msal/throttled_http_client.py; `http_cache` in
         # https://msal-python.readthedocs.io/en/latest/#msal.ClientApplication). The wizard
         # paces its own retries on the injected clock instead.
-        app = msal.ConfidentialClientApplication(
-            client_id, client_credential=secret_value, authority=authority, http_client=http,
-            token_cache=msal.TokenCache(), http_cache={}, **kwargs,
-        )
-        result = app.acquire_token_for_client(scopes=[f"{resource.rstrip('/')}/.default"])
+        try:
+            app = msal.ConfidentialClientApplication(
+                client_id, client_credential=secret_value, authority=authority,
+                http_client=IdentityHttp(http, clock, cancel), token_cache=msal.TokenCache(), http_cache={}, **kwargs,
+            )
+            result = app.acquire_token_for_client(scopes=[f"{resource.rstrip('/')}/.default"])
+        except IdentityUnavailable as exc:
+            return None, Unavailable(exc.kind, exc.plain, exc.next_step), attempt
+        except Exception as exc:  # MSAL's own errors for an answer of the wrong shape, a transport error
+            import httpx
+
+            if isinstance(exc, httpx.TransportError):
+                kind, plain, next_step = describe_transport_error(exc, "Microsoft's token endpoint")
+                return None, Unavailable(kind, plain, next_step), attempt
+            if isinstance(exc, (ValueError, TypeError, KeyError, msal.exceptions.MsalError)):
+                return None, Unavailable("malformed", "Microsoft's token endpoint sent an answer of the wrong shape.",
+                                         "Try again; if it repeats, check the network or proxy."), attempt
+            raise
+        if not isinstance(result, dict):
+            result = {}
         if "access_token" in result:
             return result, "", attempt
         codes = [str(c) for c in result.get("error_codes") or []]
@@ -190,6 +228,9 @@ def claim_checks(claims: dict, *, tenant_id: str, client_id: str, roles_needed: 
 
 def failure_check(code: str, attempts: int) -> Check:
     """A plain-words check for a token request that never succeeded."""
+    times = f"(tried {attempts} time{'' if attempts == 1 else 's'})"
+    if isinstance(code, Unavailable):
+        return Check("token", False, f"{code.plain} {code.next_step} {times}")
     plain, next_step = explain_aadsts(code) if code else ("Microsoft issued no token.", "Check the network and try again.")
     prefix = f"AADSTS{code}: " if code.isdigit() else ""
     return Check("token", False, f"{prefix}{plain} {next_step} (tried {attempts} time{'' if attempts == 1 else 's'})")

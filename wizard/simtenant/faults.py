@@ -50,18 +50,27 @@ class FaultRule:
     `action`: "throttle" (429 + Retry-After), "unavailable" (503 + Retry-After),
     "gateway_timeout" (504), "drop" (raise httpx.RemoteProtocolError before the
     request is applied), "drop_after" (apply the request, then drop the
-    connection: the client never sees the answer), "slow" (the response takes
-    `seconds` of simulated time, via the clock), "garbled" (200 with an HTML page
-    instead of the answer, as a captive portal or a proxy's block page sends it),
-    "gateway_timeout_after" (apply the request, then answer 504: Microsoft did the write
-    but the gateway timed out, so the client's retry meets its own earlier write),
-    "error" (answer `status` with Graph's error envelope holding `code` and `message`,
-    without applying the request: e.g. the replication and consistency answers peers
-    retry, see `CONSISTENCY_ERRORS`).
+    connection: the client never sees the answer), "gateway_timeout_after" (apply
+    the request, then answer 504: Microsoft did the write but the gateway timed out,
+    so the client's retry meets its own earlier write: "applied, then 504"), "slow"
+    (the response takes `seconds` of simulated time, via the clock; in-process,
+    longer than the client's read timeout is an `httpx.ReadTimeout`, as a real socket
+    gives), "pause" (the clock moves `seconds` forward while the request is served
+    and the answer still arrives: a laptop suspended mid-run, hours passing in one
+    request), "garbled" (200 with an HTML page instead of the answer, as a captive
+    portal or a proxy's block page sends it), "html_error" (a 5xx — `status`, default
+    502 — with an HTML page, as a load balancer sends it), "garbled_json" (200, JSON
+    content type, a body cut off mid-way), "error" (answer `status` with Graph's error
+    envelope holding `code` and `message`, without applying the request: e.g. the
+    replication and consistency answers peers retry, see `CONSISTENCY_ERRORS`).
 
     `method` (None: any) and `path` (a regular expression searched in the URL
-    path, e.g. "^/v1.0/applications$") select requests; `nth` lists which of the
-    matching requests (1-based) get the fault; empty means every one.
+    path, e.g. "^/v1.0/applications$") select requests; `endpoint` is a shortcut
+    for the identity platform's paths ("discovery", "devicecode", "token"); `grant_type`
+    selects token requests by their form's grant_type ("client_credentials" is the
+    token test, "urn:ietf:params:oauth:grant-type:device_code" the admin's sign-in,
+    "refresh_token" a silent refresh); `nth` lists which of the matching requests
+    (1-based) get the fault; empty means every one.
     """
 
     action: str
@@ -75,13 +84,24 @@ class FaultRule:
     message: str = ""
     # A named answer from CONSISTENCY_ERRORS fills status, code and message for "error".
     answer: str = ""
+    endpoint: str = ""
+    grant_type: str = ""
 
     ACTIONS = ("throttle", "unavailable", "gateway_timeout", "gateway_timeout_after", "drop", "drop_after", "slow",
-               "garbled", "error")
+               "pause", "garbled", "html_error", "garbled_json", "error")
+    # The identity platform's endpoints (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc,
+    # .../v2-oauth2-device-code): OpenID configuration, device authorization, token.
+    ENDPOINTS = {
+        "discovery": r"/v2\.0/\.well-known/openid-configuration$",
+        "devicecode": r"/oauth2/v2\.0/devicecode$",
+        "token": r"/oauth2/v2\.0/token$",
+    }
 
     def __post_init__(self) -> None:
         if self.action not in self.ACTIONS:
             raise ValueError(f"unknown fault action {self.action!r}; one of {', '.join(self.ACTIONS)}")
+        if self.endpoint and self.endpoint not in self.ENDPOINTS:
+            raise ValueError(f"unknown fault endpoint {self.endpoint!r}; one of {', '.join(self.ENDPOINTS)}")
         self.nth = tuple(self.nth)
         if self.answer:
             if self.answer not in CONSISTENCY_ERRORS:
@@ -89,11 +109,18 @@ class FaultRule:
             self.status, self.code, self.message = CONSISTENCY_ERRORS[self.answer]
         if self.action == "error" and not self.status:
             raise ValueError("an 'error' fault needs a status (or an answer name)")
-        self._pattern = re.compile(self.path)
+        try:
+            self._pattern = re.compile(self.path or self.ENDPOINTS.get(self.endpoint, ""))
+        except re.error as exc:
+            raise ValueError(f"fault rule path {self.path!r} is not a regular expression: {exc}") from None
         self.seen = 0
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, form: dict | None = None) -> bool:
         if self.method and self.method.upper() != method.upper():
+            return False
+        if self.endpoint and self.path and not re.search(self.ENDPOINTS[self.endpoint], path):
+            return False
+        if self.grant_type and (form or {}).get("grant_type") != self.grant_type:
             return False
         return bool(self._pattern.search(path))
 
@@ -148,7 +175,18 @@ class FaultPlan:
         if unknown:
             raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
         values = dict(data)
-        values["rules"] = [r if isinstance(r, FaultRule) else FaultRule(**r) for r in data.get("rules", [])]
+        rules = []
+        for rule in data.get("rules", []):
+            if isinstance(rule, FaultRule):
+                rules.append(rule)
+                continue
+            if not isinstance(rule, dict):
+                raise ValueError("a fault rule must be a table of settings")
+            unknown_rule = set(rule) - {f.name for f in fields(FaultRule)}
+            if unknown_rule:
+                raise ValueError(f"unknown fault rule settings: {', '.join(sorted(unknown_rule))}")
+            rules.append(FaultRule(**rule))
+        values["rules"] = rules
         return cls(**values)
 
     @classmethod

@@ -93,7 +93,18 @@ class SimTenant:
         with self._lock:
             rule = self._fault_for(request)
         if rule is not None and rule.action == "slow":
+            read_timeout = (request.extensions.get("timeout") or {}).get("read")
+            if read_timeout is not None and rule.seconds > read_timeout:
+                # In-process there is no socket to time out: the client's own read timeout is what
+                # a real one would give up after.
+                self.clock.sleep(read_timeout)
+                with self._lock:
+                    self.requests.append((request.method, request.url.path, 0))
+                raise httpx.ReadTimeout("The read operation timed out", request=request)
             self.clock.sleep(rule.seconds)  # outside the lock: others keep being served
+            rule = None
+        elif rule is not None and rule.action == "pause":
+            self.clock.sleep(rule.seconds)
             rule = None
         with self._lock:
             self._maybe_loopmeeting_consent(request)
@@ -108,6 +119,12 @@ class SimTenant:
                 response = self._garbled_response(ctx)
             elif rule is not None and rule.action == "error":
                 response = graph_error(ctx, rule.status, rule.code, rule.message)
+            elif rule is not None and rule.action == "html_error":
+                response = httpx.Response(rule.status or 502, headers={"Content-Type": "text/html"},
+                                          content=f"<html><body><h1>{rule.status or 502} Bad Gateway</h1></body></html>".encode())
+            elif rule is not None and rule.action == "garbled_json":
+                response = httpx.Response(200, headers={"Content-Type": "application/json; charset=utf-8"},
+                                          content=b'{"token_type":"Bearer","expires_in":3599,"access_tok')
             elif path == "/v1.0" or path.startswith("/v1.0/"):
                 response = self.graph.handle(ctx, path[len("/v1.0"):].rstrip("/") or "/")
             elif exchange.is_autodiscover(path):
@@ -290,8 +307,13 @@ class SimTenant:
 
     def _fault_for(self, request: httpx.Request) -> FaultRule | None:
         """Every matching rule counts the request; the first one that fires applies."""
+        form = None
+        if any(rule.grant_type for rule in self.faults.rules):
+            from urllib.parse import parse_qsl
+
+            form = dict(parse_qsl(request.content.decode("utf-8", "replace")))
         fired = [rule for rule in self.faults.rules
-                 if rule.matches(request.method, request.url.path) and rule.fires()]
+                 if rule.matches(request.method, request.url.path, form) and rule.fires()]
         return fired[0] if fired else None
 
     def _fault_response(self, ctx: RequestContext, rule: FaultRule, path: str) -> httpx.Response:
