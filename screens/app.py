@@ -264,8 +264,7 @@ def session_from_args(args) -> WizardSession:
         options = {"tenant": tenant, "public_client_id": client_id, "verify": ca_bundle}
         options = {k: v for k, v in options.items() if v}
         if getattr(args, "simtenant", None):
-            url = args.simtenant.rstrip("/")
-            return Target(authority_host=url, graph_url=url, **options), None
+            return Target.simulated(args.simtenant, **options), None
         return Target.for_cloud(getattr(args, "cloud", "global") or "global", **options), None
 
     if getattr(args, "demo", False):

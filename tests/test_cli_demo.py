@@ -162,6 +162,7 @@ def test_debug_log_flag_writes_a_redacted_0600_log(capsys, clock, journal_dir, t
     from wizard.debuglog import disable_debug_log
 
     log_path = tmp_path / "logs" / "debug.log"
+    log_path.parent.mkdir(mode=0o700)  # the folder must exist: a typo never creates folders
     secret_path = tmp_path / "s.txt"
     try:
         code, out, err = run(capsys, "--demo", "--debug-log", str(log_path), "apply", *PEXIP,

@@ -60,6 +60,7 @@ def test_what_support_needs_is_kept(text):
 
 
 def test_enable_writes_a_0600_file_and_redacts_records_args_and_tracebacks(tmp_path):
+    (tmp_path / "logs").mkdir(mode=0o700)
     path = enable_debug_log(tmp_path / "logs" / "debug.log")
     assert path == tmp_path / "logs" / "debug.log"
     log = logging.getLogger("wizard.test")

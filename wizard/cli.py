@@ -194,7 +194,10 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", default=None, help="tenant domain or GUID (default: organizations, then the signed-in tenant)")
     parser.add_argument("--cloud", default="global", choices=["global", "usgov", "china"], help="national cloud (default: global)")
     parser.add_argument("--client-id", default=None, help="your organisation's public client for sign-in (env M365_WIZARD_CLIENT_ID; default: Microsoft Graph Command Line Tools)")
-    parser.add_argument("--simtenant", metavar="URL", default=None, help="use a running 'm365-wizard simtenant serve' at URL")
+    parser.add_argument("--simtenant", metavar="URL", default=None,
+                        help="use a running 'm365-wizard simtenant serve' at URL (a loopback address)")
+    parser.add_argument("--simtenant-remote", action="store_true",
+                        help="allow --simtenant on another host (its sign-in is NOT Microsoft's)")
     parser.add_argument("--ca-bundle", metavar="PATH", default=None, help="trust this CA file (a simulated tenant, or a TLS-inspecting proxy)")
     parser.add_argument("--vendor", choices=vendor_ids(), default=None, help="start the wizard with this vendor picked")
     parser.add_argument("--manual", action="store_true",
@@ -223,7 +226,7 @@ def _on_sigterm(signum, frame) -> None:  # pragma: no cover - exercised in a sub
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = _debug_log_before_command(sys.argv[1:] if argv is None else list(argv))
     if "--manual" in argv:
         return _main_manual(argv)
     parser = build_parser()
@@ -232,7 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     if extra and args.command != "simtenant":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     _install_sigterm()
-    _maybe_debug_log(args)
+    stop = _global_checks(args)
+    if stop is not None:
+        return stop
     if args.command == "simtenant":
         from wizard.simtenant.server import main as serve_main  # lazy: the simulator is only for tests and demos
 
@@ -266,7 +271,9 @@ def _main_manual(argv: list[str]) -> int:
                          f"`m365-wizard manual --vendor V …` (got '{extra[0]}')")
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     _install_sigterm()
-    _maybe_debug_log(args)
+    stop = _global_checks(args)
+    if stop is not None:
+        return stop
     if any(getattr(args, key) for key in HEADLESS_MANUAL_OPTIONS) or not _stdout_is_terminal():
         from wizard import day2  # lazy: engine
 
@@ -283,6 +290,87 @@ def _maybe_debug_log(args: argparse.Namespace) -> None:
 
     path = enable_debug_log(args.debug_log or None)
     print(f"Debug log (credentials redacted): {path}", file=sys.stderr)
+
+
+def _debug_log_before_command(argv: list[str]) -> list[str]:
+    """`--debug-log apply …`: the optional PATH must not swallow a command's name."""
+    names = set(COMMAND_HELP) | {"simtenant"}
+    out = list(argv)
+    for index, item in enumerate(out[:-1]):
+        if item == "--debug-log" and out[index + 1] in names:
+            out[index] = "--debug-log="
+    return out
+
+
+def check_global_options(args: argparse.Namespace) -> None:
+    """Bad input in the global options is said at once (exit 2), before anything connects."""
+    from wizard.errors import InputError
+
+    tenant = getattr(args, "tenant", None)
+    if tenant is not None and not _tenant_ok(tenant):
+        raise InputError("--tenant", f"'{tenant[:60]}' is neither a tenant domain nor a tenant ID (GUID)",
+                         example="--tenant contoso.com or --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47")
+    import os
+
+    client_id = getattr(args, "client_id", None)
+    field = "--client-id"
+    if client_id is None and os.environ.get("M365_WIZARD_CLIENT_ID", "").strip():
+        client_id, field = os.environ["M365_WIZARD_CLIENT_ID"], "M365_WIZARD_CLIENT_ID"
+    if client_id is not None and not _guid_ok(client_id):
+        raise InputError(field, f"'{client_id[:60]}' is not an application (client) ID, a GUID",
+                         example="--client-id 14d82eec-204b-4c2f-b7e8-296a70dab67e")
+    url = getattr(args, "simtenant", None)
+    if url is not None:
+        from wizard.target import check_simtenant_url
+
+        problem = check_simtenant_url(url, bool(getattr(args, "simtenant_remote", False)))
+        if problem:
+            raise InputError("--simtenant", problem, example="--simtenant https://127.0.0.1:8443")
+        if getattr(args, "simtenant_remote", False):
+            print("m365-wizard: WARNING: --simtenant-remote: the sign-in goes to a simulated tenant at "
+                  f"{url[:80]}, NOT to Microsoft. Never sign in there with a real Microsoft account.", file=sys.stderr)
+
+
+def _guid_ok(text: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+                             text.strip()))
+
+
+def _tenant_ok(text: str) -> bool:
+    """A tenant ID (GUID), a domain (contoso.com, contoso.onmicrosoft.com) or organizations/common."""
+    import re
+
+    value = text.strip()
+    if value.lower() in ("organizations", "common") or _guid_ok(value):
+        return True
+    label = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    return len(value) <= 253 and bool(re.fullmatch(rf"(?:{label}\.)+[a-zA-Z]{{2,63}}", value))
+
+
+def _global_checks(args: argparse.Namespace) -> int | None:
+    """Global option checks and the debug log; an exit code when they stop the run."""
+    from wizard.errors import WizardError
+
+    try:
+        check_global_options(args)
+        _maybe_debug_log(args)
+    except WizardError as exc:
+        _print_bad_input(exc, bool(getattr(args, "json", False)))
+        return exc.exit_code
+    return None
+
+
+def _print_bad_input(exc, as_json: bool) -> None:
+    print(f"m365-wizard: {exc.message}", file=sys.stderr)
+    if exc.next_step:
+        print(f"Next step: {exc.next_step}", file=sys.stderr)
+    if as_json:
+        import json
+
+        print(json.dumps({"error": {"type": type(exc).__name__, "message": exc.message, "next_step": exc.next_step,
+                                    "code": exc.code, "exit_code": exc.exit_code}}, indent=2), flush=True)
 
 
 def _run_tui(args: argparse.Namespace) -> int:

@@ -34,6 +34,7 @@ from wizard.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_TOKEN_
 
 SECRET_ENV = "M365_WIZARD_CLIENT_SECRET"
 CLIENT_ID_ENV = "M365_WIZARD_CLIENT_ID"
+SECRET_FILE_LIMIT = 4096  # characters read from --secret-file at most
 EXIT_INTERNAL = 1
 
 
@@ -106,8 +107,28 @@ def token_test_error(token_test: dict | None) -> dict | None:
 
 
 def _say(text: str) -> None:
-    """Progress for the person at the terminal: stderr, so stdout stays the result."""
-    print(text, file=sys.stderr, flush=True)
+    """Progress for the person at the terminal: stderr, so stdout stays the result. Cleaned of
+    escape sequences: parts of it may come from a server (wizard/untrusted.py)."""
+    print(_clean_line(text), file=sys.stderr, flush=True)
+
+
+def _clean_line(text: Any) -> str:
+    from wizard.untrusted import clean
+
+    return clean(text, newlines=True, limit=20000)
+
+
+class CleanStream:
+    """A text stream that cleans what is written to it (wizard/untrusted.py) before passing it on."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(_clean_line(text))
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 # --------------------------------------------------------------------------- context
@@ -339,8 +360,7 @@ def _target(args: Any, clock: Clock, ctx: Context) -> Any:
             target = replace(target, public_client_id=client_id)
         return target
     if args.simtenant:
-        url = args.simtenant.rstrip("/")
-        return Target(authority_host=url, graph_url=url, cloud="simulated", **options)
+        return Target.simulated(args.simtenant, **options)
     return Target.for_cloud(args.cloud or "global", **options)
 
 
@@ -362,10 +382,17 @@ def _read_secret(args: Any, required: bool) -> str | None:
     path = getattr(args, "secret_file", None)
     if path:
         try:
-            with open(path, encoding="utf-8") as handle:
-                value = handle.read().strip()
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                # Bounded: a client secret is 40 characters; /dev/zero or a log file must not be read to the end.
+                value = handle.read(SECRET_FILE_LIMIT + 1)
+        except IsADirectoryError:
+            raise InputError("--secret-file", f"{path} is a folder, not a file") from None
         except OSError as exc:
-            raise InputError("--secret-file", f"cannot be read ({exc.strerror})") from None
+            raise InputError("--secret-file", f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+        if len(value) > SECRET_FILE_LIMIT:
+            raise InputError("--secret-file", f"{path} is longer than any client secret "
+                                              f"({SECRET_FILE_LIMIT} characters at most): is it the right file?")
+        value = value.strip()
         if not value:
             raise InputError("--secret-file", "is empty")
         return value
@@ -669,7 +696,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
 
 def print_text(report: Report) -> None:
     """The result for a person: steps, token test, settings block, follow-up."""
-    out = sys.stdout
+    out = CleanStream(sys.stdout)  # display names, notes… may come from Graph: cleaned
     if report.tenant_id:
         print(f"Tenant: {report.tenant_id}", file=out)
     if report.client_id:

@@ -132,9 +132,11 @@ def default_path(now: float | None = None) -> Path:
 
 def _private_file(path: Path) -> None:
     """Create (or tighten) `path` with mode 0600, its directory 0700 when we create it."""
+    from wizard.files import private_dir
+
     if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
 
@@ -148,7 +150,24 @@ def enable_debug_log(path: str | os.PathLike | None = None, *, level: int = logg
     """
     disable_debug_log(loggers)
     target = Path(path).expanduser() if path else default_path()
-    _private_file(target)
+    if path:
+        # A folder the admin named gets a new file inside; a path in a folder that does not
+        # exist is refused (a typo must not create folders). Bad input, said before anything runs.
+        from wizard.errors import InputError
+
+        if target.is_dir():
+            target = target / default_path().name
+        elif not target.parent.is_dir():
+            raise InputError("--debug-log", f"the folder {target.parent} does not exist",
+                             example="--debug-log ~/m365-wizard-debug.log")
+        elif target.is_symlink():
+            raise InputError("--debug-log", f"{target} is a symbolic link; name a plain file")
+    try:
+        _private_file(target)
+    except OSError as exc:
+        from wizard.errors import InputError
+
+        raise InputError("--debug-log", f"cannot write {target} ({exc.strerror or type(exc).__name__})") from None
     handler = DebugLogHandler(target, mode="a", encoding="utf-8", delay=False)
     redactor = RedactingFilter()
     handler.addFilter(redactor)

@@ -36,12 +36,17 @@ class WizardError(Exception):
         request_id: str = "",
         client_request_id: str = "",
     ) -> None:
+        # Parts of a message may come from a server (an error description, a display name):
+        # no escape sequence or control character may reach a terminal (wizard/untrusted.py).
+        from wizard.untrusted import clean
+
+        message = clean(message, newlines=True, limit=4000)
         super().__init__(message)
         self.message = message
-        self.next_step = next_step
-        self.code = code
-        self.request_id = request_id
-        self.client_request_id = client_request_id
+        self.next_step = clean(next_step, newlines=True, limit=2000)
+        self.code = clean(code, limit=200)
+        self.request_id = clean(request_id, limit=200)
+        self.client_request_id = clean(client_request_id, limit=200)
 
     def support_line(self) -> str:
         """The ids Microsoft support asks for, on one line (empty if none)."""

@@ -57,6 +57,34 @@ def write_private(path: str | os.PathLike[str], data: str | bytes) -> Path:
     return target
 
 
+PRIVATE_DIR_MODE = 0o700
+
+
+def private_dir(path: str | os.PathLike[str]) -> Path:
+    """Make `path` and every missing parent with mode 0700, whatever the umask; return it.
+
+    `Path.mkdir(parents=True, mode=…)` gives the mode to the last folder only (the parents get
+    0777 minus the umask: 0777 under umask 000), so each missing level is made here, and each
+    folder made is chmod-ed to 0700 (the umask could only have narrowed it). Folders that already
+    existed keep their mode: they are not ours."""
+    target = Path(path)
+    missing = []
+    probe = target
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue
+        if os.name == "posix":
+            os.chmod(folder, PRIVATE_DIR_MODE)
+    return target
+
+
 def _fsync_dir(directory: Path) -> None:
     """Make the rename durable (POSIX only; Windows cannot open a directory this way)."""
     if os.name != "posix":

@@ -77,6 +77,24 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, seconds)
 
 
+# Free text a tenant's users and admins (or a hostile server) can set, that the wizard shows.
+DISPLAY_FIELDS = frozenset({"displayName", "appDisplayName", "description", "notes", "publisherName",
+                            "givenName", "surname", "companyName", "userPrincipalName", "mail"})
+
+
+def clean_display_fields(data: Any) -> Any:
+    """Graph's answer with its display strings cleaned of escape sequences and control characters
+    (wizard/untrusted.py) before anything shows them; ids, URIs and secrets are left as sent."""
+    from wizard.untrusted import clean
+
+    if isinstance(data, dict):
+        return {k: (clean(v, limit=1000) if k in DISPLAY_FIELDS and isinstance(v, str) else clean_display_fields(v))
+                for k, v in data.items()}
+    if isinstance(data, list):
+        return [clean_display_fields(item) for item in data]
+    return data
+
+
 class GraphError(MicrosoftError):
     """Graph answered with an error: status, Graph's code and message, support ids."""
 
@@ -279,18 +297,24 @@ class GraphClient:
 
             log.debug("%s %s -> %s request-id=%s", method, self._short(path), response.status_code, response.headers.get("request-id", ""))
             if response.status_code in RETRY_STATUSES:
-                wait = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
-                if wait is None:
-                    wait = self._backoff(attempt)
+                asked = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
+                wait = asked if asked is not None else self._backoff(attempt)
                 if attempt < self.max_attempts and waited + wait <= self.max_total_wait:
                     reason = "throttled" if response.status_code == 429 else "unavailable"
                     self._wait(method, path, attempt, wait, reason)
                     waited += wait
                     continue
                 error = self._error(method, path, response, client_request_id)
-                error.message = (
-                    f"{error.message} The wizard gave up after {attempt} attempts and {waited:.0f} s of waiting."
-                )
+                if asked is not None and asked > self.max_total_wait:
+                    from wizard.identityhttp import waiting_words
+
+                    error.message = (f"{error.message} Microsoft asked to wait {waiting_words(asked, self.clock.now())}; "
+                                     f"the wizard does not wait that long (at most {self.max_total_wait:.0f} s).")
+                    error.next_step = "Run the wizard again after that time; it continues where it stopped."
+                else:
+                    error.message = (
+                        f"{error.message} The wizard gave up after {attempt} attempts and {waited:.0f} s of waiting."
+                    )
                 error.args = (error.message,)
                 raise error
             if response.status_code == 401 and not unauthorized_retry_done:
@@ -306,7 +330,7 @@ class GraphClient:
             if response.status_code == 204 or not response.content:
                 return None
             try:
-                return response.json()
+                return clean_display_fields(response.json())
             except ValueError:
                 raise MicrosoftError(
                     f"Microsoft Graph answered {method} {self._short(path)} with something that is not JSON.",
@@ -333,6 +357,8 @@ class GraphClient:
         return path.split("?", 1)[0]
 
     def _error(self, method: str, path: str, response: httpx.Response, client_request_id: str) -> GraphError:
+        from wizard.untrusted import clean
+
         code, graph_message = "", ""
         inner_request_id = ""
         try:
@@ -340,7 +366,7 @@ class GraphClient:
             error = body.get("error", {}) if isinstance(body, dict) else {}
             if isinstance(error, dict):
                 code = str(error.get("code", ""))
-                graph_message = str(error.get("message", ""))
+                graph_message = clean(error.get("message", ""), limit=1000)
                 inner = error.get("innerError") or error.get("innererror") or {}
                 if isinstance(inner, dict):
                     inner_request_id = str(inner.get("request-id", ""))

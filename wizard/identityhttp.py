@@ -96,9 +96,9 @@ def waiting_words(seconds: float, now: float) -> str:
     elif seconds >= 60:
         span = f"{seconds / 60:.0f} minute{'s' if round(seconds / 60) != 1 else ''}"
     else:
-        span = f"{seconds:.0f} s"
+        span = ""
     until = datetime.datetime.fromtimestamp(now + seconds, tz=datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{seconds:.0f} s ({span}), until {until}"
+    return f"{seconds:.0f} s{f' ({span})' if span else ''}, until {until}"
 
 
 class IdentityHttp:

@@ -70,7 +70,7 @@ class Journal:
 
     def save(self) -> None:
         """Write atomically with owner-only permissions (ids are not secret, but are private)."""
-        from wizard.files import write_private
+        from wizard.files import private_dir, write_private
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         write_private(self.path, json.dumps(self.data, indent=2, sort_keys=True))

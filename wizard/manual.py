@@ -155,10 +155,10 @@ class Checklist:
         """Write the checklist (no secret in it) atomically; creates the folder (0700) if needed."""
         from pathlib import Path
 
-        from wizard.files import write_private
+        from wizard.files import private_dir, write_private
 
         target = Path(path).expanduser()
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(target.parent)
         return write_private(target, self.render(fmt))
 
 

@@ -143,6 +143,13 @@ class Target:
         kwargs.setdefault("exchange_url", info.exchange)
         return cls(authority_host=info.login, graph_url=info.graph, cloud=cloud, **kwargs)
 
+    @classmethod
+    def simulated(cls, url: str, **kwargs: Any) -> "Target":
+        """A running `m365-wizard simtenant serve` at `url` (check it first with `check_simtenant_url`)."""
+        url = url.rstrip("/")
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        return cls(authority_host=url, graph_url=url, cloud="simulated", **kwargs)
+
     @property
     def authority(self) -> str:
         """The MSAL authority URL, e.g. https://login.microsoftonline.com/contoso.com."""
@@ -178,6 +185,43 @@ class Target:
 
             verify = ssl.create_default_context(cafile=verify)
         return httpx.Client(verify=verify, timeout=timeout, follow_redirects=False)
+
+
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: an address that never leaves this machine."""
+    import ipaddress
+
+    host = (host or "").strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_simtenant_url(url: str, remote: bool) -> str:
+    """'' when `--simtenant URL` may be used as given; else why not (bad input, exit 2).
+
+    A simulated tenant runs on loopback (`m365-wizard simtenant serve`). Any other host could be a
+    relay that shows Microsoft's real device code and collects the admin's tokens, so it needs
+    `--simtenant-remote`, and then the wizard says the sign-in is not Microsoft's."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return f"'{url[:80]}' is not a URL (expected e.g. https://127.0.0.1:8443)"
+    if parts.scheme != "https" or not parts.hostname:
+        return f"'{url[:80]}' must be an https:// address (e.g. https://127.0.0.1:8443, what `simtenant serve` prints)"
+    if not is_loopback_host(parts.hostname) and not remote:
+        return (f"'{parts.hostname}' is not a loopback address; a simulated tenant runs on this machine "
+                "(127.0.0.1 or localhost). For a simulated tenant on another host add --simtenant-remote")
+    return ""
 
 
 def demo_target(sim: Any, tenant: str = "organizations") -> Target:

@@ -133,27 +133,45 @@ def serve(sim: SimTenant, host: str = "127.0.0.1", port: int = 0, ca_dir: str | 
     return Server(origin, origin, ca_path, httpd, thread, tmpdir)
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects a port number, got '{text[:20]}'") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535 (0: a free port), got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects a whole number, got '{text[:20]}'") from None
+
+
 def main(argv: list[str] | None = None, *, stop: threading.Event | None = None) -> int:
     """`m365-wizard simtenant serve`: run a simulated tenant until Ctrl+C (or `stop` is set)."""
     parser = argparse.ArgumentParser(prog="m365-wizard simtenant serve",
                                      description="Run the simulated Microsoft Entra tenant on loopback HTTPS.")
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free port)")
+    parser.add_argument("--port", type=_port, default=0, help="port to listen on (default: a free port)")
     parser.add_argument("--no-auto-approve", action="store_true",
                         help="do not approve device codes by themselves; approve at <url>/devicelogin")
     parser.add_argument("--ca-dir", default=None, help="folder for the CA certificate (default: a temporary one)")
     parser.add_argument("--scenario", default="demo", help="scenario name or TOML file (default: demo)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for ids and secrets (default: 0)")
+    parser.add_argument("--seed", type=_seed, default=0, help="seed for ids and secrets (default: 0)")
     args = parser.parse_args(argv)
     try:
         sim = SimTenant(scenario=args.scenario, auto_approve_after=None if args.no_auto_approve else 2.0,
                         seed=args.seed)
-    except ValueError as exc:
-        print(f"m365-wizard simtenant serve: {exc}", file=sys.stderr)
+    except (ValueError, TypeError, KeyError, OSError) as exc:  # a scenario file that is not what it should be
+        print(f"m365-wizard simtenant serve: scenario {args.scenario!r}: {exc}", file=sys.stderr)
         return 2
     try:
         server = serve(sim, port=args.port, ca_dir=args.ca_dir)
     except OSError as exc:
-        print(f"m365-wizard simtenant serve: cannot listen on port {args.port}: {exc.strerror}", file=sys.stderr)
+        print(f"m365-wizard simtenant serve: cannot listen on port {args.port} or write the CA file: "
+              f"{exc.strerror or exc}", file=sys.stderr)
         return 2
     print(f"Scenario:     {args.scenario}" + (f" - {sim.scenario.description}" if sim.scenario.description else ""))
     print(f"Authority:    {server.authority_host}  (tenant {sim.tenant_id}, {sim.domain})")
