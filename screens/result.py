@@ -6,7 +6,7 @@ switches text / JSON / .env). The secret was shown once on its own step and
 forgotten after the token test, so its row says "<the client secret VALUE you
 stored>" (if the session still has it, it is masked and v shows it). Then
 the remaining steps in the vendor's console, numbered (`profile.followup`),
-and the notes (`profile.notes`). Enter or q finishes.
+and the notes (`profile.notes`, then the engine's `Setup.result_notes`). Enter or q finishes.
 """
 
 from __future__ import annotations
@@ -70,9 +70,11 @@ class ResultScreen(Screen[None]):
                              markup=False)
                 for number, step in enumerate(followup, 1):
                     yield HangingRow(f"{number:2d}.", step, markup=False, classes="result-followup")
-            if profile.notes:
+            setup = self.session.setup or self.session.make_setup()
+            notes = list(profile.notes) + setup.result_notes(self.session.applied.client_id)
+            if notes:
                 yield Static("Notes:", classes="result-heading")
-                for note in profile.notes:
+                for note in notes:
                     yield HangingRow(" •", note, markup=False, classes="result-note")
         yield Footer()
 

@@ -123,6 +123,9 @@ class FakeSetup:
                             "Wait two minutes and test again, or grant consent in the Entra admin center.")]
         return TokenTestReport(checks)
 
+    def result_notes(self, client_id):
+        return []  # SyncSign has no EWS allow list
+
     def snippet(self, client_id, secret):
         from wizard.profiles import get_profile
 

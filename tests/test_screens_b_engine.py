@@ -110,3 +110,33 @@ async def test_syncsign_from_plan_to_result_over_the_simulated_tenant(sim, targe
         assert applied.client_id in body and value not in body
         await pilot.press("enter")
         assert app.results["done"] is True
+
+
+async def test_innovaphone_plan_and_result_say_who_consents_and_the_ews_allow_list(sim, target, clock, admin, tmp_path):
+    """Issue 14: the plan's consent sentence comes from the engine (the application administrators may grant
+    Exchange's full_access_as_app); the result lists the EWS allow-list PowerShell with the new app's id."""
+    from screens.widgets.hanging import HangingRow
+    from textual.widgets import Static
+    from wizard.profiles import get_profile
+    from wizard.setup import Setup
+
+    signin, who = admin
+    profile = get_profile("innovaphone")
+    answers = profile.validate({"mailbox": "calendar-sync@contoso.onmicrosoft.com"})
+    session = WizardSession(clock=clock, target=target, sim=sim)
+    session.profile, session.answers, session.signin, session.who = profile, answers, signin, who
+    session.setup = Setup(profile, answers, signin.graph, who, target, clock=clock, state_dir=tmp_path)
+    app = FlowApp(session)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        consent = str(app.screen.query_one("#plan-consent", Static).render())
+        assert "Application Administrator" in consent and "Privileged Role Administrator" in consent
+        for key in ("enter", "enter", "s", "enter"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert isinstance(app.screen, ResultScreen)
+        assert app.results["report"].ok  # the demo tenant lets the app use EWS
+        client_id = app.results["applied"].client_id
+        notes = " ".join(row.plain for row in app.screen.query(HangingRow))
+        assert f"+ '{client_id}' | Sort-Object -Unique" in notes and "1 April 2027" in notes

@@ -574,11 +574,11 @@ def cmd_apply(ctx: Context) -> int:
         ctx.count_requests()
     ctx.report.client_id = applied.client_id
     ctx.report.tenant_id = applied.tenant_id or ctx.report.tenant_id
-    if setup._uses_ews():  # the allow-list PowerShell, now with the app's client ID
+    extra = setup.result_notes(applied.client_id)  # innovaphone: the allow-list PowerShell with the app id
+    if extra:
         from wizard import ews
 
-        ctx.report.notes = [n for n in ctx.report.notes if not n.startswith("Since " + ews.BLOCKING_SINCE)]
-        ctx.report.notes.append(ews.plan_note(applied.client_id))
+        ctx.report.notes = [n for n in ctx.report.notes if not n.startswith("Since " + ews.BLOCKING_SINCE)] + extra
     secret_value = None
     secret = None
     skipped = ""

@@ -555,6 +555,12 @@ class Setup:
                           f"waited {int(waited)} s for the role" if ok else f"still missing after {int(waited)} s"))
         return fresh, fresh_claims, waited
 
+    def result_notes(self, client_id: str) -> list[str]:
+        """Notes for the result, beyond the profile's: innovaphone's EWS allow-list PowerShell with the app id."""
+        from wizard import ews
+
+        return [ews.plan_note(client_id)] if self._uses_ews() and client_id else []
+
     def _uses_ews(self) -> bool:
         """App-only EWS: an Exchange Online application permission (innovaphone's full_access_as_app)."""
         from wizard import catalog
