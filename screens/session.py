@@ -51,8 +51,8 @@ class WizardSession:
     connect: Callable[[], tuple[Any, Any]] | None = None
     tenant_hint: str = ""  # what the header shows before sign-in
     manual: bool = False
-    remember: bool = False  # --remember: the sign-in is kept in the system keyring (wizard.tokencache)
-    token_store: Any = None  # the keyring-backed MSAL cache (CacheStore), opened at the first sign-in
+    remember: bool = False  # --remember: the sign-in is kept in the OS encrypted store (wizard.tokencache, msal-extensions)
+    token_store: Any = None  # the msal-extensions-backed MSAL cache (CacheStore), opened at the first sign-in
     remember_note: str = ""  # why the sign-in cannot be remembered (no keyring…), in plain words
     remembered: bool = False  # this sign-in came from the keyring, without a device code
 

@@ -1,5 +1,6 @@
-"""--remember in the TUI: the sign-in kept in the system keyring is reused without a device
-code; without a keyring the screen says so in one plain note and the device code follows."""
+"""--remember in the TUI: the sign-in kept in msal-extensions' encrypted store is reused without a
+device code; without one the screen says so in one plain note and the device code follows.
+Hermetic: a FilePersistence in tmp_path stands in for the OS store."""
 
 from __future__ import annotations
 
@@ -17,20 +18,13 @@ pytestmark = pytest.mark.anyio
 SIZE = (80, 24)
 
 
-class MemoryKeyring:
-    """A keyring backend in memory (what the CLI tests use too)."""
+def file_store(tmp_path, monkeypatch):
+    from msal_extensions import FilePersistence
 
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, key):
-        return self.items.get((service, key))
-
-    def set_password(self, service, key, value):
-        self.items[(service, key)] = value
-
-    def delete_password(self, service, key):
-        self.items.pop((service, key), None)
+    monkeypatch.setattr(tokencache, "cache_dir", lambda: tmp_path / "signin")
+    monkeypatch.setattr(tokencache, "encrypted_persistence",
+                        lambda location: (FilePersistence(str(tmp_path / "store.bin")), ""))
+    return tmp_path / "store.bin"
 
 
 async def sign_in_with_code(pilot, app, session) -> None:
@@ -47,20 +41,17 @@ def test_run_app_args_turn_remember_on():
     assert session_from_args(SimpleNamespace(demo=True)).remember is False
 
 
-async def test_the_second_run_is_signed_in_from_the_keyring_without_a_code(monkeypatch):
-    ring = MemoryKeyring()
-    monkeypatch.setattr(tokencache, "usable_backend", lambda: (ring, ""))
+async def test_the_second_run_is_signed_in_from_the_store_without_a_code(monkeypatch, tmp_path):
+    path = file_store(tmp_path, monkeypatch)
     first = make_session()
     first.remember = True
     app = make_app(first)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in_with_code(pilot, app, first)
         assert "(remembered)" not in text_of(app.screen)
-    assert len(ring.items) == 1  # saved after the sign-in
-    (service, _), blob = next(iter(ring.items.items()))
-    assert service == tokencache.SERVICE and "refresh" in blob.lower()
+    assert "refresh" in path.read_text().lower()  # saved after the sign-in
 
-    # A new run (same tenant): the keyring's sign-in is used, no device code is asked for.
+    # A new run (same tenant): the remembered sign-in is used, no device code is asked for.
     second = WizardSession(clock=first.clock, target=first.target, sim=first.sim, remember=True)
     def code_requests() -> int:
         return sum(1 for method, path, _ in first.sim.requests if "devicecode" in path.lower())
@@ -81,27 +72,29 @@ async def test_the_second_run_is_signed_in_from_the_keyring_without_a_code(monke
         await wait_for(pilot, lambda: type(app.screen).__name__ == "PlanScreen", "the plan")
 
 
-async def test_no_keyring_shows_the_plain_note_and_the_device_code(monkeypatch):
-    monkeypatch.setattr(tokencache, "usable_backend",
-                        lambda: (None, "this machine has no system keyring (common on servers and SSH sessions)"))
+async def test_no_encrypted_store_shows_the_plain_note_and_the_device_code(monkeypatch, tmp_path):
+    monkeypatch.setattr(tokencache, "cache_dir", lambda: tmp_path / "signin")
+    monkeypatch.delenv(tokencache.PLAINTEXT_ENV, raising=False)
+    monkeypatch.setattr(tokencache, "encrypted_persistence",
+                        lambda location: (None, "this machine has no encrypted store for it (common on SSH sessions)"))
     session = make_session()
     session.remember = True
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in_with_code(pilot, app, session)
         note = str(app.screen.query_one("#note").render())
-        assert "cannot be remembered" in note and "no system keyring" in note
+        assert "cannot be remembered" in note and "no encrypted store" in note
         assert app.screen.query_one("#note").display
         assert "(remembered)" not in text_of(app.screen)
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "PlanScreen", "the plan")
 
 
-async def test_without_remember_the_keyring_is_never_touched(monkeypatch):
-    def boom():
-        raise AssertionError("the keyring was opened without --remember")
+async def test_without_remember_the_store_is_never_touched(monkeypatch):
+    def boom(location):
+        raise AssertionError("the token store was opened without --remember")
 
-    monkeypatch.setattr(tokencache, "usable_backend", boom)
+    monkeypatch.setattr(tokencache, "encrypted_persistence", boom)
     session = make_session()
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:

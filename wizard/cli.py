@@ -207,7 +207,7 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
                              "paste (a link to open on any device, then paste back the address it lands on; "
                              "where Conditional Access blocks the device code)")
     parser.add_argument("--remember", action="store_true",
-                        help="remember the sign-in in the system keyring (off by default)")
+                        help="remember the sign-in in the OS's encrypted store (DPAPI, Keychain, libsecret; off by default)")
     parser.add_argument("--debug-log", nargs="?", const="", default=None, metavar="PATH",
                         help="write a debug log (tokens and secrets redacted; default: your log folder)")
 

@@ -1,21 +1,28 @@
-"""Remembered sign-in (opt-in): MSAL's token cache kept in the OS keyring.
+"""Remembered sign-in (opt-in): MSAL's token cache in the OS's encrypted store, via msal-extensions.
 
 Off by default: the wizard normally forgets the admin's session when it exits.
-With `--remember`, MSAL's `SerializableTokenCache`
-(https://learn.microsoft.com/entra/msal/python/advanced/msal-python-token-cache-serialization)
-is loaded from and saved to the system keyring (macOS Keychain, Windows
-Credential Manager, Secret Service on Linux) through `keyring`. It is never
-written to a plain file.
+With `--remember`, the cache is a `msal_extensions.PersistedTokenCache` over the persistence
+`build_encrypted_persistence` picks for the platform (https://github.com/AzureAD/microsoft-authentication-extensions-for-python,
+https://learn.microsoft.com/entra/msal/python/advanced/msal-python-token-cache-serialization):
+DPAPI-encrypted file on Windows, the Keychain on macOS, libsecret (Secret Service) on Linux.
+It used to be one keyring entry, but Windows Credential Manager holds at most 2,560 bytes
+(CRED_MAX_CREDENTIAL_BLOB_SIZE, https://learn.microsoft.com/windows/win32/api/wincred/ns-wincred-credentialw),
+less than an MSAL cache with a refresh token and a few access tokens.
 
-On a machine without a usable keyring (a headless SSH box, where `keyring`
-falls back to `keyring.backends.fail.Keyring`), `open_cache` says so in one
-plain sentence and the wizard carries on with an in-memory cache.
+msal-extensions' documented fallback, when no encrypted store works (a headless SSH box without a
+Secret Service): a plain file, only when the application opts in. The wizard opts in only when
+`M365_WIZARD_REMEMBER_PLAINTEXT=1` is set (the file is created 0600); otherwise `open_cache` says
+in one plain sentence why the sign-in cannot be remembered and carries on with an in-memory cache.
+A store that fails later (a locked keychain) is explained the same way, never fatal.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import msal
@@ -23,6 +30,7 @@ import msal
 log = logging.getLogger("wizard.tokencache")
 
 SERVICE = "m365-wizard-signin"
+PLAINTEXT_ENV = "M365_WIZARD_REMEMBER_PLAINTEXT"
 
 
 def cache_key(target: Any) -> str:
@@ -31,86 +39,142 @@ def cache_key(target: Any) -> str:
     return f"{host}|{target.public_client_id}"
 
 
+def cache_dir() -> Path:
+    """Where the cache file (Windows) or the signal file (macOS, Linux) lives."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("m365-wizard", appauthor=False)) / "signin"
+
+
+def cache_location(key: str) -> Path:
+    return cache_dir() / (hashlib.sha256(key.encode()).hexdigest()[:16] + ".bin")
+
+
+class _Guarded:
+    """A persistence whose failures are recorded, not raised into MSAL mid sign-in."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.is_encrypted = getattr(inner, "is_encrypted", False)
+        self.failed: str = ""
+        self.saves = 0
+
+    def save(self, content: str) -> None:
+        if self.failed:
+            return
+        try:
+            self.inner.save(content)
+            self.saves += 1
+        except Exception as exc:  # the message never holds the token
+            self.failed = type(exc).__name__
+            log.info("token cache save failed: %s", self.failed)
+
+    def load(self) -> str:
+        return self.inner.load()
+
+    def time_last_modified(self) -> float:
+        if self.failed:
+            return 0.0
+        try:
+            return self.inner.time_last_modified()
+        except Exception as exc:
+            from msal_extensions.persistence import PersistenceNotFound
+
+            if isinstance(exc, PersistenceNotFound):
+                raise
+            self.failed = type(exc).__name__
+            return 0.0
+
+    def get_location(self) -> str:
+        return self.inner.get_location()
+
+
+def encrypted_persistence(location: Path) -> tuple[Any | None, str]:
+    """The platform's encrypted persistence if it really works, else (None, plain reason).
+
+    A trial load proves it (libsecret without a Secret Service, a locked Keychain, fail here)."""
+    try:
+        from msal_extensions import build_encrypted_persistence
+        from msal_extensions.persistence import PersistenceNotFound
+    except ImportError as exc:  # pragma: no cover - broken installation
+        return None, f"msal-extensions could not be loaded ({type(exc).__name__})"
+    try:
+        location.parent.mkdir(parents=True, exist_ok=True)
+        persistence = build_encrypted_persistence(str(location))
+        try:
+            persistence.load()
+        except PersistenceNotFound:
+            pass
+    except Exception as exc:  # ImportError (no gi / libsecret), OSError, keychain errors, RuntimeError
+        return None, ("this machine has no encrypted store for it (Windows DPAPI, macOS Keychain or a Linux "
+                      f"Secret Service; common on servers and SSH sessions: {type(exc).__name__})")
+    return persistence, ""
+
+
+def plaintext_persistence(location: Path) -> Any:
+    """msal-extensions' documented fallback: a plain file, created 0600 (only when opted in)."""
+    from msal_extensions import FilePersistence
+
+    location.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(location, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+    os.chmod(location, 0o600)
+    return FilePersistence(str(location))
+
+
 @dataclass
 class CacheStore:
-    """An MSAL token cache plus where it is kept; `save()` after each sign-in or refresh."""
+    """An MSAL token cache plus where it is kept; `save()` after each sign-in or refresh says
+    whether it was kept (a PersistedTokenCache writes on every change by itself)."""
 
     cache: msal.SerializableTokenCache
     key: str
     persistent: bool
     note: str = ""
-    _backend: Any = field(default=None, repr=False)
+    _guard: Any = field(default=None, repr=False)
 
     def save(self) -> bool:
-        """Write the cache back to the keyring if it changed; False (and a note) on failure."""
-        if not self.persistent or not self.cache.has_state_changed:
+        """True when the cache is kept in the store; False (and a note) when the store refused it."""
+        if not self.persistent or self._guard is None:
             return False
-        try:
-            self._backend.set_password(SERVICE, self.key, self.cache.serialize())
-        except Exception as exc:  # keyring backends raise many types; the message never holds the token
+        if self._guard.failed:
             self.persistent = False
-            self.note = (
-                f"The sign-in could not be remembered: the system keyring refused it ({type(exc).__name__})."
-                " The wizard continues; you will sign in again next time."
-            )
-            log.info("keyring save failed: %s", type(exc).__name__)
+            self.note = (f"The sign-in could not be remembered: the encrypted store refused it ({self._guard.failed})."
+                         " The wizard continues; you will sign in again next time.")
             return False
-        self.cache.has_state_changed = False
-        return True
+        return self._guard.saves > 0
 
     def forget(self) -> None:
-        """Remove the remembered sign-in from the keyring."""
-        if self._backend is None:
+        """Remove the remembered sign-in (an empty cache replaces it)."""
+        if self._guard is None:
             return
-        try:
-            self._backend.delete_password(SERVICE, self.key)
-        except Exception:  # nothing stored, or no backend
-            pass
+        self._guard.save(msal.SerializableTokenCache().serialize())
 
 
-def usable_backend() -> tuple[Any | None, str]:
-    """The keyring backend if one really works, else (None, plain reason)."""
-    try:
-        import keyring
-        from keyring.backends import fail
+def open_cache(target: Any, persistence: Any = None) -> CacheStore:
+    """Load the remembered sign-in for `target`, or explain why it cannot be remembered.
 
-        backend = keyring.get_keyring()
-    except Exception as exc:  # pragma: no cover - broken installation
-        return None, f"no system keyring could be loaded ({type(exc).__name__})"
-    chain = getattr(backend, "backends", None)
-    if isinstance(backend, fail.Keyring) or (chain is not None and not chain):
-        return None, "this machine has no system keyring (common on servers and SSH sessions)"
-    if type(backend).__module__.startswith("keyring.backends.null"):
-        return None, "the system keyring is switched off"
-    return backend, ""
-
-
-def open_cache(target: Any, backend: Any = None) -> CacheStore:
-    """Load the remembered sign-in for `target`, or explain why it cannot be remembered."""
-    cache = msal.SerializableTokenCache()
+    `persistence`: an msal-extensions persistence to use instead of the platform's (tests)."""
     key = cache_key(target)
-    reason = ""
-    if backend is None:
-        backend, reason = usable_backend()
-    if backend is None:
-        return CacheStore(
-            cache,
-            key,
-            persistent=False,
-            note=f"The sign-in cannot be remembered: {reason}. The wizard continues without remembering it.",
-        )
+    note = ""
+    if persistence is None:
+        location = cache_location(key)
+        persistence, reason = encrypted_persistence(location)
+        if persistence is None and os.environ.get(PLAINTEXT_ENV) == "1":
+            persistence = plaintext_persistence(location)
+            note = (f"No encrypted store is available ({reason.split(' (', 1)[0]}); as {PLAINTEXT_ENV}=1 asks, "
+                    f"the sign-in is kept in {location}, readable by you only.")
+        elif persistence is None:
+            return CacheStore(msal.SerializableTokenCache(), key, persistent=False,
+                              note=f"The sign-in cannot be remembered: {reason}. The wizard continues without remembering it.")
+    from msal_extensions import PersistedTokenCache
+
+    guard = _Guarded(persistence)
     try:
-        blob = backend.get_password(SERVICE, key)
+        cache = PersistedTokenCache(guard)
+        cache.search(msal.TokenCache.CredentialType.ACCOUNT)  # load now: an unreadable store is said here
     except Exception as exc:
-        return CacheStore(
-            cache,
-            key,
-            persistent=False,
-            note=f"The sign-in cannot be remembered: the system keyring is not available ({type(exc).__name__}).",
-        )
-    if blob:
-        try:
-            cache.deserialize(blob)
-        except ValueError:
-            log.info("ignoring an unreadable remembered sign-in")
-    return CacheStore(cache, key, persistent=True, _backend=backend)
+        log.info("ignoring an unreadable remembered sign-in: %s", type(exc).__name__)
+        return CacheStore(msal.SerializableTokenCache(), key, persistent=False,
+                          note=f"The remembered sign-in could not be read ({type(exc).__name__}); sign in again.")
+    return CacheStore(cache, key, persistent=True, note=note, _guard=guard)
