@@ -248,3 +248,28 @@ def test_cli_demo_apply_flexo_with_branding(capsys, monkeypatch, tmp_path, logo)
         app = http.get(f"/applications(appId='{data['client_id']}')").json()
         assert app["web"]["homePageUrl"] == INFO
         assert http.get(f"/applications/{app['id']}/logo").content == PNG
+
+
+# ---------------------------------------------------------------- GET …/logo is not documented as readable
+
+
+@pytest.mark.parametrize("rule", [
+    {"action": "error", "status": 405, "code": "Request_BadRequest", "message": "Specified HTTP method is not allowed for the request target."},
+    {"action": "error", "status": 403, "code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."},
+    {"action": "error", "status": 400, "code": "Request_BadRequest", "message": "Unsupported stream property."},
+    {"action": "garbled"},  # 200 with an HTML page: not image bytes
+], ids=["405", "403", "400", "html"])
+def test_a_logo_read_that_is_not_bytes_or_404_means_unknown_and_the_logo_is_uploaded(
+        sim, graph, who, target, clock, tmp_path, logo, rule):
+    from wizard.simtenant import FaultRule
+
+    run_vendor("flexo", {"redirect_uri": URI, "logo_file": str(logo)}, graph, who, target, clock, tmp_path)
+    sim.faults.rules.append(FaultRule(path=r"/logo$", method="GET", **rule))
+    again = _setup(graph, who, target, clock, tmp_path, logo_file=str(logo))
+    plan = again.plan()  # no error: the unreadable logo is "unknown"
+    assert f"Set the logo from {logo} (23 KB PNG image)" in plan.sentences()
+    before = len(sim.requests)
+    again.apply(plan)
+    puts = [r for r in sim.requests[before:] if r[0] == "PUT" and r[1].endswith("/logo")]
+    assert [r[2] for r in puts] == [204]  # uploaded (the same bytes: harmless)
+    assert sim.state.logos[next(iter(sim.state.logos))][0] == PNG

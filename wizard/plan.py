@@ -217,22 +217,34 @@ def read_existing(graph: Any, app: dict | None) -> Existing:
     return Existing(app=app, sp=sp, grants=grants, assignments=assignments)
 
 
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
+
+
 def read_logo(graph: Any, object_id: str) -> bytes | None:
-    """The application's logo bytes (`GET /applications/{id}/logo`), None when it has none.
+    """The application's logo bytes (`GET /applications/{id}/logo`), None when it has none OR
+    when the answer does not say.
 
     The logo is a Stream property of the application
-    (https://learn.microsoft.com/graph/api/resources/application); Graph does not document
-    the answer for an app without a logo, so a 404 and an empty body both mean "none".
+    (https://learn.microsoft.com/graph/api/resources/application); Graph documents how to PUT it
+    (https://learn.microsoft.com/graph/api/application-update) but not that it can be read back.
+    So only image bytes count as "this logo"; a 404 or an empty body is "none", and any other
+    answer (403, 405, 5xx after retries, a JSON or HTML body, a dropped connection) is "unknown":
+    None too, so the plan uploads the logo (a PUT of the same bytes is harmless). A replication
+    404 of a brand-new app stays "none" as before.
     """
+    from wizard.clock import Cancelled
+    from wizard.errors import MicrosoftError
     from wizard.graph import GraphError
 
     try:
         data = graph.get_bytes(f"/applications/{object_id}/logo")
-    except GraphError as exc:
-        if exc.status == 404:
-            return None
+    except Cancelled:
         raise
-    return data or None
+    except (GraphError, MicrosoftError):  # 404: none; anything else: unknown (upload it)
+        return None
+    if not data or not data.startswith(IMAGE_MAGIC):
+        return None
+    return data
 
 
 def logo_in_place(desired_sha: str, tenant_sha: str | None, uploaded: dict) -> bool:
