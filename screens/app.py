@@ -13,8 +13,6 @@ change is under way.
 
 from __future__ import annotations
 
-import os
-
 from textual import work
 from textual.app import App
 from textual.binding import Binding
@@ -88,9 +86,7 @@ class WizardApp(App[int]):
                     if result is None:
                         step = "vendor"
                         continue
-                    if (result.answers, result.mode) != (s.answers, s.mode) or s.plan is None:
-                        s.forget_from("pick")
-                    s.answers, s.mode = result.answers, result.mode
+                    s.set_answers(result.answers, result.mode)
                     if s.manual:
                         step = "manual"
                     else:
@@ -120,43 +116,42 @@ class WizardApp(App[int]):
                         step = "questions"
                         continue
                     if existing != s.existing:
-                        s.plan = None
+                        s.forget_plan()
                     s.existing = existing
                     step = "plan"
 
                 elif step == "plan":
-                    from screens.plan import PlanScreen
+                    from screens.plan import ANOTHER_ACCOUNT, AnswerProblem, PlanScreen
 
-                    from screens.plan import AnswerProblem
-
-                    plan = await self.push_screen_wait(PlanScreen(s))
-                    if isinstance(plan, AnswerProblem):
-                        problem, step = plan, "questions"
+                    view = await self.push_screen_wait(PlanScreen(s))
+                    if isinstance(view, AnswerProblem):
+                        problem, step = view, "questions"
                         continue
-                    if plan is None:
+                    if view == ANOTHER_ACCOUNT:  # signed out; every answer is kept
+                        step = "signin"
+                        continue
+                    if view is None:
                         step = "pick" if s.mode == "verify" else "questions"
                         continue
-                    s.plan = plan
                     step = "apply"
 
                 elif step == "apply":
                     from screens.apply import ApplyScreen
 
-                    applied = await self.push_screen_wait(ApplyScreen(s, s.plan))
+                    applied = await self.push_screen_wait(ApplyScreen(s))
                     if applied == MANUAL:  # the account lacks the role: the checklist for one who has it
                         step = "manual"
                         continue
                     if applied is None:
                         step = "plan"
                         continue
-                    s.applied = applied
-                    step = "secret" if s.needs_secret else "tokentest"
+                    step = "secret" if s.secret_to_create else "tokentest"
 
                 elif step == "secret":
                     from screens.confirm import ConfirmScreen
                     from screens.secret import SecretScreen
 
-                    stored = await self.push_screen_wait(SecretScreen(s, s.applied))
+                    stored = await self.push_screen_wait(SecretScreen(s))
                     if s.secret is None:
                         question = ("No client secret was created, so the token test cannot run. "
                                     "Go on without one? Running the wizard again creates it.")
@@ -167,13 +162,12 @@ class WizardApp(App[int]):
                         ConfirmScreen(question, yes="Go on", no="Stay")
                     ):
                         continue  # show the secret screen again
-                    s.secret_stored = bool(stored)
                     step = "tokentest"
 
                 elif step == "tokentest":
                     from screens.tokentest import TokenTestScreen
 
-                    s.report = await self.push_screen_wait(TokenTestScreen(s, s.applied))
+                    await self.push_screen_wait(TokenTestScreen(s))
                     step = "result"
 
                 elif step == "result":
@@ -239,46 +233,25 @@ class WizardApp(App[int]):
 
 
 def session_from_args(args) -> WizardSession:
-    """Build the session from the command line; Microsoft is reached lazily.
+    """Build the session from the command line; Microsoft is reached lazily (`wizard.run.connect`).
 
     `--demo`: an in-process simulated tenant that approves the sign-in code by
     itself after about 3 seconds, on the real clock. `--simtenant URL`: a running
     `m365-wizard simtenant serve`. Otherwise the real cloud (`--cloud`).
     """
     from wizard.clock import Clock
+    from wizard.run import ConnectOptions, connect
 
     clock = Clock()
-    client_id = getattr(args, "client_id", None) or os.environ.get("M365_WIZARD_CLIENT_ID") or None
-    tenant = getattr(args, "tenant", None)
-    ca_bundle = getattr(args, "ca_bundle", None)
-
-    def connect():
-        if getattr(args, "demo", False):
-            from wizard.simtenant import SimTenant
-            from wizard.target import demo_target
-
-            sim = SimTenant(scenario="demo", clock=clock, auto_approve_after=3.0)
-            return demo_target(sim), sim
-        from wizard.target import Target
-
-        options = {"tenant": tenant, "public_client_id": client_id, "verify": ca_bundle}
-        options = {k: v for k, v in options.items() if v}
-        if getattr(args, "simtenant", None):
-            return Target.simulated(args.simtenant, **options), None
-        return Target.for_cloud(getattr(args, "cloud", "global") or "global", **options), None
-
-    if getattr(args, "demo", False):
-        hint = "demo tenant"
-    else:
-        hint = tenant or "tenant: after sign-in"
-    return WizardSession(clock=clock, connect=connect, tenant_hint=hint, manual=bool(getattr(args, "manual", False)),
-                         remember=bool(getattr(args, "remember", False)))
+    options = ConnectOptions.from_args(args, demo_auto_approve=3.0)
+    return WizardSession(clock=clock, connect=lambda: connect(options, clock), tenant_hint=options.tenant_hint,
+                         manual=bool(args.manual), remember=bool(args.remember))
 
 
 def run_app(args) -> int:
     """Run the interactive wizard; returns the process exit code."""
     session = session_from_args(args)
-    app = WizardApp(session, vendor=getattr(args, "vendor", None))
+    app = WizardApp(session, vendor=args.vendor)
     code = app.run()
     session.save_signin()  # --remember: tokens refreshed during the run are kept too
     return code if isinstance(code, int) else EXIT_OK

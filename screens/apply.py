@@ -1,6 +1,6 @@
 """Step "Apply": the wizard makes the changes, step by step, and shows each one.
 
-`ApplyScreen(session, plan)` runs `Setup.apply(plan, on_progress, cancel)` in a
+`ApplyScreen(session)` runs the run's plan (`Run.apply(on_progress, cancel)`) in a
 thread worker. Each `StepProgress` the engine reports is handed to the event
 loop with `app.call_from_thread` and shown in a `StepList`: running, done,
 "retrying: Microsoft is still replicating the new app (attempt 3)", failed.
@@ -30,15 +30,6 @@ from screens.widgets.step_list import StepList
 from wizard.clock import Cancelled
 
 
-def step_id_of(step) -> str:
-    """The id the engine's progress events use for a plan step."""
-    for name in ("step_id", "id", "key"):
-        value = getattr(step, name, None)
-        if value:
-            return str(value)
-    return step.sentence
-
-
 class ApplyScreen(Screen):
     """Applies the plan with live progress; returns `Applied` (or None if left)."""
 
@@ -51,10 +42,10 @@ class ApplyScreen(Screen):
         Binding("m", "manual", "Manual checklist"),
     ]
 
-    def __init__(self, session, plan) -> None:
+    def __init__(self, session) -> None:
         super().__init__()
         self.session = session
-        self.plan = plan
+        self.plan = session.plan
         self.applied = None
         self.state = "working"  # working | stopping | stopped | failed | done
         self.cancel = threading.Event()
@@ -63,8 +54,9 @@ class ApplyScreen(Screen):
     def compose(self) -> ComposeResult:
         yield WizardHeader()
         yield Static("Making the changes", id="apply-title")
-        steps = [(step_id_of(step), step.sentence) for step in getattr(self.plan, "steps", ())]
-        self.kinds = {step_id_of(step): getattr(step, "kind", "") for step in getattr(self.plan, "steps", ())}
+        plan_steps = self.plan.steps if self.plan is not None else []
+        steps = [(step.id, step.sentence) for step in plan_steps]
+        self.kinds = {step.id: step.kind for step in plan_steps}
         yield StepList(steps, id="apply-steps")
         yield Static("", id="apply-action", markup=False)
         yield Static("", id="apply-status")
@@ -94,8 +86,7 @@ class ApplyScreen(Screen):
             call(self.on_step, progress)
 
         try:
-            setup = self.session.setup or self.session.make_setup()
-            applied = setup.apply(self.plan, on_progress, cancel)
+            applied = self.session.apply(on_progress, cancel)
         except Cancelled:
             call(self._set_state, "stopped")
         except Exception as error:  # explained on the error screen
@@ -107,20 +98,19 @@ class ApplyScreen(Screen):
 
     def on_step(self, progress) -> None:
         self.query_one(StepList).update_step(progress)
-        if self.kinds.get(getattr(progress, "step_id", "")) == "wait_enterprise_app":
-            self.show_action(getattr(progress, "state", "") in ("pending", "running", "retrying"))
+        if self.kinds.get(progress.step_id) == "wait_enterprise_app":
+            self.show_action(progress.state in ("pending", "running", "retrying"))
 
     def show_action(self, waiting: bool) -> None:
         """The vendor-console instruction, shown only while the wizard waits for the vendor's app."""
         from screens.helptext import enterprise_app_wait
 
         action = self.query_one("#apply-action", Static)
-        action.update(enterprise_app_wait(getattr(self.session, "profile", None)) if waiting else "")
+        action.update(enterprise_app_wait(self.session.profile) if waiting else "")
         action.set_class(waiting, "-shown")
 
     def finished(self, applied) -> None:
         self.applied = applied
-        self.session.applied = applied
         self._set_state("done")
 
     def failed(self, error: BaseException) -> None:
@@ -164,7 +154,7 @@ class ApplyScreen(Screen):
     def _lacks_role(self) -> bool:
         from wizard.errors import RoleError
 
-        return self.state == "failed" and isinstance(getattr(self, "error", None), RoleError)
+        return self.state == "failed" and isinstance(self.error, RoleError)
 
     def action_manual(self) -> None:
         """The admin center checklist (`--manual` mode), for an admin who has the role."""

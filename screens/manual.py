@@ -149,7 +149,7 @@ class ManualScreen(Screen):
             for number, item in enumerate(self.checklist.items, start=1):
                 yield ChecklistRow(number, item, classes="mn-item")
         with VerticalScroll(id="mn-values"):
-            secret = self.session.needs_secret
+            secret = self.session.secret_needed
             yield Label("Directory (tenant) ID")
             yield FieldInput(placeholder="from the app's Overview page, a GUID", id="mn-tenant", compact=True)
             yield Label("Application (client) ID")
@@ -276,7 +276,7 @@ class ManualScreen(Screen):
     # ----------------------------------------------------------------- values part
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        order = ["mn-tenant", "mn-client"] + (["mn-secret"] if self.session.needs_secret else [])
+        order = ["mn-tenant", "mn-client"] + (["mn-secret"] if self.session.secret_needed else [])
         if event.input.id in order[:-1]:
             self.query_one(f"#{order[order.index(event.input.id) + 1]}", Input).focus()
         else:

@@ -73,8 +73,7 @@ class PickAppScreen(Screen):
     def find(self, app_id: str | None = None) -> None:
         """Ask the engine for the candidates (blocking Graph reads, so in a thread)."""
         try:
-            setup = self.session.setup or self.session.make_setup()
-            apps = setup.find_existing(app_id) if app_id else setup.find_existing()
+            apps = self.session.find_existing(app_id or None)
         except Exception as error:  # plain words on the status line, or the error screen
             call_if_shown(self, self.show_error, error)
             return

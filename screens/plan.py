@@ -9,7 +9,17 @@
   application = acts as itself, on every mailbox unless limited), what it allows;
 - which permissions need admin consent.
 
-Enter confirms (the screen returns the `Plan`), Esc goes back (None).
+It also asks what the engine (`wizard.run.Run.make_plan`) says must be asked:
+
+- a registration of the same name that the wizard did not make: `r` checks and
+  repairs that one (the plan is read again against it), `n` creates a separate new
+  one; until one is chosen, Enter does nothing (never a silent duplicate);
+- the app already has a valid client secret: it is kept (the vendor already has it)
+  unless `s` asks for a new one (`s` again keeps it).
+
+`u` uses another account: the admin is signed out and the flow goes back to the
+sign-in; every answer is kept. Enter confirms (the screen returns the `PlanView`),
+Esc goes back (None).
 
 When Microsoft shows that an answer is wrong (innovaphone's mailbox or a
 LoopMeeting service account that is not a user in the tenant: the engine raises
@@ -33,6 +43,10 @@ from screens.header import WizardHeader
 from screens.widgets.hanging import HangingRow
 from screens.widgets.threads import call_if_shown
 from wizard.errors import InputError, WizardError
+from wizard.run import KEEP, NEW
+
+#: What `PlanScreen` answers when the admin chose "use another account" (already signed out).
+ANOTHER_ACCOUNT = "another_account"
 
 
 @dataclass(frozen=True)
@@ -84,18 +98,27 @@ def needs_consent(permission) -> bool:
 
 
 class PlanScreen(Screen):
-    """Shows the plan; Enter applies it, Esc goes back."""
+    """Shows the plan and its questions; Enter applies it, Esc goes back."""
 
     CSS_PATH = "plan.tcss"
     BINDINGS = [
         Binding("enter", "confirm", "Apply these changes"),
+        Binding("r", "repair", "Repair that one"),
+        Binding("n", "separate", "Create a new one"),
+        Binding("s", "toggle_secret", "New secret?"),
+        Binding("u", "another_account", "Another account"),
         Binding("escape", "back", "Back"),
     ]
 
     def __init__(self, session) -> None:
         super().__init__()
         self.session = session
-        self.plan = None
+        self.view = None
+
+    @property
+    def plan(self):
+        """The plan shown (None while it is read)."""
+        return self.view.plan if self.view is not None else None
 
     def compose(self) -> ComposeResult:
         yield WizardHeader()
@@ -109,21 +132,20 @@ class PlanScreen(Screen):
         self.compute_plan()
 
     @work(thread=True, exclusive=True, group="plan")
-    def compute_plan(self) -> None:
-        """Ask the engine for the plan (blocking Graph reads, so in a thread)."""
+    def compute_plan(self, repair=None) -> None:
+        """Ask the engine for the plan (blocking Graph reads, so in a thread); `repair`: plan
+        against that same-name registration instead."""
         try:
-            setup = self.session.setup or self.session.make_setup()
-            existing = self.session.existing if getattr(self.session, "mode", "create") == "verify" else None
-            plan = setup.plan(existing=existing) if existing is not None else setup.plan()
+            view = self.session.repair(repair) if repair is not None else self.session.make_plan()
         except Exception as error:  # shown on the error screen, in plain words
             call_if_shown(self, self.show_error, error)
             return
-        call_if_shown(self, self.show_plan, plan)
+        call_if_shown(self, self.show_plan, view)
 
     def show_error(self, error: BaseException) -> None:
         from screens.error import ErrorScreen
 
-        problem = answer_problem(getattr(self.session, "profile", None), error)
+        problem = answer_problem(self.session.profile, error)
         if problem is not None:  # a wrong answer: correct it on the questions screen
             self.dismiss(problem)
             return
@@ -133,28 +155,53 @@ class PlanScreen(Screen):
         self.query(LoadingIndicator).remove()
         self.app.push_screen(ErrorScreen(error))
 
-    def show_plan(self, plan) -> None:
-        """Replace the spinner with the plan in words."""
-        self.plan = plan
+    def show_plan(self, view) -> None:
+        """Replace the spinner (or the last plan) with the plan in words."""
+        self.view = view
         body = self.query_one("#plan-body", VerticalScroll)
         body.remove_children()
-        body.mount_all(self._plan_widgets(plan))
+        body.mount_all(self._plan_widgets(view))
         body.focus()
         self.refresh_bindings()
 
-    def _plan_widgets(self, plan) -> list:
+    def _question_widgets(self, view) -> list:
+        """What the admin must answer (same-name registration) or may change (the secret)."""
         widgets: list = []
-        if getattr(plan, "nothing_to_do", False) or not plan.steps:
+        if view.same_name:
+            lines = ["[b]A registration of the same name exists that the wizard did not make:[/b]"]
+            for app in view.same_name:
+                created = f", created {app.created[:10]}" if app.created else ""
+                lines.append(f"  {escape(app.display_name)} (client ID {escape(app.client_id)}{escape(created)})")
+            first = view.same_name[0]
+            lines.append(f"[b]r[/b] check and repair it{' (the first listed)' if len(view.same_name) > 1 else ''}"
+                         " · [b]n[/b] create a separate new one · [b]Esc[/b] back")
+            widgets.append(Static("\n".join(lines), id="plan-same-name"))
+            self.same_name_first = first
+        if view.current_secret is not None:
+            facts = view.current_secret
+            if self.session.secret_choice == NEW:
+                text = (f"The app's client secret ({escape(facts.hint)}…, valid until {facts.end}) stays; "
+                        "[b]a new one will be created[/b] and shown once. [b]s[/b] keeps the current one only.")
+            else:
+                text = (f"The app already has a valid client secret ({escape(facts.hint)}…, until {facts.end}). "
+                        "It is kept: the vendor already has it. [b]s[/b] creates a new one instead.")
+            widgets.append(Static(text, id="plan-secret"))
+        return widgets
+
+    def _plan_widgets(self, view) -> list:
+        plan = view.plan
+        widgets: list = self._question_widgets(view)
+        nothing = plan.nothing_to_do and not self.session.secret_to_create
+        if nothing:
             widgets.append(Static("Nothing to change: the registration already matches.", id="plan-nothing"))
         else:
             widgets.append(Static("Changes, in this order:", classes="plan-heading"))
-            for number, step in enumerate(plan.steps, 1):
-                text = escape(step.sentence)
-                detail = getattr(step, "detail", "")
-                if detail:
-                    text += f"\n[dim]{escape(detail)}[/dim]"
-                widgets.append(HangingRow(f"{number:2d}.", text, classes="plan-step"))
-        permissions = list(getattr(plan, "permissions", ()) or ())
+            sentences = [step.sentence for step in plan.steps]
+            if self.session.secret_to_create and not plan.needs_secret:
+                sentences.append("Create a new client secret (its value is shown once)")
+            for number, sentence in enumerate(sentences, 1):
+                widgets.append(HangingRow(f"{number:2d}.", escape(sentence), classes="plan-step"))
+        permissions = list(plan.permissions)
         if permissions:
             widgets.append(Static("Permissions the vendor's product gets:", classes="plan-heading"))
             widgets.append(Static(
@@ -162,10 +209,9 @@ class PlanScreen(Screen):
                 classes="plan-legend",
             ))
             for permission in permissions:
-                facts = getattr(permission, "type", "")
-                resource = getattr(permission, "resource", "")
-                if resource:
-                    facts += f" on {resource}"
+                facts = permission.type
+                if permission.resource:
+                    facts += f" on {permission.resource}"
                 if needs_consent(permission):
                     facts += ", needs admin consent"
                 text = f"[b]{escape(permission.name)}[/b] ({escape(facts)})"
@@ -173,30 +219,69 @@ class PlanScreen(Screen):
                 if allows:
                     text += f"\n{escape(allows)}"
                 widgets.append(HangingRow("•", text, classes="plan-permission"))
-            for note in getattr(plan, "notes", ()) or ():
-                widgets.append(HangingRow("!", escape(note), classes="plan-note"))
             if any(needs_consent(p) for p in permissions):
                 widgets.append(Static(
                     f"Admin consent is granted once for the whole organisation, {escape(plan.consent_by)}."
-                    if getattr(plan, "consent_by", "") else "Admin consent is granted once for the whole organisation.",
+                    if plan.consent_by else "Admin consent is granted once for the whole organisation.",
                     id="plan-consent",
                 ))
-        widgets.append(Static(
-            ("Enter continues (nothing to write)" if getattr(plan, "nothing_to_do", False)
-             else "Enter applies these changes") + " · Esc goes back without changing anything.",
-            id="plan-keys",
-        ))
+        for note in plan.notes:
+            if view.current_secret is not None and note.startswith("The app has a client secret valid until"):
+                continue  # said in the secret box above
+            widgets.append(HangingRow("!", escape(note), classes="plan-note"))
+        if view.same_name:
+            keys = "Answer the question above first · u uses another account · Esc goes back."
+        else:
+            keys = (("Enter continues (nothing to write)" if nothing else "Enter applies these changes")
+                    + " · u uses another account · Esc goes back without changing anything.")
+        widgets.append(Static(keys, id="plan-keys"))
         return widgets
 
     def check_action(self, action: str, parameters) -> bool | None:
-        if action == "confirm" and self.plan is None:
-            return False  # hidden until the plan is known
+        view = self.view
+        if action == "confirm":
+            return view is not None and not view.same_name  # hidden until the plan can be applied
+        if action in ("repair", "separate"):
+            return view is not None and bool(view.same_name)
+        if action == "toggle_secret":
+            return view is not None and view.current_secret is not None
+        if action == "another_account":
+            return view is not None
         return True
 
     def action_confirm(self) -> None:
-        if self.plan is not None:
-            self.session.plan = self.plan
-            self.dismiss(self.plan)
+        if self.view is not None and not self.view.same_name:
+            self.dismiss(self.view)
+
+    def action_repair(self) -> None:
+        """Check and repair the same-name registration: the plan is read again against it."""
+        if self.view is None or not self.view.same_name:
+            return
+        candidate = self.view.same_name[0]
+        self.view = None
+        self.refresh_bindings()
+        body = self.query_one("#plan-body", VerticalScroll)
+        body.remove_children()
+        body.mount(Static(f"Reading {candidate.display_name} ({candidate.client_id}) from Microsoft…", id="plan-wait"))
+        body.mount(LoadingIndicator())
+        self.compute_plan(candidate)
+
+    def action_separate(self) -> None:
+        """Create a separate new registration next to the same-name one (asked explicitly)."""
+        if self.view is not None and self.view.same_name:
+            self.session.create_separate()
+            self.show_plan(self.view)
+
+    def action_toggle_secret(self) -> None:
+        if self.view is not None and self.view.current_secret is not None:
+            self.session.secret_choice = KEEP if self.session.secret_choice == NEW else NEW
+            self.show_plan(self.view)
+
+    def action_another_account(self) -> None:
+        """Sign out and sign in again; every answer is kept."""
+        self.workers.cancel_group(self, "plan")
+        self.session.sign_out()
+        self.dismiss(ANOTHER_ACCOUNT)
 
     def action_back(self) -> None:
         self.workers.cancel_group(self, "plan")

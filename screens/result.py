@@ -6,7 +6,7 @@ switches text / JSON / .env). The secret was shown once on its own step and
 forgotten after the token test, so its row says "<the client secret VALUE you
 stored>" (if the session still has it, it is masked and v shows it). Then
 the remaining steps in the vendor's console, numbered (`profile.followup`),
-and the notes (`profile.notes`, then the engine's `Setup.result_notes`). Enter or q finishes.
+and the notes (`profile.notes`, then the engine's `Run.result_notes`). Enter or q finishes.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from textual.widgets import Footer, Static
 from screens.header import WizardHeader
 from screens.widgets.hanging import HangingRow
 from screens.widgets.snippet_view import SnippetView
-
-#: Shown in the secret's row once the wizard no longer has the value (it was shown once).
-STORED_PLACEHOLDER = "<the client secret VALUE you stored>"
+from wizard.run import STORED_PLACEHOLDER  # noqa: F401 (tests read it from here)
 
 
 class ResultScreen(Screen[None]):
@@ -41,11 +39,9 @@ class ResultScreen(Screen[None]):
 
     def _snippet(self):
         """The vendor's block; once the secret is forgotten, its row says where it went."""
-        setup = self.session.setup or self.session.make_setup()
-        secret = self.session.secret
-        if secret is not None and secret.value:
-            return setup.snippet(self.session.applied.client_id, secret.value)
-        snippet = setup.snippet(self.session.applied.client_id, STORED_PLACEHOLDER)
+        snippet = self.session.snippet()
+        if self.session.secret is not None:
+            return snippet
         rows = [replace(row, secret=False) if row.secret else row for row in snippet.rows]
         return replace(snippet, rows=rows)
 
@@ -56,7 +52,7 @@ class ResultScreen(Screen[None]):
         title = f"Done: enter these settings in {profile.name}"
         yield Static(title, id="result-title", markup=False)
         with VerticalScroll(id="result-body"):
-            if report is not None and not _passed(report):
+            if report is not None and not report.ok and not report.skipped:
                 yield Static(
                     "The token test did not pass yet. Microsoft may need a few more minutes; "
                     "the settings below are still right.",
@@ -70,8 +66,7 @@ class ResultScreen(Screen[None]):
                              markup=False)
                 for number, step in enumerate(followup, 1):
                     yield HangingRow(f"{number:2d}.", step, markup=False, classes="result-followup")
-            setup = self.session.setup or self.session.make_setup()
-            notes = list(profile.notes) + setup.result_notes(self.session.applied.client_id)
+            notes = list(profile.notes) + self.session.result_notes()
             if notes:
                 yield Static("Notes:", classes="result-heading")
                 for note in notes:
@@ -87,11 +82,4 @@ class ResultScreen(Screen[None]):
 
 def _followup(profile, answers) -> list[str]:
     """The vendor-console steps with the answers filled in (`https://sops.example.com/m`)."""
-    steps = getattr(profile, "followup_steps", None)
-    return list(steps(answers or {})) if steps is not None else list(profile.followup)
-
-
-def _passed(report) -> bool:
-    from screens.tokentest import report_passed
-
-    return report_passed(report)
+    return list(profile.followup_steps(answers or {}))

@@ -1,8 +1,8 @@
 """Step "Client secret": create it, show it ONCE, make sure the admin stored it.
 
 Microsoft shows a client secret's value only when it is created; nobody can
-read it again later (a lost value means a new secret). `SecretScreen(session,
-applied)` creates the secret in a thread worker (`Setup.create_secret`), shows
+read it again later (a lost value means a new secret). `SecretScreen(session)`
+creates the secret in a thread worker (`Run.create_secret`), shows
 it masked in a `SecretReveal` (r reveal, c copy with OSC 52), offers to save
 it to the system keyring (k) or to a file readable by you only (f, 0600) —
 both through the engine, never written here — and waits for an explicit
@@ -59,10 +59,10 @@ class SecretScreen(Screen[bool]):
         Binding("escape", "skip", "Go on without a secret"),
     ]
 
-    def __init__(self, session, applied) -> None:
+    def __init__(self, session) -> None:
         super().__init__()
         self.session = session
-        self.applied = applied
+        self.applied = session.applied
         self.secret = None
         self.failed = False  # Microsoft did not create the secret
 
@@ -90,12 +90,10 @@ class SecretScreen(Screen[bool]):
     def create_secret(self) -> None:
         """Ask Microsoft for a new client secret (addPassword), in a thread."""
         try:
-            setup = self.session.setup or self.session.make_setup()
-            secret = setup.create_secret(self.applied)
+            secret = self.session.create_secret()  # kept by the run even if the user left: shown on return
         except Exception as error:  # explained on the error screen
             call_if_shown(self, self.show_error, error)
             return
-        self.session.secret = secret  # kept even if the user left meanwhile: shown on return
         call_if_shown(self, self.show_secret, secret)
 
     def show_error(self, error: BaseException) -> None:
@@ -112,16 +110,15 @@ class SecretScreen(Screen[bool]):
 
     def show_secret(self, secret) -> None:
         self.secret = secret
-        self.session.secret = secret
         self.query(LoadingIndicator).remove()
         self.query_one("#secret-wait", Static).remove()
         body = self.query_one("#secret-body", VerticalScroll)
-        reveal = SecretReveal(secret.value, hint=getattr(secret, "hint", "") or "", id="secret-reveal")
-        ends = end_date_words(getattr(secret, "end", None))
+        reveal = SecretReveal(secret.value, hint=secret.hint, id="secret-reveal")
+        ends = end_date_words(secret.end)
         facts = "Valid until " + ends + ". " if ends else ""
-        if getattr(secret, "key_id", ""):
+        if secret.key_id:
             facts += f"Its Secret ID is {secret.key_id}: do not give that to the vendor."
-        for note in getattr(secret, "notes", ()) or ():
+        for note in secret.notes:
             facts += f"\n{note}"
         body.mount(reveal)
         body.mount(Static(facts, id="secret-facts", markup=False))
@@ -175,7 +172,7 @@ class SecretScreen(Screen[bool]):
         self.notify(f"Saved to the system keyring{f': {where}' if where else ''}.")
 
     def action_save_file(self) -> None:
-        vendor = getattr(self.session.profile, "id", "vendor")
+        vendor = self.session.vendor.id
         default = Path(default_save_dir()) / f"{vendor}-client-secret.txt"
 
         def chosen(path: Path | None) -> None:

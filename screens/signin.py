@@ -11,10 +11,15 @@ waits for the admin to approve it on another device
 so Esc simply sets the worker's `cancel` event: the poll stops at once and
 no thread is left behind.
 
+Right after sign-in the worker runs the engine's role check (`Run.check_roles`):
+an account without the directory role the vendor's setup needs is told so here,
+before any plan or write, with `u` to use another account (signed out; every
+answer is kept) and `m` for the checklist an admin with the role can follow.
+
 Keys: `c` copies the code (OSC 52, works over SSH), `a` approves the code as
 the demo admin (demo tenant only), `r` tries again after a failure, `m` (after a failure)
-answers `MANUAL` for the admin-center checklist, Esc goes back, Enter
-continues once signed in. Failures (declined, expired, Conditional Access,
+answers `MANUAL` for the admin-center checklist, `u` (once signed in) signs in as
+another account, Esc goes back, Enter continues once signed in with the role. Failures (declined, expired, Conditional Access,
 public client flows off) open `ErrorScreen` with the way out.
 """
 
@@ -33,7 +38,7 @@ from textual.widgets import Footer, Static
 from screens.error import ErrorScreen, unexpected
 from screens.header import WizardHeader
 from wizard.clock import Cancelled
-from wizard.errors import WizardError
+from wizard.errors import RoleError, WizardError
 
 
 #: What `SignInScreen` answers when the person chooses the manual checklist instead.
@@ -50,6 +55,7 @@ class SignInScreen(Screen):
         Binding("a", "approve", "Approve (demo)"),
         Binding("r", "retry", "Try again"),
         Binding("m", "manual", "Manual checklist"),
+        Binding("u", "another_account", "Another account"),
         Binding("enter", "proceed", "Continue"),
     ]
 
@@ -57,8 +63,9 @@ class SignInScreen(Screen):
         super().__init__()
         self.session = session
         self.cancel = threading.Event()
-        self.state = "starting"  # starting | waiting | failed | done
+        self.state = "starting"  # starting | waiting | failed | done | no_role
         self.who = None
+        self.role_error: WizardError | None = None
 
     def compose(self) -> ComposeResult:
         yield WizardHeader()
@@ -88,17 +95,22 @@ class SignInScreen(Screen):
         """Get a code, show it, wait for approval. Runs in a thread."""
         try:
             who = self.session.try_remembered()  # --remember: no device code when it still works
-            if who is not None:
-                if not cancel.is_set():
-                    self.app.call_from_thread(self.signed_in, who, cancel)
-                return
-            if self.session.remember_note and not cancel.is_set():
-                self.app.call_from_thread(self.show_note, self.session.remember_note)
-            code = self.session.start_signin()
+            if who is None:
+                if self.session.remember_note and not cancel.is_set():
+                    self.app.call_from_thread(self.show_note, self.session.remember_note)
+                code = self.session.start_signin()
+                if cancel.is_set():
+                    return
+                self.app.call_from_thread(self.show_code, code, cancel)
+                who = self.session.wait_signin(cancel)
             if cancel.is_set():
                 return
-            self.app.call_from_thread(self.show_code, code, cancel)
-            who = self.session.wait_signin(cancel)
+            self.app.call_from_thread(self.checking_roles, who, cancel)
+            role_error = None
+            try:
+                self.session.check_roles()  # before any plan or write
+            except RoleError as error:
+                role_error = error
         except Cancelled:
             return
         except Exception as exc:  # every failure is shown, never a traceback
@@ -106,7 +118,7 @@ class SignInScreen(Screen):
                 self.app.call_from_thread(self.failed, unexpected(exc), cancel)
             return
         if not cancel.is_set():
-            self.app.call_from_thread(self.signed_in, who, cancel)
+            self.app.call_from_thread(self.signed_in, who, cancel, role_error)
 
     # -- called on the event loop by the worker ----------------------------------------
 
@@ -151,21 +163,35 @@ class SignInScreen(Screen):
         self.refresh_bindings()
         self.app.push_screen(ErrorScreen(error))
 
-    def signed_in(self, who, cancel: threading.Event) -> None:
+    def checking_roles(self, who, cancel: threading.Event) -> None:
         if cancel is not self.cancel:
             return
-        self.state = "done"
+        self.query_one("#code-area", Vertical).remove_children()
+        self.query_one("#status", Static).update(
+            f"Signed in as {escape(who.username)}; checking the account's directory roles…")
+
+    def signed_in(self, who, cancel: threading.Event, role_error: WizardError | None = None) -> None:
+        if cancel is not self.cancel:
+            return
         self.who = who
+        self.role_error = role_error
+        self.state = "no_role" if role_error is not None else "done"
         self.query_one("#code-area", Vertical).remove_children()
         name = who.display_name or who.username
         how = " (remembered)" if self.session.remembered else ""
         if self.session.remember_note:  # e.g. the keyring refused to store it: say so, go on
             self.show_note(self.session.remember_note)
-        self.query_one("#status", Static).update(
-            f"[b]✓ Signed in[/b] as {escape(name)} ({escape(who.username)}){how}\n"
-            f"  tenant {escape(self.session.tenant_label)} ({escape(who.tenant_id)})\n\n"
-            "Press [b]Enter[/b] to continue."
-        )
+        signed = (f"[b]✓ Signed in[/b] as {escape(name)} ({escape(who.username)}){how}\n"
+                  f"  tenant {escape(self.session.tenant_label)} ({escape(who.tenant_id)})\n\n")
+        if role_error is not None:
+            self.query_one("#status", Static).update(
+                signed + f"[b]✗ This account cannot do this setup.[/b] {escape(role_error.message)}\n"
+                + (f"{escape(role_error.next_step)}\n" if role_error.next_step else "")
+                + "\nNothing was changed. [b]u[/b] signs in as another account (your answers are kept), "
+                  "[b]m[/b] shows the checklist for an admin who has the role, [b]Esc[/b] goes back.")
+        else:
+            self.query_one("#status", Static).update(
+                signed + "Press [b]Enter[/b] to continue. [b]u[/b] signs in as another account.")
         self.query_one(WizardHeader).refresh()
         self.refresh_bindings()
 
@@ -177,8 +203,12 @@ class SignInScreen(Screen):
             return self.state == "waiting"
         if action == "approve":
             return self.state == "waiting" and self.session.can_approve
-        if action in ("retry", "manual"):
+        if action == "retry":
             return self.state == "failed"
+        if action == "manual":
+            return self.state in ("failed", "no_role")
+        if action == "another_account":
+            return self.state in ("done", "no_role")
         if action == "proceed":
             return self.state == "done"
         return True
@@ -206,5 +236,14 @@ class SignInScreen(Screen):
         self.dismiss(MANUAL)
 
     def action_proceed(self) -> None:
-        if self.who is not None:
+        if self.who is not None and self.state == "done":
             self.dismiss(self.who)
+
+    def action_another_account(self) -> None:
+        """Sign out and show a new device code; the answers stay in the session."""
+        if self.state in ("done", "no_role"):
+            self.session.sign_out()
+            self.who = None
+            self.role_error = None
+            self.query_one("#status", Static).update("Signed out. Asking Microsoft for a new sign-in code…")
+            self.start()

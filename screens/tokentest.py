@@ -1,11 +1,13 @@
 """Step "Token test": prove the new credentials work before the vendor tries them.
 
-`TokenTestScreen(session, applied)` runs `Setup.test_token(client_id, secret,
-on_progress, cancel)` in a thread worker. A brand-new secret is often refused
+`TokenTestScreen(session)` runs `Run.test_token(on_progress, cancel)` in a
+thread worker. A brand-new secret is often refused
 for a minute while Microsoft replicates it, so the engine retries; the screen
 shows the wait ("waiting for Microsoft to accept the new secret… 12 s", timed
 with the session's clock) and then each check with pass or fail and the reason
-in plain words. Enter returns the `TokenTestReport`; `r` runs it again.
+in plain words. Enter returns the `TokenTestReport`; `r` runs it again. When
+there is no secret value to test with (a re-run that kept the app's secret), the
+engine says why the test was skipped and the screen shows that.
 
 When the screen is left, the session forgets the secret value: the admin has
 confirmed storing it on the previous step, and nothing after this needs it.
@@ -30,24 +32,6 @@ from screens.widgets.step_list import StepList
 from wizard.clock import Cancelled
 
 
-def check_passed(check) -> bool:
-    """A check's verdict, whatever the engine calls the field."""
-    for name in ("ok", "passed", "success"):
-        value = getattr(check, name, None)
-        if value is not None:
-            return bool(value)
-    return getattr(check, "state", "") == "done"
-
-
-def report_passed(report) -> bool:
-    value = getattr(report, "ok", None)
-    if value is None:
-        value = getattr(report, "passed", None)
-    if value is None:
-        return all(check_passed(check) for check in report.checks)
-    return bool(value)
-
-
 class TokenTestScreen(Screen):
     """Runs the token test with the new secret and shows each check."""
 
@@ -58,10 +42,9 @@ class TokenTestScreen(Screen):
         Binding("escape", "stop", "Stop"),
     ]
 
-    def __init__(self, session, applied) -> None:
+    def __init__(self, session) -> None:
         super().__init__()
         self.session = session
-        self.applied = applied
         self.report = None
         self.cancel = threading.Event()
         self.started = 0.0
@@ -70,7 +53,7 @@ class TokenTestScreen(Screen):
     @property
     def _enterprise_app(self) -> bool:
         """LoopMeeting: no new credentials, the check reads the vendor's app back."""
-        return getattr(getattr(self.session, "profile", None), "kind", "") == "enterprise_app"
+        return self.session.is_enterprise_app
 
     def compose(self) -> ComposeResult:
         yield WizardHeader()
@@ -100,18 +83,7 @@ class TokenTestScreen(Screen):
         """Leaving the screen (or the app) stops the engine at its next wait."""
         self.cancel.set()
 
-    def _secret_value(self) -> str | None:
-        """The new secret's value; None for an enterprise app (it holds its own credentials)."""
-        secret = self.session.secret
-        return secret.value if secret is not None else None
-
     def start(self) -> None:
-        if self.session.needs_secret and self.session.secret is None:
-            self.running = False
-            self.query_one("#tt-status", Static).update(
-                "The secret value is no longer here, so the test cannot run. Enter continues.")
-            self.refresh_bindings()
-            return
         self.report = None
         self.cancel = threading.Event()
         self.started = self.session.clock.monotonic()
@@ -129,12 +101,8 @@ class TokenTestScreen(Screen):
         def call(callback, *args) -> None:
             call_if_shown(self, callback, *args)
 
-        secret_value = self._secret_value()
         try:
-            setup = self.session.setup or self.session.make_setup()
-            report = setup.test_token(
-                self.applied.client_id, secret_value, lambda p: call(self.on_step, p), self.cancel
-            )
+            report = self.session.test_token(lambda p: call(self.on_step, p), self.cancel)
         except Cancelled:
             call(self.stopped)
         except Exception as error:  # explained on the error screen
@@ -152,32 +120,32 @@ class TokenTestScreen(Screen):
         if not self.running:
             return
         seconds = int(self.session.clock.monotonic() - self.started)
-        what = "to accept the new secret" if self.session.needs_secret else "to answer"
+        what = "to accept the new secret" if self.session.secret is not None else "to answer"
         wait.update(f"waiting for Microsoft {what}… {seconds} s")
 
     def finished(self, report) -> None:
         self.running = False
         self.report = report
-        self.session.report = report
         self.refresh_wait()
+        status = self.query_one("#tt-status", Static)
+        if report.skipped:
+            status.set_classes("-skipped")
+            status.update(f"Token test skipped: {report.skipped}. Enter shows the vendor's settings.")
+            self.refresh_bindings()
+            return
         checks = self.query_one("#tt-checks", Vertical)
         checks.remove_children()
         rows = []
         for check in report.checks:
-            ok = check_passed(check)
-            icon = Content.styled("[ok]" if ok else "[!!]", "bold $text-success" if ok else "bold $text-error")
-            name = getattr(check, "name", "") or getattr(check, "title", "")
-            reason = getattr(check, "reason", "") or getattr(check, "detail", "")
-            rows.append(HangingRow(icon, name + (f"\n{reason}" if reason else ""), markup=False,
-                                   classes="-passed" if ok else "-failed"))
+            icon = Content.styled("[ok]" if check.ok else "[!!]", "bold $text-success" if check.ok else "bold $text-error")
+            rows.append(HangingRow(icon, check.name + (f"\n{check.reason}" if check.reason else ""), markup=False,
+                                   classes="-passed" if check.ok else "-failed"))
         checks.mount_all(rows)
-        status = self.query_one("#tt-status", Static)
-        passed = report_passed(report)
-        status.set_classes("-passed" if passed else "-failed")
+        status.set_classes("-passed" if report.ok else "-failed")
         status.update(
             ("Everything is in place. Enter shows the vendor's settings." if self._enterprise_app
              else "The new credentials work. Enter shows the vendor's settings.")
-            if passed else
+            if report.ok else
             "The test failed: see the reasons above. r tests again (Microsoft can take a few "
             "minutes); Enter continues to the vendor's settings anyway."
         )
@@ -205,14 +173,14 @@ class TokenTestScreen(Screen):
         if action == "continue":
             return not self.running
         if action == "retry":
-            return not self.running and (self.session.secret is not None or not self.session.needs_secret)
+            return not self.running and not (self.report is not None and self.report.skipped)
         if action == "stop":
             return self.running
         return True
 
     def action_continue(self) -> None:
         if not self.running:
-            self.session.forget_secret()
+            self.session.forget_secret()  # stored (previous step) and tested: nothing after needs it
             self.dismiss(self.report)
 
     def action_retry(self) -> None:

@@ -60,10 +60,13 @@ class FakeSetup:
     secrets_created: int = 0
     token_calls: list = field(default_factory=list)
 
+    def find_existing(self, app_id=None):
+        return []  # no registration of the same name
+
     def plan(self, existing=None):
         if self.nothing_to_do:
             return Plan([], PERMISSIONS, nothing_to_do=True, consent_by=CONSENT_BY)
-        return Plan(list(STEPS), PERMISSIONS, nothing_to_do=False, consent_by=CONSENT_BY)
+        return Plan(list(STEPS), PERMISSIONS, nothing_to_do=False, consent_by=CONSENT_BY, needs_secret=True)
 
     def apply(self, plan, on_progress, cancel):
         for step in plan.steps:

@@ -37,8 +37,10 @@ async def sign_in_with_code(pilot, app, session) -> None:
 
 
 def test_run_app_args_turn_remember_on():
-    assert session_from_args(SimpleNamespace(demo=True, remember=True)).remember is True
-    assert session_from_args(SimpleNamespace(demo=True)).remember is False
+    from wizard.cli import build_parser
+
+    assert session_from_args(build_parser().parse_args(["--demo", "--remember"])).remember is True
+    assert session_from_args(build_parser().parse_args(["--demo"])).remember is False
 
 
 async def test_the_second_run_is_signed_in_from_the_store_without_a_code(monkeypatch, tmp_path):

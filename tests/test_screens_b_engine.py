@@ -38,17 +38,17 @@ class FlowApp(App):
     def planned(self, plan) -> None:
         self.results["plan"] = plan
         self.step_id = "apply"
-        self.push_screen(ApplyScreen(self.session, plan), self.applied)
+        self.push_screen(ApplyScreen(self.session), self.applied)
 
     def applied(self, applied) -> None:
         self.results["applied"] = applied
         self.step_id = "secret"
-        self.push_screen(SecretScreen(self.session, applied), self.stored)
+        self.push_screen(SecretScreen(self.session), self.stored)
 
     def stored(self, stored) -> None:
         self.results["stored"] = stored
         self.step_id = "tokentest"
-        self.push_screen(TokenTestScreen(self.session, self.results["applied"]), self.tested)
+        self.push_screen(TokenTestScreen(self.session), self.tested)
 
     def tested(self, report) -> None:
         self.results["report"] = report

@@ -83,8 +83,8 @@ async def test_plan_lists_changes_and_permissions_and_enter_returns_it():
         assert "refresh tokens" in text  # the catalog's description of offline_access
         assert "(delegated on Microsoft Graph, needs admin consent)" in text
         await pilot.press("enter")
-        assert app.result is not ScreenApp.NO_RESULT and app.result.steps  # the Plan came back
-        assert session.plan is app.result
+        assert app.result is not ScreenApp.NO_RESULT and app.result.plan.steps  # the PlanView came back
+        assert session.view is app.result
 
 
 async def test_plan_nothing_to_change_and_escape_goes_back():
@@ -114,8 +114,8 @@ async def test_plan_enter_before_plan_is_known_does_nothing():
 
 def apply_app(**options):
     session = make_session(**options)
-    plan = session.setup.plan()
-    return ScreenApp(session, lambda s: ApplyScreen(s, plan), step_id="apply")
+    session.make_plan()
+    return ScreenApp(session, ApplyScreen, step_id="apply")
 
 
 async def test_apply_shows_each_step_done_and_returns_applied():
@@ -169,7 +169,8 @@ async def test_apply_escape_cancels_safely():
 
 def secret_app(session=None):
     session = session or make_session()
-    return ScreenApp(session, lambda s: SecretScreen(s, APPLIED), step_id="secret")
+    session.applied = APPLIED
+    return ScreenApp(session, SecretScreen, step_id="secret")
 
 
 async def test_secret_is_created_once_masked_and_cleared_after_stored():
@@ -218,7 +219,8 @@ async def test_secret_save_to_file_writes_0600_through_the_engine(tmp_path, monk
 def token_app(ok=True, **options):
     session = make_session(token_ok=ok, **options)
     session.secret = NewSecret(SECRET_VALUE, "kid", "2027-03-14", "Qm7")
-    return ScreenApp(session, lambda s: TokenTestScreen(s, APPLIED), step_id="tokentest")
+    session.applied = APPLIED
+    return ScreenApp(session, TokenTestScreen, step_id="tokentest")
 
 
 async def test_token_test_pass_uses_new_credentials_then_forgets_the_secret():

@@ -92,17 +92,53 @@ async def test_every_vendor_runs_to_the_end(vendor):
         assert len(app_object["passwordCredentials"]) == 1
 
 
-async def test_a_plain_user_is_told_which_role_is_missing_and_nothing_is_written():
+def graph_writes(session) -> list:
+    return [r for r in session.sim.requests if r[0] != "GET" and r[1].startswith("/v1.0")]
+
+
+async def test_a_plain_user_is_told_which_role_is_missing_right_after_sign_in_and_nothing_is_written():
     session = make_session()
     app = make_app(session)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, app, session, "pexip", as_user=f"jane@{DOMAIN}")
-        await walk(pilot, app, session, until=lambda name: name == "ErrorScreen")
-        await wait_for(pilot, lambda: showing(app, ErrorScreen), "the error screen")
+        await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "no_role", "the role check")
         text = text_of(app.screen)
-    assert "Administrator" in text  # names the role to ask for
-    writes = [r for r in session.sim.requests if r[0] != "GET" and r[1].startswith("/v1.0")]
-    assert writes == []
+        await pilot.press("enter")  # Enter does not go on to the plan without the role
+        await pilot.pause(0.05)
+        assert showing(app, SignInScreen)
+    assert "jane@" in text and "Application Administrator" in text  # names the role to ask for
+    assert "another account" in text
+    assert graph_writes(session) == []
+    assert not any(r[1].startswith("/v1.0/applications") for r in session.sim.requests)  # no plan read either
+
+
+async def test_use_another_account_after_a_missing_role_keeps_the_answers_and_reaches_the_same_plan():
+    from screens.plan import PlanScreen
+
+    session = make_session()
+    app = make_app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, app, session, "pexip", as_user=f"jane@{DOMAIN}")
+        await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "no_role", "the role check")
+        answers = dict(session.answers)
+        session.clock.gate.clear()  # hold the new code's polling until it is approved
+        await pilot.press("u")
+        await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "waiting", "a new code")
+        assert session.who is None and session.answers == answers
+        session.sim.approve_device_code(session.device_code.user_code, as_user=f"admin@{DOMAIN}")
+        session.clock.gate.set()
+        await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "done", "signed in")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: showing(app, PlanScreen) and app.screen.plan is not None, "the plan")
+        plan_text = text_of(app.screen)
+        assert session.who.username == f"admin@{DOMAIN}" and session.answers == answers
+        # and "use another account" on the plan screen goes back to the sign-in, answers kept
+        session.clock.gate.clear()
+        await pilot.press("u")
+        await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "waiting", "a new code")
+        assert session.who is None and session.answers == answers
+    assert "px01.vc.example.com" in plan_text
+    assert graph_writes(session) == []
 
 
 async def test_a_missing_role_offers_the_manual_checklist_for_an_admin_who_has_it():
@@ -112,11 +148,8 @@ async def test_a_missing_role_offers_the_manual_checklist_for_an_admin_who_has_i
     app = make_app(session)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, app, session, "pexip", as_user=f"jane@{DOMAIN}")
-        await walk(pilot, app, session, until=lambda name: name == "ErrorScreen")
-        await wait_for(pilot, lambda: showing(app, ErrorScreen), "the error screen")
-        await pilot.press("enter")  # close the error screen: the apply screen says what m does
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ApplyScreen", "the apply screen")
-        assert "m gives a checklist" in text_of(app.screen)
+        await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "no_role", "the role check")
+        assert "m" in text_of(app.screen) and "checklist" in text_of(app.screen)
         await pilot.press("m")
         await wait_for(pilot, lambda: showing(app, ManualScreen), "the manual checklist")
         checklist = text_of(app.screen)

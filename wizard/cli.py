@@ -133,6 +133,10 @@ def _add_command_options(sub: argparse.ArgumentParser, name: str, vendor: bool =
                          help={"verify": "repair the differences without asking",
                                "apply": "create a new registration even if one of the same name exists that the wizard did not make",
                                "rotate": "remove the old secret(s) without asking, once the new one passed its test"}[name])
+    if name == "apply":
+        sub.add_argument("--new-secret", action="store_true",
+                         help="create a new client secret even though the app already has a valid one "
+                              "(a re-run keeps the valid one by default: the vendor already has it)")
     if name == "rotate":
         sub.add_argument("--months", type=_months, default=None, metavar="N",
                          help="lifetime of the new secret in months, 1-24 (default: the vendor's; a tenant policy may shorten it)")

@@ -30,7 +30,8 @@ from typing import Any, Callable
 
 from wizard.answers import as_guid
 from wizard.clock import Cancelled, Clock
-from wizard.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_TOKEN_TEST, InputError, WizardError
+from wizard.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TOKEN_TEST, InputError, WizardError
+from wizard.run import STORED_PLACEHOLDER, SameNameExists  # noqa: F401 (SameNameExists: part of this API)
 
 SECRET_ENV = "M365_WIZARD_CLIENT_SECRET"
 CLIENT_ID_ENV = "M365_WIZARD_CLIENT_ID"
@@ -135,50 +136,50 @@ class CleanStream:
 
 
 class Context:
-    """What every command needs: clock, target, HTTP pool, profile, answers, output."""
+    """What every command needs: the `Run` (clock, target, profile, answers, sign-in), output."""
 
     def __init__(self, args: Any, cancel: threading.Event, vendor_required: bool = True) -> None:
         """`vendor_required=False` (`secrets`): without --vendor, `profile` is None and the
         sign-in asks only for the scopes every command needs (User.Read, Application.ReadWrite.All)."""
+        from wizard.run import Run
+
         self.args = args
         self.cancel = cancel
         self.clock = Clock()
+        self.run = Run(clock=self.clock, connect=lambda: (_target(args, self.clock, self), self.sim),
+                       remember=bool(getattr(args, "remember", False)))
         self.sim: Any = None
-        self._target: Any = None
-        self._http: Any = None
-        self.signin: Any = None
-        self.who: Any = None
-        self.graph: Any = None
         vendor = getattr(args, "vendor", None)
-        self.profile: Any = None
         if vendor:
-            from wizard.profiles import get_profile
-
-            self.profile = get_profile(vendor)
+            self.run.choose_vendor(vendor)
         elif vendor_required:
             raise InputError("--vendor", "is required for this command", example="--vendor pexip")
         self.report = Report(command=args.command or "", vendor=vendor or "")
 
+    @property
+    def profile(self) -> Any:
+        return self.run.profile
+
     # Microsoft is reached lazily: bad input is reported before any connection.
     @property
     def target(self) -> Any:
-        if self._target is None:
-            self._target = _target(self.args, self.clock, self)
-        return self._target
-
-    @target.setter
-    def target(self, value: Any) -> None:
-        self._target = value
+        return self.run.ensure_connected()
 
     @property
     def http(self) -> Any:
-        if self._http is None:
-            self._http = self.target.http_client()
-        return self._http
+        self.run.ensure_connected()
+        return self.run.http
+
+    @property
+    def who(self) -> Any:
+        return self.run.who
+
+    @property
+    def graph(self) -> Any:
+        return self.run.graph if self.run.who is not None else None
 
     def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
+        self.run.close()
 
     def answers(self) -> dict:
         """`--set key=value` pairs, validated by the vendor's profile (a repeated key is a list)."""
@@ -193,43 +194,35 @@ class Context:
                 raw[key] = (previous if isinstance(previous, list) else [previous]) + [value]
             else:
                 raw[key] = value
-        return self.profile.validate(raw)
+        answers = self.run.vendor.validate(raw)
+        self.run.set_answers(answers)
+        return answers
 
-    def sign_in(self) -> Any:
-        """Device-code sign-in of the admin (the code on stderr); returns `SignedIn`."""
-        from wizard.signin import SignIn, scopes_for
-
-        cache = None
-        store = None
-        if getattr(self.args, "remember", False):
-            from wizard.tokencache import open_cache
-
-            store = open_cache(self.target)
-            cache = store.cache
-            if store.note:
-                _say(store.note)
-        self.signin = SignIn(self.target, self.http, self.clock, scopes_for(self.profile), token_cache=cache)
-        who = self.signin.try_silent() if store is not None and store.persistent else None
+    def sign_in(self, *, check_roles: bool = False) -> Any:
+        """Sign-in of the admin (device code on stderr, or `--auth paste|browser`); returns `SignedIn`.
+        `check_roles`: the role check right after sign-in (`RoleError` before any plan or write)."""
+        run = self.run
+        run.ensure_connected()
+        who = run.try_remembered()
+        if run.remember_note:
+            _say(run.remember_note)
         method = getattr(self.args, "auth", None) or "device"
         if who is None and method == "paste":
             who = self._sign_in_paste()
         elif who is None and method == "browser":
             who = self._sign_in_browser()
         elif who is None:
-            code = self.signin.start()
+            code = run.start_signin()
             _say(code.message or f"To sign in, open {code.verification_uri} and enter the code {code.user_code}.")
-            if self.sim is not None:
+            if run.demo:
                 _say("(demo tenant: the code is approved automatically)")
-            who = self.signin.wait(self.cancel)
-        if store is not None:
-            store.save()
-        self.who = who
-        self.target = self.signin.target  # pinned to the signed-in tenant
-        self.graph = self.signin.graph
-        self.graph.cancel = self.cancel
+            who = run.wait_signin(self.cancel)
+        run.graph.cancel = self.cancel
         self.report.tenant_id = who.tenant_id
         self.report.signed_in_as = who.username
         _say(f"Signed in as {who.username} ({', '.join(sorted(who.roles)) or 'no directory role'}).")
+        if check_roles:
+            run.check_roles()
         return who
 
     def _sign_in_paste(self) -> Any:
@@ -241,7 +234,7 @@ class Context:
         from wizard.errors import PastedAddressError
         from wizard.signin_authcode import FIELD
 
-        link = self.signin.start_paste()
+        link = self.run.start_paste()
         _say("To sign in, open this link in a browser on any device (phone, laptop):")
         _say(f"  {link.url}")
         _say(f"After you sign in, the browser goes to {link.landing_hint} and shows an error such as "
@@ -260,7 +253,7 @@ class Context:
                 line = self.sim.authorize_redirect(link.url)
                 _say(f"  {line}")
             try:
-                return self.signin.finish_paste(line)
+                return self.run.finish_paste(line)
             except PastedAddressError as exc:
                 if not interactive or attempt == 2:
                     raise
@@ -279,20 +272,16 @@ class Context:
         if not ok:
             raise SignInError(why, next_step="Run the command again with --auth paste.", code="no_browser")
         _say("Opening the Microsoft sign-in page in your browser; finish signing in there…")
-        return self.signin.sign_in_browser(on_link=lambda url: _say(f"The browser did not open. Open this link: {url}"))
+        return self.run.sign_in_browser(on_link=lambda url: _say(f"The browser did not open. Open this link: {url}"))
 
     def setup(self, answers: dict, who: Any = None) -> Any:
+        """The engine's `Setup`: the run's, after sign-in; without one (`snippet`) for `who`."""
+        if who is None:
+            self.run.set_answers(answers)
+            return self.run.make_setup()
         from wizard.setup import Setup
 
-        state_dir = None
-        if self.sim is not None:
-            # The demo tenant is new on every run: its journal must not outlive it.
-            import tempfile
-
-            self._demo_state = tempfile.TemporaryDirectory(prefix="m365-wizard-demo-")
-            state_dir = self._demo_state.name
-        return Setup(self.profile, answers, self.graph, who or self.who, self.target,
-                     clock=self.clock, state_dir=state_dir)
+        return Setup(self.profile, answers, None, who, self.target, clock=self.clock, state_dir=self.run.journal_dir())
 
     def count_requests(self) -> None:
         if self.graph is not None:
@@ -338,43 +327,14 @@ def _stdin_is_terminal() -> bool:
         return False
 
 
-def _target(args: Any, clock: Clock, ctx: Context) -> Any:
-    """Where Microsoft is: the demo tenant in-process, a running simulator, or the real cloud."""
-    from wizard.target import Target
+def _target(args: Any, clock: Clock, ctx: Any) -> Any:
+    """Where Microsoft is (`wizard.run.connect`): the demo tenant in-process (approving the
+    sign-in at once: nobody is there to type the code), a running simulator, or the real cloud."""
+    from wizard.run import ConnectOptions, connect
 
-    client_id = args.client_id or os.environ.get(CLIENT_ID_ENV) or None
-    if args.ca_bundle:
-        _check_ca_bundle(args.ca_bundle)
-    options = {"tenant": args.tenant, "public_client_id": client_id, "verify": args.ca_bundle}
-    options = {k: v for k, v in options.items() if v}
-    if args.demo:
-        from wizard.simtenant import SimTenant
-        from wizard.target import demo_target
-
-        # The CLI approves the demo sign-in at once: nobody is there to type the code.
-        ctx.sim = SimTenant(scenario="demo", clock=clock, auto_approve_after=0)
-        target = demo_target(ctx.sim, tenant=args.tenant or "organizations")
-        if client_id:
-            from dataclasses import replace
-
-            target = replace(target, public_client_id=client_id)
-        return target
-    if args.simtenant:
-        return Target.simulated(args.simtenant, **options)
-    return Target.for_cloud(args.cloud or "global", **options)
-
-
-def _check_ca_bundle(path: str) -> None:
-    """--ca-bundle must name a readable PEM file: said plainly, before any connection."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-    except OSError as exc:
-        raise InputError("--ca-bundle", f"cannot be read: {path} ({exc.strerror or type(exc).__name__})",
-                         example="--ca-bundle /etc/ssl/certs/company-proxy.pem") from None
-    if "-----BEGIN CERTIFICATE-----" not in text:
-        raise InputError("--ca-bundle", f"{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
-                         example="--ca-bundle /etc/ssl/certs/company-proxy.pem")
+    target, sim = connect(ConnectOptions.from_args(args, demo_auto_approve=0), clock)
+    ctx.sim = sim
+    return target
 
 
 def _read_secret(args: Any, required: bool) -> str | None:
@@ -421,12 +381,8 @@ def _client_id_app(args: Any) -> str:
 # --------------------------------------------------------------------------- progress and results
 
 
-def _step_id(step: Any) -> str:
-    return str(getattr(step, "step_id", None) or getattr(step, "id", ""))
-
-
 def _plan_steps(plan: Any, outcome: str) -> list[dict]:
-    return [{"id": _step_id(s), "sentence": str(getattr(s, "sentence", s)), "outcome": outcome} for s in plan.steps]
+    return [{"id": s.id, "sentence": s.sentence, "outcome": outcome} for s in plan.steps]
 
 
 class Progress:
@@ -484,32 +440,7 @@ def _snippet_dict(snippet: Any, show_secret: bool) -> dict:
 # --------------------------------------------------------------------------- the commands
 
 
-class SameNameExists(WizardError):
-    """`apply` would create a second registration next to one of the same name the wizard did not make."""
-
-    exit_code = EXIT_BAD_INPUT
-
-
-def _existing_and_candidates(ctx: Context, setup: Any) -> tuple[Any, list]:
-    """(the registration --client-id-app names, or None; registrations of the same display
-    name that the wizard does not manage — candidates the admin should look at first)."""
-    if getattr(setup, "is_enterprise_app", False):
-        return None, []
-    if getattr(ctx.args, "client_id_app", None):
-        wanted = _client_id_app(ctx.args)
-        found = [a for a in setup.find_existing(wanted) if a.client_id.lower() == wanted.lower()]
-        if not found:
-            raise InputError("--client-id-app", f"no app registration with the Application (client) ID {wanted} "
-                             "is in this tenant")
-        return found[0], []
-    candidates = [a for a in setup.find_existing() if a.match == "displayName" and not a.managed]
-    if candidates:
-        ctx.report.candidates = [{"client_id": a.client_id, "display_name": a.display_name, "created": a.created}
-                                 for a in candidates]
-    return None, candidates
-
-
-def _candidate_notes(ctx: Context, candidates: list) -> list[str]:
+def _same_name_notes(ctx: Context, candidates: list) -> list[str]:
     vendor = ctx.profile.id
     return [f"An app registration named '{a.display_name}' (client ID {a.client_id}) exists that the wizard did not "
             f"create. To check and repair it instead of creating a second one: "
@@ -517,76 +448,66 @@ def _candidate_notes(ctx: Context, candidates: list) -> list[str]:
             f"(or `apply --client-id-app {a.client_id}`)." for a in candidates]
 
 
-def _profile_notes(ctx: Context) -> list[str]:
-    """The vendor profile's own notes (e.g. where the wizard differs from the vendor's guide)."""
-    return [str(n) for n in getattr(ctx.profile, "notes", ()) or ()]
+def _plan(ctx: Context) -> Any:
+    """Sign in, check the roles, plan: the same order as the wizard's screens."""
+    ctx.answers()
+    ctx.sign_in(check_roles=True)
+    run = ctx.run
+    if getattr(ctx.args, "client_id_app", None):
+        run.use_client_id(_client_id_app(ctx.args))
+    view = run.make_plan()
+    ctx.report.notes = list(view.notes)
+    if view.same_name:
+        ctx.report.candidates = [{"client_id": a.client_id, "display_name": a.display_name, "created": a.created}
+                                 for a in view.same_name]
+        ctx.report.notes = _same_name_notes(ctx, view.same_name) + ctx.report.notes
+    return view
 
 
 def cmd_plan(ctx: Context) -> int:
-    answers = ctx.answers()
-    ctx.sign_in()
-    setup = ctx.setup(answers)
-    existing, candidates = _existing_and_candidates(ctx, setup)
-    plan = setup.plan(existing=existing)
-    ctx.report.steps = _plan_steps(plan, "nothing to do" if plan.nothing_to_do else "planned")
-    ctx.report.notes = list(plan.notes) + _profile_notes(ctx)
-    if any(s.kind == "create_app" for s in plan.steps):
-        ctx.report.notes = _candidate_notes(ctx, candidates) + ctx.report.notes
+    view = _plan(ctx)
+    ctx.report.steps = _plan_steps(view.plan, "nothing to do" if view.plan.nothing_to_do else "planned")
     ctx.count_requests()
     return EXIT_OK
 
 
 def cmd_apply(ctx: Context) -> int:
+    from wizard.run import NEW
+
     args = ctx.args
-    answers = ctx.answers()
-    if ctx.profile.secret_needed and not args.demo and not (args.secret_file or args.show_secret):
+    run = ctx.run
+    if run.secret_needed and not args.demo and not (args.secret_file or args.show_secret):
         # The secret is shown once; without one of these it would be lost at once.
+        ctx.answers()  # bad answers are reported first
         raise InputError(
             "client secret",
             "is shown only once: add --secret-file PATH (written 0600) or --show-secret",
         )
-    ctx.sign_in()
-    setup = ctx.setup(answers)
-    role_warning = setup.check_roles()  # a warning when Graph would not say which roles the admin holds
-    existing, candidates = _existing_and_candidates(ctx, setup)
-    plan = setup.plan(existing=existing)
-    ctx.report.notes = ([role_warning] if role_warning else []) + list(plan.notes) + _profile_notes(ctx)
-    if candidates and any(s.kind == "create_app" for s in plan.steps):
-        if not getattr(args, "yes", False):
-            listed = ", ".join(f"'{a.display_name}' (client ID {a.client_id})" for a in candidates)
-            first = candidates[0].client_id
-            ctx.report.notes = _candidate_notes(ctx, candidates) + ctx.report.notes
-            raise SameNameExists(
-                f"An app registration of the same name exists that the wizard did not create: {listed}. "
-                "Nothing was changed.",
-                next_step=(f"Check it with `m365-wizard verify --vendor {ctx.profile.id} --client-id-app {first}`; "
-                           f"repair it with `apply --client-id-app {first}`, or create a new one anyway with `apply --yes`."),
-            )
+    view = _plan(ctx)
+    if view.same_name and getattr(args, "yes", False):
         ctx.report.notes.insert(0, "A new registration is created next to the one(s) of the same name (--yes): "
-                                   + ", ".join(a.client_id for a in candidates) + ".")
+                                   + ", ".join(a.client_id for a in view.same_name) + ".")
+        run.create_separate()
+    if getattr(args, "new_secret", False):
+        run.secret_choice = NEW
     progress = Progress()
-    progress.seed(_plan_steps(plan, "pending"))
-    _say(f"Applying {len(plan.steps)} step(s) for {ctx.profile.name}:")
+    progress.seed(_plan_steps(view.plan, "pending"))
+    run.check_ready()  # a same-name registration unanswered: SameNameExists, exit 2, nothing written
+    _say(f"Applying {len(view.plan.steps)} step(s) for {ctx.profile.name}:")
     try:
-        applied = setup.apply(plan, progress, ctx.cancel)
+        applied = run.apply(progress, ctx.cancel)
     finally:
         ctx.report.steps = progress.list()
         ctx.count_requests()
     ctx.report.client_id = applied.client_id
     ctx.report.tenant_id = applied.tenant_id or ctx.report.tenant_id
-    extra = setup.result_notes(applied.client_id)  # innovaphone: the allow-list PowerShell with the app id
-    if extra:
-        from wizard import ews
-
-        ctx.report.notes = [n for n in ctx.report.notes if not n.startswith("Since " + ews.BLOCKING_SINCE)] + extra
-    secret_value = None
-    secret = None
-    skipped = ""
-    if ctx.profile.secret_needed and plan.needs_secret:
-        secret = setup.create_secret(applied, on_progress=progress)
-        secret_value = secret.value
+    ctx.report.notes = [n for n in ctx.report.notes if n not in view.replaced_notes] + \
+        [n for n in view.notes if n not in ctx.report.notes]  # e.g. the EWS allow list, now with the client ID
+    if run.secret_to_create:
+        secret = run.create_secret(progress)
         ctx.report.secret = {"created": True, "key_id": secret.key_id, "end": secret.end, "hint": secret.hint,
                              "months": secret.months}
+        ctx.report.notes = [n for n in ctx.report.notes if not n.startswith("The app already has a valid client secret")]
         ctx.report.notes.extend(n for n in secret.notes if n not in ctx.report.notes)
         if args.secret_file:
             path = secret.save_to_file(args.secret_file)
@@ -594,42 +515,25 @@ def cmd_apply(ctx: Context) -> int:
             _say(f"The client secret was written to {path} (readable by you only).")
         elif not args.show_secret:
             _say("The client secret is masked in this output (demo tenant). Use --show-secret or --secret-file.")
-    elif ctx.profile.secret_needed:
-        # The app already has a valid secret: a re-run must not add a second one.
-        until = _secret_valid_until(plan)
-        sentence = (f"The app already has a valid client secret until {until}; no new one was created. "
-                    "`m365-wizard rotate` makes a new one.")
-        ctx.report.secret = {"created": False, "valid_until": until}
-        ctx.report.notes = [n for n in ctx.report.notes if not n.startswith("The app has a client secret valid until")]
-        ctx.report.notes.insert(0, sentence)
-        _say(sentence)
-        secret_value = os.environ.get(SECRET_ENV, "").strip() or None
-        if secret_value is None:
-            skipped = (f"no secret value to test with: the app's existing secret is not shown again "
-                       f"(set {SECRET_ENV} to test it, or run `m365-wizard test`)")
-    if skipped:
-        ctx.report.token_test = {"ok": None, "skipped": True, "reason": skipped, "attempts": 0, "checks": []}
-        _say(f"  – Token test skipped: {skipped}.")
+    elif run.secret_needed and view.current_secret is not None:
+        # The app already has a valid secret: a re-run does not add a second one.
+        facts = view.current_secret
+        ctx.report.secret = {"created": False, "valid_until": facts.end, "hint": facts.hint}
+        _say(run.kept_secret_sentence(facts))
+    report = run.test_token(progress, ctx.cancel, secret_value=os.environ.get(SECRET_ENV, "").strip() or None)
+    if report.skipped:
+        ctx.report.token_test = {"ok": None, "skipped": True, "reason": report.skipped, "attempts": 0, "checks": []}
+        _say(f"  – Token test skipped: {report.skipped}.")
         passed = True
     else:
-        report = setup.test_token(applied.client_id, secret_value, progress, ctx.cancel, typed=secret is None)
         ctx.report.token_test = _token_test_dict(report)
         passed = bool(report.ok)
-    snippet = setup.snippet(applied.client_id, secret_value or ("(the client secret you stored)" if skipped else None))
+    snippet = run.snippet(secret_value=os.environ.get(SECRET_ENV, "").strip() or None)
     ctx.report.snippet = _snippet_dict(snippet, args.show_secret)
-    ctx.report.followup = ctx.profile.followup_steps(answers)
+    ctx.report.followup = ctx.profile.followup_steps(run.answers)
     ctx.report.steps = progress.list()
     ctx.count_requests()
     return EXIT_OK if passed else EXIT_TOKEN_TEST
-
-
-def _secret_valid_until(plan: Any) -> str:
-    """The day the app's longest-lived client secret ends (from the plan's read of the app)."""
-    from wizard.dates import day, parse_graph_time
-
-    app = getattr(getattr(plan, "existing", None), "app", None) or {}
-    ends = [e for e in (parse_graph_time(c.get("endDateTime")) for c in app.get("passwordCredentials") or []) if e]
-    return day(max(ends)) if ends else "an unknown date"
 
 
 def cmd_test(ctx: Context) -> int:
@@ -676,7 +580,7 @@ def cmd_snippet(ctx: Context) -> int:
     setup = ctx.setup(answers, who=SimpleNamespace(tenant_id=tenant_id, roles=frozenset(), username=""))
     setup.look_up(ctx.http)  # anonymous (Autodiscover V2): the one read `snippet` may do
     ctx.report.notes = setup.lookup_notes()
-    snippet = setup.snippet(client_id, secret or "(the client secret you stored)")
+    snippet = setup.snippet(client_id, secret or STORED_PLACEHOLDER)
     ctx.report.tenant_id, ctx.report.client_id = tenant_id, client_id
     ctx.report.snippet = _snippet_dict(snippet, ctx.args.show_secret)
     ctx.report.followup = ctx.profile.followup_steps(answers)

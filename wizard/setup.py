@@ -265,7 +265,7 @@ class Setup:
                 f"{mailbox_words(email, self.mailbox_user)}; its Autodiscover V2 URL is "
                 f"{autodiscover_url(email, getattr(self.target, 'exchange_url', ''))}")
         self.last_plan.notes.extend(self.lookup_notes())
-        if self._uses_ews():
+        if self.uses_ews():
             from wizard import ews
 
             self.last_plan.notes.append(ews.plan_note(app.get("appId", "") if app else ""))
@@ -497,7 +497,7 @@ class Setup:
         if waited and report.checks[-1].ok:
             report.checks[-1] = tokentest.Check(report.checks[-1].name, True, report.checks[-1].reason
                                                 + f" (Microsoft took {int(waited)} s to put the role in its tokens after the consent)")
-        if self._uses_ews() and report.ok:
+        if self.uses_ews() and report.ok:
             report.checks.append(self._ews_check(client_id, result["access_token"], emit))
         delegated = [p for p in self.profile.permissions if p.type == DELEGATED]
         if delegated:
@@ -559,9 +559,9 @@ class Setup:
         """Notes for the result, beyond the profile's: innovaphone's EWS allow-list PowerShell with the app id."""
         from wizard import ews
 
-        return [ews.plan_note(client_id)] if self._uses_ews() and client_id else []
+        return [ews.plan_note(client_id)] if self.uses_ews() and client_id else []
 
-    def _uses_ews(self) -> bool:
+    def uses_ews(self) -> bool:
         """App-only EWS: an Exchange Online application permission (innovaphone's full_access_as_app)."""
         from wizard import catalog
 
