@@ -155,12 +155,12 @@ class PlanScreen(Screen):
         self.query(LoadingIndicator).remove()
         self.app.push_screen(ErrorScreen(error))
 
-    def show_plan(self, view) -> None:
+    async def show_plan(self, view) -> None:
         """Replace the spinner (or the last plan) with the plan in words."""
         self.view = view
         body = self.query_one("#plan-body", VerticalScroll)
-        body.remove_children()
-        body.mount_all(self._plan_widgets(view))
+        await body.remove_children()
+        await body.mount_all(self._plan_widgets(view))
         body.focus()
         self.refresh_bindings()
 
@@ -253,7 +253,7 @@ class PlanScreen(Screen):
         if self.view is not None and not self.view.same_name:
             self.dismiss(self.view)
 
-    def action_repair(self) -> None:
+    async def action_repair(self) -> None:
         """Check and repair the same-name registration: the plan is read again against it."""
         if self.view is None or not self.view.same_name:
             return
@@ -261,21 +261,22 @@ class PlanScreen(Screen):
         self.view = None
         self.refresh_bindings()
         body = self.query_one("#plan-body", VerticalScroll)
-        body.remove_children()
-        body.mount(Static(f"Reading {candidate.display_name} ({candidate.client_id}) from Microsoft…", id="plan-wait"))
-        body.mount(LoadingIndicator())
+        await body.remove_children()
+        await body.mount_all([Static(f"Reading {candidate.display_name} ({candidate.client_id}) from Microsoft…",
+                                     id="plan-wait"), LoadingIndicator()])
         self.compute_plan(candidate)
 
-    def action_separate(self) -> None:
+    async def action_separate(self) -> None:
         """Create a separate new registration next to the same-name one (asked explicitly)."""
         if self.view is not None and self.view.same_name:
             self.session.create_separate()
-            self.show_plan(self.view)
+            await self.show_plan(self.view)
 
-    def action_toggle_secret(self) -> None:
+    async def action_toggle_secret(self) -> None:
+        """Keep the app's valid secret (the default) or create a new one as well."""
         if self.view is not None and self.view.current_secret is not None:
             self.session.secret_choice = KEEP if self.session.secret_choice == NEW else NEW
-            self.show_plan(self.view)
+            await self.show_plan(self.view)
 
     def action_another_account(self) -> None:
         """Sign out and sign in again; every answer is kept."""
