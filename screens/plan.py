@@ -225,7 +225,7 @@ class PlanScreen(Screen):
                     if plan.consent_by else "Admin consent is granted once for the whole organisation.",
                     id="plan-consent",
                 ))
-        for note in plan.notes:
+        for note in ([self.session.role_warning] if self.session.role_warning else []) + list(plan.notes):
             if view.current_secret is not None and note.startswith("The app has a client secret valid until"):
                 continue  # said in the secret box above
             widgets.append(HangingRow("!", escape(note), classes="plan-note"))

@@ -63,6 +63,9 @@ class FakeSetup:
     def find_existing(self, app_id=None):
         return []  # no registration of the same name
 
+    def uses_ews(self):
+        return False
+
     def plan(self, existing=None):
         if self.nothing_to_do:
             return Plan([], PERMISSIONS, nothing_to_do=True, consent_by=CONSENT_BY)
