@@ -7,6 +7,11 @@ on an 80x24 terminal.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wizard.profiles import Profile
+
 HELP: dict[str, str] = {
     "vendor": """\
 # Step 1: choose the product
@@ -124,12 +129,12 @@ ENTERPRISE_APP_WAIT: dict[str, str] = {
 }
 
 
-def enterprise_app_wait(profile) -> str:
+def enterprise_app_wait(profile: Profile | None) -> str:
     """The instruction shown while the wizard waits for the vendor's enterprise application."""
-    text = ENTERPRISE_APP_WAIT.get(getattr(profile, "id", ""), "")
+    text = ENTERPRISE_APP_WAIT.get(profile.id, "") if profile is not None else ""
     if text:
         return text
-    name = getattr(profile, "enterprise_app_name", "") or "the vendor's"
+    name = (profile.enterprise_app_name if profile is not None else "") or "the vendor's"
     return (f"Do this now: in the vendor's console, start the Microsoft 365 connection and consent "
             f"on behalf of your organization. The wizard waits for the {name} enterprise "
             "application to appear and continues by itself.")

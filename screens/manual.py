@@ -294,7 +294,7 @@ class ManualScreen(Screen):
         except InputError as error:
             self.status(error.message, "-failed")
             field = {"tenant_id": "#mn-tenant", "client_id": "#mn-client", "secret": "#mn-secret"}.get(
-                getattr(error, "key", ""), "#mn-tenant")
+                error.key, "#mn-tenant")
             self.query_one(field, Input).focus()
             return
         self.result = None

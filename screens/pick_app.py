@@ -36,7 +36,7 @@ MATCHES = {
 
 def describe(app) -> str:
     """`Name  (client ID …, made by this wizard)` for the list."""
-    why = MATCHES.get(getattr(app, "match", ""), "")
+    why = MATCHES.get(app.match, "")
     facts = f"client ID {app.client_id}" + (f", {why}" if why else "")
     return f"{app.display_name or '(no name)'}\n  {facts}"
 

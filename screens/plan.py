@@ -30,6 +30,7 @@ to the questions with the message under that field and every answer kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from textual import work
@@ -43,7 +44,11 @@ from screens.header import WizardHeader
 from screens.widgets.hanging import HangingRow
 from screens.widgets.threads import call_if_shown
 from wizard.errors import InputError, WizardError
+from wizard.permissions import PermissionInfo
 from wizard.run import KEEP, NEW
+
+if TYPE_CHECKING:
+    from wizard.profiles import Profile
 
 #: What `PlanScreen` answers when the admin chose "use another account" (already signed out).
 ANOTHER_ACCOUNT = "another_account"
@@ -57,44 +62,38 @@ class AnswerProblem:
     error: InputError
 
 
-def answer_problem(profile, error: BaseException) -> AnswerProblem | None:
+def answer_problem(profile: Profile | None, error: BaseException) -> AnswerProblem | None:
     """The question an `InputError` is about (by key or label), with the message under its label."""
     if not isinstance(error, InputError) or profile is None:
         return None
-    field = str(getattr(error, "field", "") or "")
-    wanted = {field.casefold(), str(getattr(error, "key", "") or "").casefold()} - {""}
+    field = error.field
+    wanted = {field.casefold(), error.key.casefold()} - {""}
     question = next((q for q in profile.questions
                      if q.key.casefold() in wanted or q.label.casefold() in wanted), None)
     if question is None:
         return None
-    message = str(getattr(error, "message", "") or error)
-    message = message.removeprefix(f"{field}: ")
-    example = str(getattr(error, "example", "") or "")
+    message = error.message.removeprefix(f"{field}: ")
+    example = error.example
     if example:
         message = message.removesuffix(f" (for example: {example})")
     return AnswerProblem(question.key, InputError(question.label, message, example=example))
 
 
-def describe_permission(permission) -> str:
+def describe_permission(permission: PermissionInfo) -> str:
     """What a permission allows, in one line (from the plan, else the bundled catalog)."""
-    text = getattr(permission, "description", "") or getattr(permission, "allows", "")
-    if text:
-        return text
+    if permission.description:
+        return permission.description
     try:
         from wizard import catalog
 
-        return catalog.describe(getattr(permission, "resource_key", "") or "graph", permission.name)
-    except (WizardError, KeyError, ImportError):
+        return catalog.describe(permission.resource_key or "graph", permission.name)
+    except (WizardError, KeyError):
         return ""
 
 
-def needs_consent(permission) -> bool:
-    """Application permissions always need admin consent; the plan may say so for others."""
-    for name in ("admin_consent_required", "admin_consent", "needs_admin_consent"):
-        value = getattr(permission, name, None)
-        if value is not None:
-            return bool(value)
-    return getattr(permission, "type", "") == "application"
+def needs_consent(permission: PermissionInfo) -> bool:
+    """Application permissions always need admin consent; the plan says so for the others."""
+    return permission.admin_consent_required or permission.type == "application"
 
 
 class PlanScreen(Screen):

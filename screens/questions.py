@@ -54,8 +54,7 @@ def choice_labels(question) -> list[tuple[str, str]]:
     (`choice_labels`, a mapping or pairs), else the admin center's words for
     single / multi, else the value alone. The value is kept in front: it is what
     `--set key=value` takes on the command line."""
-    given = getattr(question, "choice_labels", None) or {}
-    labels = dict(given.items() if hasattr(given, "items") else given)
+    labels = dict(question.choice_labels)
     rows = []
     for value in question.choices:
         words = labels.get(value) or AUDIENCE_LABELS.get(value, "")
@@ -128,7 +127,7 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
 
     def mode_labels(self) -> tuple[str, str]:
         """The two choices in words that fit the vendor (LoopMeeting's app already exists)."""
-        if getattr(self.profile, "kind", "") == "enterprise_app":
+        if self.profile.kind == "enterprise_app":
             return (
                 "Set it up: check the vendor's app and assign the accounts",
                 "Verify only: compare, change nothing yet",
@@ -200,8 +199,8 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
             label.remove_class("-shown")
             return
         question = self.question(key)
-        example = getattr(error, "example", "") or question.example
-        message = getattr(error, "message", str(error))
+        example = error.example or question.example
+        message = error.message
         text = f"✗ {escape(message)}"
         if example and example not in message:
             text += f"\n  for example: {escape(str(example))}"
@@ -282,7 +281,7 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
             try:
                 answers = self.profile.validate(raw)
             except InputError as exc:
-                key = getattr(exc, "key", "")
+                key = exc.key
                 first_bad = key if key in raw else self.profile.questions[0].key
                 self.show_error(first_bad, exc)
         if first_bad is not None:

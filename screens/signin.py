@@ -145,7 +145,7 @@ class SignInScreen(Screen):
         text = "3. Sign in there. This screen continues by itself.  [b]c[/b] copies the code."
         if self.session.can_approve:
             text += "\n   Demo tenant: nothing to open. Press [b]a[/b] to approve the code as the\n   demo admin"
-            if getattr(self.session.sim, "auto_approve_after", None) is not None:
+            if self.session.sim is not None and self.session.sim.auto_approve_after is not None:
                 text += ", or wait a few seconds: the demo approves it by itself."
             else:
                 text += "."

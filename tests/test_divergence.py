@@ -222,3 +222,15 @@ async def test_a_plain_user_writes_nothing_in_either_front_end(monkeypatch, caps
     assert json.loads(captured.out)["error"]["type"] == "RoleError"
     assert "Signed in as jane@" in captured.err
     assert tenant_state(tui.sim) == tenant_state(headless.sim) == before
+
+
+async def test_three_runs_of_pexip_leave_exactly_one_live_secret_in_both(monkeypatch, capsys):
+    headless = Headless(monkeypatch, "demo")
+    tui = Tui("demo")
+    for _ in range(3):
+        assert headless.apply(capsys, "pexip")[0] == 0
+        assert await tui.run_to_end("pexip") == 0
+    for sim in (headless.sim, tui.sim):
+        [app] = tenant_state(sim)["applications"]
+        assert app["live_secrets"] == 1
+    assert tenant_state(tui.sim) == tenant_state(headless.sim)

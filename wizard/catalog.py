@@ -107,11 +107,6 @@ def _norm_type(type_: str) -> str:
         ) from None
 
 
-def normalise_type(type_: str) -> str:
-    """"delegated" | "application" from any accepted spelling (Scope, Role, …)."""
-    return _norm_type(type_)
-
-
 def _plain(name: str, forms: dict[str, PermissionForm]) -> str:
     """A plan-screen line when the wizard has no plain wording of its own: the first sentence of
     Microsoft's description (delegated form first)."""

@@ -118,9 +118,3 @@ class MicrosoftError(WizardError):
     def __init__(self, message: str, *, status: int = 0, **kwargs) -> None:
         super().__init__(message, **kwargs)
         self.status = status
-
-
-class TokenTestFailed(WizardError):
-    """The new credentials did not produce a token with the expected claims."""
-
-    exit_code = EXIT_TOKEN_TEST
