@@ -125,10 +125,19 @@ class Setup:
         self.resolver = PermissionResolver(graph)
         self.unique_name = unique_name_for(profile, self.answers)
         self.journal = Journal(self.tenant_id, self.unique_name, state_dir)
+        from wizard.runlock import RunLock
+
+        # One writing run per vendor and tenant (wizard/runlock.py): taken by apply(), held until
+        # release_lock() or the process ends.
+        self.run_lock = RunLock(self.journal.path.parent, self.tenant_id, getattr(profile, "id", "") or self.unique_name)
         self.last_plan: Plan | None = None
         self.mailbox_user: dict | None = None
         # [lookups] value name → wizard.autodiscover.Found, or the AutodiscoverError that says why not
         self.lookups: dict[str, Any] = {}
+
+    def release_lock(self) -> None:
+        """Let another run for this vendor and tenant start (the process's end does it too)."""
+        self.run_lock.release()
 
     @property
     def is_enterprise_app(self) -> bool:
@@ -349,8 +358,10 @@ class Setup:
 
     def apply(self, plan: Plan, on_progress: Callable[[StepProgress], None] | None = None,
               cancel: threading.Event | None = None) -> Applied:
-        """Carry out the plan (roles are checked first: nothing is written without them)."""
+        """Carry out the plan (roles are checked first: nothing is written without them; a second
+        run for the same vendor and tenant is refused with RunInProgress before any write)."""
         self.check_roles()
+        self.run_lock.acquire()
         if self.is_enterprise_app:
             return self._apply_enterprise(plan, on_progress, cancel)
         applier = Applier(
