@@ -321,6 +321,7 @@ class ManualScreen(Screen):
             report = run_token_test(
                 session.target, session.http, session.clock, session.profile, pasted, cancel=self.cancel,
                 on_attempt=lambda n, code: call(self.progress, f"Microsoft does not accept them yet (AADSTS{code}); attempt {n}…"),
+                mailbox=str((session.answers or {}).get("mailbox") or ""),
             )
             snippet = pasted_snippet(session.target, session.profile, session.answers, pasted,
                                      http=session.http) if report.ok else None

@@ -187,3 +187,43 @@ def test_headless_apply_on_roles_claim_lag_succeeds_and_says_it_waited(capsys, f
     assert code == 0, captured.out + captured.err
     assert "to put the role in its tokens" in captured.out
     assert "no full_access_as_app yet" in captured.err  # the progress said so while it waited
+
+
+def test_test_command_makes_the_ews_call_with_a_mailbox_and_says_so_without(capsys, fake_clock, tmp_path, monkeypatch):
+    """`test` (client credentials only) for innovaphone: the Calendar's EWS call when the mailbox is given."""
+    import wizard.simtenant as simtenant
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.delenv("M365_WIZARD_CLIENT_SECRET", raising=False)
+    sim = simtenant.SimTenant(scenario="ews_blocked", clock=fake_clock, auto_approve_after=0)
+    monkeypatch.setattr(simtenant, "SimTenant", lambda **kwargs: sim)
+    secret = tmp_path / "secret"
+    assert cli.main(["--demo", "apply", *INNOVAPHONE, "--secret-file", str(secret)]) == 6
+    capsys.readouterr()
+    client_id = next(a["appId"] for a in sim.state.applications.values())
+    code = cli.main(["--demo", "test", *INNOVAPHONE, "--client-id-app", client_id, "--secret-file", str(secret), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 6
+    ews_check = next(c for c in data["token_test"]["checks"] if c["name"] == "EWS")
+    assert not ews_check["ok"] and f"'{client_id}'" in ews_check["reason"]
+    sim.state.ews_allowed_app_ids.append(client_id)  # the admin ran the PowerShell
+    assert cli.main(["--demo", "test", *INNOVAPHONE, "--client-id-app", client_id, "--secret-file", str(secret)]) == 0
+    assert "EWS answered" in capsys.readouterr().out
+    assert cli.main(["--demo", "test", "--vendor", "innovaphone", "--client-id-app", client_id,
+                     "--secret-file", str(secret)]) == 0
+    assert "no mailbox was given" in capsys.readouterr().out
+
+
+def test_manual_mode_token_test_makes_the_ews_call(clock, tmp_path):
+    from wizard import manual
+
+    sim = make_sim(clock, scenario="ews_blocked")
+    target, http, setup, applied, secret = _innovaphone(sim, clock, tmp_path)
+    clock.advance(10)
+    pasted = manual.Pasted(sim.tenant_id, applied.client_id, secret.value)
+    report = manual.run_token_test(target, http, clock, setup.profile, pasted, mailbox=MAILBOX)
+    assert not report.ok and "allow list" in next(c for c in report.checks if c.name == "EWS").reason
+    sim.state.ews_allowed_app_ids.append(applied.client_id)
+    assert manual.run_token_test(target, http, clock, setup.profile, pasted, mailbox=MAILBOX).ok
+    report = manual.run_token_test(target, http, clock, setup.profile, pasted)
+    assert report.ok and any("no mailbox" in n for n in report.not_checked)

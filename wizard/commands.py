@@ -565,6 +565,14 @@ def cmd_test(ctx: Context) -> int:
         claims = tokentest.decode_claims(result["access_token"])
         report.checks.extend(tokentest.claim_checks(claims, tenant_id=tenant_id, client_id=client_id, roles_needed=roles))
     report.not_checked = tokentest.delegated_not_checked(ctx.profile)
+    from wizard import ews
+
+    if result is not None and report.ok and ews.uses_ews(ctx.profile):  # innovaphone: the Calendar's EWS call
+        mailbox = str(ctx.answers().get("mailbox") or "") if getattr(ctx.args, "set", None) else ""
+        if mailbox:
+            report.checks.append(ews.token_check(ctx.http, ctx.target.exchange_url, result["access_token"], mailbox, client_id))
+        else:
+            report.not_checked.append(ews.NO_MAILBOX)
     ctx.report.token_test = _token_test_dict(report)
     return EXIT_OK if report.ok else EXIT_TOKEN_TEST
 

@@ -395,7 +395,8 @@ def run_manual(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = N
                 secret = getpass.getpass("Client secret value (hidden): ")
         pasted = manual.validate_pasted(tenant, client_id, secret, ctx.profile)
         report = manual.run_token_test(ctx.target, ctx.http, ctx.clock, ctx.profile, pasted, cancel=ctx.cancel,
-                                       on_attempt=lambda n, code: _say(f"  … not accepted yet (AADSTS{code}), attempt {n}"))
+                                       on_attempt=lambda n, code: _say(f"  … not accepted yet (AADSTS{code}), attempt {n}"),
+                                       mailbox=str(answers.get("mailbox") or ""))
         lines += [f"  {'✓' if c.ok else '✗'} {c.name}: {c.reason}" for c in report.checks]
         lines += [f"  – not checked: {line}" for line in report.not_checked]
         data["token_test"] = {"ok": report.ok, "checks": [{"name": c.name, "ok": c.ok, "reason": c.reason}

@@ -3,6 +3,8 @@
     answer = ews.get_calendar(http, exchange_url, token, mailbox)   # EwsAnswer(ok, status, code, reason, blocked)
     ews.allow_commands(app_id, ews_enabled=None)                    # Exchange Online PowerShell, app id filled in
     ews.plan_note(client_id)                                        # what to do about the allow list, in words
+    ews.uses_ews(profile)                                           # app-only EWS (an Exchange app role)?
+    ews.token_check(http, exchange_url, token, mailbox, client_id)  # the token test's "EWS" Check
 
 Today (December 2026) Exchange Online blocks EWS for every app that is not on the tenant's
 allow list (since 1 October 2026), and EWS in Exchange Online ends for good on 1 April 2027
@@ -77,6 +79,24 @@ def allow_advice(app_id: str, ews_enabled: bool | None = None) -> str:
     return ("Allow the app on the EWS allow list in Exchange Online PowerShell (the list is replaced as a whole, "
             "so these lines keep the apps already on it; a change can take up to 24 hours):\n    "
             + "\n    ".join(allow_commands(app_id, ews_enabled)))
+
+
+EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
+NO_MAILBOX = "EWS: no mailbox was given, so the Calendar's EWS call was not made (give the mailbox: --set mailbox=…)"
+
+
+def uses_ews(profile: Any) -> bool:
+    """App-only EWS: the profile asks for an application permission of Exchange Online (full_access_as_app)."""
+    return any(getattr(p, "type", "") == "application" and str(getattr(p, "resource_app_id", "")).lower() == EXCHANGE_APP_ID
+               for p in getattr(profile, "permissions", ()) or ())
+
+
+def token_check(http: Any, exchange_url: str, token: str, mailbox: str, client_id: str):
+    """The token test's "EWS" check: the Calendar's GetFolder; "passed" means EWS answered."""
+    from wizard.tokentest import Check
+
+    answer = get_calendar(http, exchange_url, token, mailbox, app_id=client_id)
+    return Check("EWS", answer.ok, answer.reason)
 
 
 def plan_note(client_id: str = "") -> str:

@@ -422,8 +422,11 @@ def run_token_test(
     on_attempt: Callable[[int, str], None] | None = None,
     max_wait: float = 60.0,
     keep_waiting: bool = False,
+    mailbox: str = "",
 ):
     """Client-credentials token with the pasted values; a `TokenTestReport`.
+
+    innovaphone (app-only EWS): with `mailbox`, the Calendar's EWS call too (`wizard.ews`).
 
     Typed values: a refusal (7000215 / 700016) is reported as a wrong value within about
     15 s, naming the value that is probably wrong; `keep_waiting=True` waits up to
@@ -461,6 +464,14 @@ def run_token_test(
     claims = tokentest.decode_claims(result["access_token"])
     report.checks += tokentest.claim_checks(claims, tenant_id=pasted.tenant_id, client_id=pasted.client_id,
                                             roles_needed=roles)
+    from wizard import ews
+
+    if ews.uses_ews(profile) and report.ok:
+        if mailbox:
+            report.checks.append(ews.token_check(http, getattr(target, "exchange_url", ""), result["access_token"],
+                                                 mailbox, pasted.client_id))
+        else:
+            report.not_checked.append(ews.NO_MAILBOX)
     return report
 
 

@@ -574,10 +574,9 @@ class Setup:
 
     def uses_ews(self) -> bool:
         """App-only EWS: an Exchange Online application permission (innovaphone's full_access_as_app)."""
-        from wizard import catalog
+        from wizard import ews
 
-        exchange = catalog.resource_app_id("exchange")
-        return any(p.type == APPLICATION and str(p.resource_app_id).lower() == exchange for p in self.profile.permissions)
+        return ews.uses_ews(self.profile)
 
     def _ews_check(self, client_id: str, token: str, emit):
         """The Calendar's first EWS call (GetFolder of the mailbox's calendar): 'passed' means EWS answered."""
@@ -589,10 +588,9 @@ class Setup:
         if not mailbox:
             return tokentest.Check("EWS", False, "no mailbox to open over EWS")
         emit(StepProgress("ews", sentence, RUNNING))
-        answer = ews.get_calendar(self.graph.http, getattr(self.target, "exchange_url", ""), token, mailbox,
-                                  app_id=client_id)
-        emit(StepProgress("ews", sentence, DONE if answer.ok else FAILED, "" if answer.ok else answer.reason.split("\n")[0]))
-        return tokentest.Check("EWS", answer.ok, answer.reason)
+        check = ews.token_check(self.graph.http, getattr(self.target, "exchange_url", ""), token, mailbox, client_id)
+        emit(StepProgress("ews", sentence, DONE if check.ok else FAILED, "" if check.ok else check.reason.split("\n")[0]))
+        return check
 
     # ------------------------------------------------------------------ snippet
 
