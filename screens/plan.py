@@ -102,6 +102,7 @@ class PlanScreen(Screen):
     CSS_PATH = "plan.tcss"
     BINDINGS = [
         Binding("enter", "confirm", "Apply these changes"),
+        Binding("enter", "confirm_nothing", "Continue"),
         Binding("r", "repair", "Repair that one"),
         Binding("n", "separate", "Create a new one"),
         Binding("s", "toggle_secret", "New secret?"),
@@ -161,6 +162,7 @@ class PlanScreen(Screen):
         await body.remove_children()
         await body.mount_all(self._plan_widgets(view))
         body.focus()
+        self.query_one(WizardHeader).refresh()  # "Step N of M": a secret step comes or goes
         self.refresh_bindings()
 
     def _question_widgets(self, view) -> list:
@@ -238,8 +240,11 @@ class PlanScreen(Screen):
 
     def check_action(self, action: str, parameters) -> bool | None:
         view = self.view
-        if action == "confirm":
-            return view is not None and not view.same_name  # hidden until the plan can be applied
+        if action in ("confirm", "confirm_nothing"):
+            if view is None or view.same_name:
+                return False  # hidden until the plan can be applied
+            nothing = view.plan.nothing_to_do and not self.session.secret_to_create
+            return nothing if action == "confirm_nothing" else not nothing
         if action in ("repair", "separate"):
             return view is not None and bool(view.same_name)
         if action == "toggle_secret":
@@ -251,6 +256,10 @@ class PlanScreen(Screen):
     def action_confirm(self) -> None:
         if self.view is not None and not self.view.same_name:
             self.dismiss(self.view)
+
+    def action_confirm_nothing(self) -> None:
+        """Nothing to write: Enter goes on (to the token test and the settings)."""
+        self.action_confirm()
 
     async def action_repair(self) -> None:
         """Check and repair the same-name registration: the plan is read again against it."""

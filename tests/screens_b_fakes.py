@@ -60,13 +60,29 @@ class FakeSetup:
     secrets_created: int = 0
     token_calls: list = field(default_factory=list)
 
+    same_name: bool = False      # the tenant has a hand-made registration of the same name
+    kept_secret: bool = False    # the app exists with a valid client secret (a re-run)
+
     def find_existing(self, app_id=None):
-        return []  # no registration of the same name
+        if self.same_name:
+            from wizard.setup import AppSummary
+
+            return [AppSummary("33333333-aaaa-4bbb-8ccc-000000000003", "5e6f7a8b-1c2d-4e3f-9a0b-1c2d3e4f5a6b",
+                               "SyncSign SOPS", match="displayName", created="2025-11-03T09:12:00Z")]
+        return []
 
     def uses_ews(self):
         return False
 
     def plan(self, existing=None):
+        if self.kept_secret:
+            from wizard.plan import Existing
+
+            app = {"id": APPLIED.object_id, "appId": APPLIED.client_id, "passwordCredentials": [
+                {"keyId": "5b1c9e0a-7f3d-4e2b-a8c6-d4f1e9b70a23", "hint": "Qm7", "displayName": "m365-wizard syncsign",
+                 "endDateTime": "2027-03-14T10:00:00Z"}]}
+            return Plan([], PERMISSIONS, nothing_to_do=True, consent_by=CONSENT_BY, existing=Existing(app=app),
+                        notes=["The app has a client secret valid until 2027-03-14"])
         if self.nothing_to_do:
             return Plan([], PERMISSIONS, nothing_to_do=True, consent_by=CONSENT_BY)
         return Plan(list(STEPS), PERMISSIONS, nothing_to_do=False, consent_by=CONSENT_BY, needs_secret=True)

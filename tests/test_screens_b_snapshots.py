@@ -27,6 +27,26 @@ def test_plan_nothing_to_change(snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 
+def test_plan_asks_about_a_same_name_registration(snap_compare):
+    app = ScreenApp(make_session(same_name=True), PlanScreen)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_plan_keeps_the_existing_secret(snap_compare):
+    app = ScreenApp(make_session(kept_secret=True), PlanScreen)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_plan_with_a_new_secret_asked_for(snap_compare):
+    async def ask(pilot):
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+
+    app = ScreenApp(make_session(kept_secret=True), PlanScreen)
+    assert snap_compare(app, terminal_size=SIZE, run_before=ask)
+
+
 def test_apply_in_progress(snap_compare):
     app = apply_app(hold_at="grant_consent")
 
