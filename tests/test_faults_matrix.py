@@ -207,11 +207,22 @@ REPLICATION = [
     FaultPlan(secret_delay_seconds=18),
     FaultPlan(secret_delay_seconds=10, secret_delay_error=7000222),
     FaultPlan(app_invisible_reads=3, sp_invisible_reads=3, secret_delay_seconds=8, sts_unknown_app_seconds=5),
+    # replication by clock time, per surface
+    FaultPlan(app_graph_lag_seconds=6, sp_graph_lag_seconds=6),
+    # Graph shows the new service principal; sign-in refuses it (AADSTS7000229) for 25 s more
+    FaultPlan(sp_graph_lag_seconds=2, sp_sts_lag_seconds=25, secret_delay_seconds=4),
+    # sign-in knows the new objects at once; Graph's replicas show them 10 s later
+    FaultPlan(app_graph_lag_seconds=10, sp_graph_lag_seconds=10),
+    # both, with reads that flap after the lag
+    FaultPlan(app_graph_lag_seconds=3, sp_graph_lag_seconds=3, sp_flap=[False, True, False, True],
+              sp_sts_lag_seconds=12, sts_unknown_app_seconds=4, secret_delay_seconds=6),
 ]
 
 
 @pytest.mark.parametrize("vendor", ["pexip", "innovaphone"])
-@pytest.mark.parametrize("faults", REPLICATION, ids=["app", "app_flap", "sp", "sp_flap", "secret", "secret_7000222", "all"])
+@pytest.mark.parametrize("faults", REPLICATION, ids=["app", "app_flap", "sp", "sp_flap", "secret", "secret_7000222", "all",
+                                                  "graph_time", "signin_behind_graph", "graph_behind_signin",
+                                                  "time_all"])
 def test_replication_delays_are_waited_out(clock, tmp_path, faults, vendor):
     run = Run(clock, tmp_path, faults, vendor)
     try:
@@ -223,9 +234,10 @@ def test_replication_delays_are_waited_out(clock, tmp_path, faults, vendor):
         assert report.ok, [c.reason for c in report.checks]
         run.secret = secret
         tenant_invariants(run.sim, vendor, finished=True)
-        if faults.app_invisible_reads >= 3 or faults.sp_invisible_reads >= 3:
+        if faults.app_invisible_reads >= 3 or faults.sp_invisible_reads >= 3 \
+                or faults.app_graph_lag_seconds >= 3 or faults.sp_graph_lag_seconds >= 3:
             assert any(p.state == "retrying" for p in progress), "a replication wait must be visible"
-        if faults.secret_delay_seconds or faults.sts_unknown_app_seconds:
+        if faults.secret_delay_seconds or faults.sts_unknown_app_seconds or faults.sp_sts_lag_seconds:
             assert report.attempts > 1
     finally:
         run.close()

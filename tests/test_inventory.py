@@ -30,8 +30,8 @@ def add_secret(graph, object_id, clock, days, name="vendor secret"):
     return graph.post(f"/applications/{object_id}/addPassword", json=body)
 
 
-def wait_visible(graph, object_id):
-    """The demo tenant hides a new app for a read or two (replication), like Microsoft."""
+def wait_visible(graph, object_id, clock):
+    """The demo tenant hides a new app for a second or two (replication by clock time), like Microsoft."""
     from wizard.graph import GraphError
 
     for _ in range(5):
@@ -39,6 +39,7 @@ def wait_visible(graph, object_id):
             return graph.get(f"/applications/{object_id}")
         except GraphError as exc:
             assert exc.status == 404
+            clock.sleep(1.0)
     raise AssertionError("the app never became visible")
 
 
@@ -60,10 +61,11 @@ def test_lists_managed_apps_with_flags_and_never_values(sim, graph, who, target,
     soon = add_secret(graph, applied.object_id, clock, 10, "soon")
     later = add_secret(graph, applied.object_id, clock, 300, "later")
     old = add_secret(graph, applied.object_id, clock, 40, "old")
-    clock.advance(20 * DAY)  # "old" now has 20 days left; "soon" is gone past
     # an app the admin made by hand: not listed unless all_apps
+    added = clock.now()
     hand = graph.post("/applications", json={"displayName": "Hand made"})
-    wait_visible(graph, hand["id"])
+    wait_visible(graph, hand["id"], clock)
+    clock.advance(added + 20 * DAY - clock.now())  # "old" now has 20 days left; "soon" is gone past
     apps = inventory.list_secrets(graph, now=clock.now())
     assert [a.client_id for a in apps] == [applied.client_id]
     app = apps[0]

@@ -246,7 +246,7 @@ def test_secret_lifetime_policy(clock):
     sim = SimTenant(clock=clock, scenario="secret_policy")
     with graph_client(sim, sign_in(sim)) as admin:
         app = admin.post("/applications", json={"displayName": "P"}).json()
-        admin.get(f"/applications/{app['id']}")  # the demo plan: a new app misses one read
+        clock.advance(1.5)  # the demo plan: Graph shows a new app after 1.5 s
         refused = admin.post(f"/applications/{app['id']}/addPassword", json={})
         assert refused.status_code == 400
         error = refused.json()["error"]
@@ -284,8 +284,12 @@ def test_fault_plan_from_toml(tmp_path):
 
 def test_demo_scenario_defaults_are_small_and_realistic():
     plan = scenarios.load("demo").fault_plan()
-    assert plan.app_invisible_reads == 1 and plan.sp_invisible_reads == 1
+    # replication by clock time, per surface (reads alone never make an object replicate)
+    assert plan.app_invisible_reads == 0 and plan.sp_invisible_reads == 0
+    assert plan.app_graph_lag_seconds == plan.sp_graph_lag_seconds == 1.5
+    assert plan.sp_sts_lag_seconds == 5.0 > plan.sp_graph_lag_seconds  # Graph shows it before sign-in knows it
     assert plan.secret_delay_seconds == 4.0 and plan.rules == []
+    assert FaultPlan.demo() == plan
 
 
 def test_flexo_drifted_scenario(clock):

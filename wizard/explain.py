@@ -51,6 +51,11 @@ AADSTS: dict[str, tuple[str, str]] = {
         "Microsoft does not know this application (client) ID in this tenant yet, or it is wrong.",
         "If the app was just created, wait a minute: Microsoft is still replicating it. Otherwise check the client ID and the tenant.",
     ),
+    "7000229": (
+        "Sign-in does not know this app's enterprise application (service principal) in this tenant yet, or it is missing.",
+        "If it was just created, wait a minute: sign-in learns new objects later than Graph shows them. Otherwise "
+        "re-run the wizard: it creates the enterprise application.",
+    ),
     "7000215": (
         "The client secret is not valid. Often the secret's ID was pasted instead of its value, or a new secret is not active yet.",
         "Use the secret VALUE (not the Secret ID). A new secret can take up to a minute to work.",

@@ -4,7 +4,8 @@
 tenant's token endpoint for `<resource>/.default`
 (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow).
 A brand-new app or secret is not accepted everywhere at once: AADSTS7000215 (invalid
-secret), 7000222 (expired) and 700016 (unknown app) are retried for about two
+secret), 7000222 (expired), 700016 (unknown app) and 7000229 (service principal not
+known to sign-in yet, though Graph may show it) are retried for about two
 minutes on the injected clock, with visible progress (a fresh secret usually works
 after 4–18 s). Each attempt uses a new ConfidentialClientApplication (same httpx pool,
 empty `http_cache`): MSAL's HTTP cache would otherwise replay the first error
@@ -36,7 +37,9 @@ from typing import Any, Callable
 from wizard.clock import Clock
 from wizard.explain import aadsts_code, explain_aadsts
 
-RETRY_CODES = frozenset({"7000215", "7000222", "700016"})
+# 7000229 "missing service principal in the tenant": sign-in's replicas learn a new service principal
+# on their own time, so Graph can already show it while the token endpoint still refuses it.
+RETRY_CODES = frozenset({"7000215", "7000222", "700016", "7000229"})
 TYPED_MAX_WAIT = 15.0  # typed values: report a wrong value within about 15 s
 SETTLED_SECONDS = 300.0  # a secret older than this is known everywhere: refusals mean a wrong value
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)

@@ -134,7 +134,8 @@ class FaultRule:
 class FaultPlan:
     """What goes wrong, and for how long. The defaults: nothing."""
 
-    # Replication: a new object answers 404 Request_ResourceNotFound for this many reads.
+    # Replication counted in reads (deterministic unit tests): a new object answers 404
+    # Request_ResourceNotFound for this many Graph reads, on top of the clock-time lags below.
     # While a new application is invisible, POST /servicePrincipals for it is a 400
     # ("The appId '…' of the service principal does not reference a valid application object.").
     app_invisible_reads: int = 0
@@ -144,8 +145,16 @@ class FaultPlan:
     app_flap: list[bool] = field(default_factory=list)
     # The same for a new service principal (after `sp_invisible_reads`, if any).
     sp_flap: list[bool] = field(default_factory=list)
-    # The token service does not know a new application for this many seconds (AADSTS700016).
+    # Replication by clock time, per surface: Graph's read replicas and the token endpoint catch up
+    # independently. Graph answers 404 for a new application / service principal for this many seconds
+    # (and POST /servicePrincipals for a new app is a 400 meanwhile) …
+    app_graph_lag_seconds: float = 0.0
+    sp_graph_lag_seconds: float = 0.0
+    # … while the token service does not know a new application (AADSTS700016) or a new service principal
+    # (AADSTS7000229, "missing service principal in the tenant") for this many seconds. So Graph can show
+    # the new service principal while sign-in still refuses it, or sign-in know the app Graph still hides.
     sts_unknown_app_seconds: float = 0.0
+    sp_sts_lag_seconds: float = 0.0
     # A new client secret is rejected for this many seconds with this AADSTS code
     # (7000215 "invalid secret" or 7000222 "expired secret").
     secret_delay_seconds: float = 0.0
@@ -198,4 +207,5 @@ class FaultPlan:
     @classmethod
     def demo(cls) -> "FaultPlan":
         """The small, realistic default of the demo tenant: a short replication delay."""
-        return cls(app_invisible_reads=1, sp_invisible_reads=1, secret_delay_seconds=4.0)
+        return cls(app_graph_lag_seconds=1.5, sp_graph_lag_seconds=1.5, sp_sts_lag_seconds=5.0,
+                   secret_delay_seconds=4.0)

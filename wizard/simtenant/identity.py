@@ -492,7 +492,7 @@ class Identity:
                                   "or 'client_secret'.")
         sim.check_client_secret(app, secret, now)  # raises 7000215 / 7000222
         client_sp = state.sp_by_app_id(app["appId"])
-        if client_sp is None or not state.visible(client_sp["id"], consume=False):
+        if client_sp is None or not state.known_to_sts(client_sp["id"]):  # sign-in's own replication
             raise IdentityFailure(400, "invalid_client", 7000229,
                                   f"The client application {app['appId']} is missing service principal in the "
                                   f"tenant {state.tenant_id}. See instructions here: "

@@ -7,8 +7,10 @@ properties Graph returns), keyed by object id. Tests read them directly:
     sim.state.app_by_app_id("…")["passwordCredentials"]
     sim.state.secrets[(obj_id, key_id)]          # the secret text, for assertions only
 
-Replication (the "new object not visible yet" delay) is tracked per object in
-`hidden_reads`: the number of reads that still answer 404 for it.
+Replication (the "new object not visible yet" delay) is tracked per object and per surface:
+`graph_ready_at` (clock time from which Graph's read replicas show it), `sts_ready_at` (from
+which the token endpoint knows it), and, for deterministic unit tests, `hidden_reads`: the
+number of Graph reads that still answer 404 for it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
+from typing import Callable
 
 
 class Ids:
@@ -89,6 +92,9 @@ class TenantState:
     secret_issued: dict[tuple[str, str], float] = field(default_factory=dict)  # clock time of addPassword
     app_created: dict[str, float] = field(default_factory=dict)  # app object id -> clock time
     hidden_reads: dict[str, int] = field(default_factory=dict)   # object id -> 404s still owed
+    graph_ready_at: dict[str, float] = field(default_factory=dict)  # object id -> clock time Graph shows it
+    sts_ready_at: dict[str, float] = field(default_factory=dict)    # object id -> clock time sign-in knows it
+    now: Callable[[], float] = field(default=lambda: 0.0, repr=False)  # the tenant's clock (set by SimTenant)
     flaps: dict[str, list[bool]] = field(default_factory=dict)   # object id -> visibility of next reads
     deleted: dict[str, dict] = field(default_factory=dict)       # deletedItems
     logos: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # app object id -> (bytes, Content-Type)
@@ -148,13 +154,23 @@ class TenantState:
         return [a for a in self.assignments.values() if a["principalId"] == principal_id]
 
     # ---- replication ---------------------------------------------------------------
+    def known_to_sts(self, object_id: str) -> bool:
+        """Does the token endpoint know this object yet (its own replication, by clock time)?"""
+        return self.now() >= self.sts_ready_at.get(object_id, float("-inf"))
+
     def hide(self, object_id: str, reads: int) -> None:
         """Make a new object answer 404 for the next `reads` reads."""
         if reads > 0:
             self.hidden_reads[object_id] = reads
 
     def visible(self, object_id: str, consume: bool = True) -> bool:
-        """Is the object visible to this read? Each call with `consume` counts as one read."""
+        """Is the object visible to this Graph read? Each call with `consume` counts as one read
+        (once its clock-time lag is over)."""
+        ready = self.graph_ready_at.get(object_id)
+        if ready is not None:
+            if self.now() < ready:
+                return False
+            del self.graph_ready_at[object_id]
         owed = self.hidden_reads.get(object_id, 0)
         if owed > 0:
             if consume:

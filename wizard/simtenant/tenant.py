@@ -61,6 +61,7 @@ class SimTenant:
             domain=tenant.get("domain", seeding.DEMO_DOMAIN),
             name=tenant.get("name", seeding.DEMO_ORG_NAME),
         )
+        self.state.now = self.clock.now
         self.device_codes = DeviceCodeStore()
         self.auth_codes = authcodes.AuthCodeStore()
         self.identity = Identity(self)
@@ -247,15 +248,24 @@ class SimTenant:
                                "consider using certificate credentials for added security: https://aka.ms/certCreds.")
 
     def on_created(self, object_id: str, kind: str) -> None:
-        """Replication: a new object stays invisible to the next reads, per the fault plan."""
+        """Replication, per the fault plan: a new object stays invisible to Graph's reads for a while
+        (clock time, then a number of reads, then a flap pattern), and unknown to the token endpoint
+        for its own while; the two surfaces catch up independently."""
+        now, faults = self.clock.now(), self.faults
         if kind == "application":
-            self.state.hide(object_id, self.faults.app_invisible_reads)
-            if self.faults.app_flap:
-                self.state.flaps[object_id] = list(self.faults.app_flap)
+            if faults.app_graph_lag_seconds > 0:
+                self.state.graph_ready_at[object_id] = now + faults.app_graph_lag_seconds
+            self.state.hide(object_id, faults.app_invisible_reads)
+            if faults.app_flap:
+                self.state.flaps[object_id] = list(faults.app_flap)
         elif kind == "servicePrincipal":
-            self.state.hide(object_id, self.faults.sp_invisible_reads)
-            if self.faults.sp_flap:
-                self.state.flaps[object_id] = list(self.faults.sp_flap)
+            if faults.sp_graph_lag_seconds > 0:
+                self.state.graph_ready_at[object_id] = now + faults.sp_graph_lag_seconds
+            if faults.sp_sts_lag_seconds > 0:
+                self.state.sts_ready_at[object_id] = now + faults.sp_sts_lag_seconds
+            self.state.hide(object_id, faults.sp_invisible_reads)
+            if faults.sp_flap:
+                self.state.flaps[object_id] = list(faults.sp_flap)
 
     def create_service_principal(self, app: dict, now: float, replicate: bool = True) -> dict:
         sp = model.new_service_principal(self.ids.object_id(), app, now, self.state.tenant_id)
