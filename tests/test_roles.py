@@ -149,3 +149,24 @@ def test_the_fake_plan_sentence_is_the_engines():
     from screens_b_fakes import CONSENT_BY
 
     assert roles.consent_sentence(get_profile("syncsign")) == CONSENT_BY
+
+
+def test_apply_goes_ahead_and_says_so_when_graph_will_not_tell_the_roles(clock, tmp_path):
+    """Neither /me/transitiveMemberOf nor wids tells (the role comes through a group, the read is refused):
+    the wizard warns, does not refuse, and Microsoft decides (here it allows: the admin holds the role)."""
+    from wizard.simtenant.faults import FaultPlan, FaultRule
+
+    refuse = FaultRule("error", path=r"/me/(transitiveMemberOf|memberOf)", status=403, code="Authorization_RequestDenied",
+                       message="Insufficient privileges to complete the operation.")
+    sim = make_sim(clock, faults=FaultPlan(rules=[refuse]), scenario="role_via_group")
+    target = demo_target(sim)
+    signin, who = sign_in(sim, target, target.http_client(), clock, as_user=ADMIN)
+    assert not who.roles_known
+    profile = get_profile("pexip")
+    setup = Setup(profile, profile.validate({"addin_fqdn": "px01.example.com"}), signin.graph, who, target,
+                  clock=clock, state_dir=tmp_path)
+    seen = []
+    applied = setup.apply(setup.plan(), seen.append)
+    assert applied.client_id
+    roles_rows = [p for p in seen if p.step_id == "roles"]
+    assert roles_rows and "Microsoft decides" in roles_rows[0].detail and ADMIN in roles_rows[0].detail

@@ -360,7 +360,9 @@ class Setup:
               cancel: threading.Event | None = None) -> Applied:
         """Carry out the plan (roles are checked first: nothing is written without them; a second
         run for the same vendor and tenant is refused with RunInProgress before any write)."""
-        self.check_roles()
+        warning = self.check_roles()
+        if warning and on_progress is not None:  # Graph would not say the roles: shown, and Microsoft decides
+            on_progress(StepProgress("roles", "Check your directory roles", SKIPPED, warning))
         self.run_lock.acquire()
         if self.is_enterprise_app:
             return self._apply_enterprise(plan, on_progress, cancel)
