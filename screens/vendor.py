@@ -1,7 +1,9 @@
 """Step 1: pick the vendor product. `VendorScreen(selected) -> vendor id | None`.
 
-The five vendors come from `wizard.profiles.load_profiles()`, each with one
-line on what will be set up. Keyboard only: the filter box has the focus, so
+The vendors come from `wizard.profiles.catalogue()`: the bundled ones, then the
+user's own profile files (profiles folder, `--profile PATH`) marked "local", each
+with one line on what will be set up; a local file that cannot be used is listed,
+greyed, with the reason. Keyboard only: the filter box has the focus, so
 typing narrows the list at once ("pex" leaves Pexip), Up/Down move the
 highlight in the list below and Enter picks. Esc answers None (leave).
 """
@@ -39,9 +41,12 @@ class VendorScreen(Screen[str | None]):
 
     def __init__(self, selected: str | None = None) -> None:
         super().__init__()
-        from wizard.profiles import load_profiles
+        from wizard.profiles import BUNDLED, catalogue
 
-        self.profiles = list(load_profiles().values())
+        self.entries = catalogue()
+        self.profiles = [e.profile for e in self.entries if e.profile is not None]
+        self.local = {e.id for e in self.entries if e.profile is not None and e.origin != BUNDLED}
+        self.broken = [e for e in self.entries if e.profile is None]
         self.selected = selected
 
     def compose(self) -> ComposeResult:
@@ -63,9 +68,20 @@ class VendorScreen(Screen[str | None]):
         """Two lines: the name, then what will be set up (cut to the width, no wrapping)."""
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append(profile.name, style="bold")
+        if profile.id in self.local:
+            text.append("  (local)", style="italic")
         text.append("\n  ")
         text.append(profile.summary, style="dim")
         return Option(text, id=profile.id)
+
+    def option_for_broken(self, entry) -> Option:
+        """A local file that cannot be used: its name, then why (greyed, cannot be picked)."""
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        where = "local, " if entry.origin != "bundled" else ""
+        text.append(f"{entry.id}  ({where}cannot be used)")
+        text.append("\n  ")
+        text.append(entry.problem)
+        return Option(text, id=f"broken:{entry.path}", disabled=True)
 
     def refill(self, words: str) -> None:
         """Show the vendors that match `words`, keeping the highlight if possible."""
@@ -74,6 +90,8 @@ class VendorScreen(Screen[str | None]):
         shown = [p for p in self.profiles if matches(p, words)]
         options.clear_options()
         options.add_options([self.option_for(p) for p in shown])
+        options.add_options([self.option_for_broken(e) for e in self.broken
+                             if all(w in f"{e.id} {e.path}".lower() for w in words.lower().split())])
         if not shown:
             self.query_one("#detail", Static).update("")
         ids = [p.id for p in shown]
@@ -87,12 +105,16 @@ class VendorScreen(Screen[str | None]):
         options = self.query_one("#vendors", OptionList)
         if options.highlighted is None or options.option_count == 0:
             return None
-        return options.get_option_at_index(options.highlighted).id
+        option = options.get_option_at_index(options.highlighted)
+        return None if option.disabled else option.id
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         """Below the list: the full description of the highlighted vendor."""
         profile = next((p for p in self.profiles if p.id == event.option.id), None)
-        self.query_one("#detail", Static).update(Text(profile.summary if profile else ""))
+        detail = profile.summary if profile else ""
+        if profile is not None and profile.id in self.local:
+            detail += f"\nLocal profile: {profile.source}"
+        self.query_one("#detail", Static).update(Text(detail))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.refill(event.value)

@@ -123,3 +123,15 @@ def run_vendor(vendor: str, raw: dict, graph, who, target, clock, state_dir):
     applied = setup.apply(setup.plan())
     secret = setup.create_secret(applied) if profile.secret_needed else None
     return setup, applied, secret
+
+
+@pytest.fixture(autouse=True)
+def _own_profiles_folder(tmp_path_factory, monkeypatch):
+    """No test sees the machine's own profiles folder nor another test's `--profile` files: the
+    user's profiles folder is an empty folder of the test's own (`user_profiles_dir()`)."""
+    from wizard import profiles
+
+    folder = tmp_path_factory.mktemp("config") / "m365-wizard" / "profiles"
+    monkeypatch.setattr(profiles, "user_profiles_dir", lambda: folder)
+    monkeypatch.setattr(profiles, "_profile_files", ())
+    return folder

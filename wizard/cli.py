@@ -25,13 +25,10 @@ from wizard.errors import (
 
 
 def vendor_ids() -> tuple[str, ...]:
-    """The vendors: one per profile file in the package (wizard/profiles/ID.toml). File names
-    only, nothing parsed, so that `--help` stays fast; a sixth vendor needs only its TOML file."""
-    from importlib import resources
+    """The `--vendor` choices: bundled and the user's profiles folder (wizard.profiles decides)."""
+    from wizard.profiles import vendor_ids as ids
 
-    folder = resources.files("wizard").joinpath("profiles")
-    return tuple(sorted(entry.name[:-5] for entry in folder.iterdir()
-                        if entry.name.endswith(".toml") and not entry.name.startswith(".")))
+    return ids()
 
 
 EPILOG = """\
@@ -75,6 +72,9 @@ Questions (repair? remove the old secret?) are answered by --yes; without a term
 without --yes the answer is no, and nothing is changed.
 """
 
+PROFILE_HELP = ("a vendor profile file (TOML) outside the package: that vendor, picked "
+                "(see `m365-wizard profile --help`)")
+
 # name → one line of help; the order is the order of `--help`.
 COMMAND_HELP = {
     "plan": "show what would change, write nothing",
@@ -106,6 +106,7 @@ def _add_command_options(sub: argparse.ArgumentParser, name: str, vendor: bool =
     vendor_help = "only this vendor's registrations" if name == "secrets" else "the vendor product (required)"
     if vendor:
         sub.add_argument("--vendor", choices=vendor_ids(), default=argparse.SUPPRESS, help=vendor_help)
+        sub.add_argument("--profile", metavar="PATH", default=argparse.SUPPRESS, help=PROFILE_HELP)
     if name in ("plan", "apply", "verify", "test", "snippet", "manual"):
         sub.add_argument("--set", dest="set", action="append", default=[], metavar="KEY=VALUE",
                          help="an answer to one of the vendor's questions; repeat for each answer (or each value of a list)")
@@ -204,6 +205,7 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
                         help="allow --simtenant on another host (its sign-in is NOT Microsoft's)")
     parser.add_argument("--ca-bundle", metavar="PATH", default=None, help="trust this CA file (a simulated tenant, or a TLS-inspecting proxy)")
     parser.add_argument("--vendor", choices=vendor_ids(), default=None, help="start the wizard with this vendor picked")
+    parser.add_argument("--profile", metavar="PATH", default=None, help=PROFILE_HELP)
     parser.add_argument("--manual", action="store_true",
                         help="manual mode: a checklist for the Entra admin center instead of signing in (see below)")
     parser.add_argument("--auth", choices=["device", "browser", "paste"], default="device",
@@ -357,8 +359,11 @@ def _global_checks(args: argparse.Namespace) -> int | None:
     """Global option checks and the debug log; an exit code when they stop the run."""
     from wizard.errors import WizardError
 
+    from wizard.profiles import vendor_from_options
+
     try:
         check_global_options(args)
+        args.vendor = vendor_from_options(getattr(args, "vendor", None), getattr(args, "profile", None))
         _maybe_debug_log(args)
     except WizardError as exc:
         _print_bad_input(exc, bool(getattr(args, "json", False)))

@@ -53,7 +53,7 @@ from typing import Any, Mapping
 
 from wizard import answers as answers_mod
 from wizard import catalog
-from wizard.errors import InputError, WizardError
+from wizard.errors import EXIT_BAD_INPUT, InputError, WizardError
 
 KINDS = ("registration", "enterprise_app")
 TOKEN_TESTS = ("app_roles", "delegated_grant", "enterprise_app")
@@ -107,7 +107,14 @@ class BrandingUrl:
 
 
 class ProfileError(WizardError):
-    """A vendor profile file is malformed (a packaging bug, not the user's fault)."""
+    """A vendor profile file is malformed: a packaging bug for a bundled file, bad input (exit 2)
+    for the user's own (`load_profile`). `source` names the file, `key` the key (e.g.
+    "permissions[2].type"; "" when the file as a whole is wrong)."""
+
+    def __init__(self, message: str, *, source: str = "", key: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.source = source
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -459,6 +466,7 @@ def _fail(source: str, key: str, message: str) -> ProfileError:
     return ProfileError(
         f"Vendor profile {source}: key '{key}' {message}",
         next_step="This is a bug in the wizard's bundled profiles; please report it.",
+        source=source, key="" if key == "(file)" else key,
     )
 
 
@@ -731,21 +739,11 @@ def load_profiles() -> dict[str, Profile]:
     return {p.id: p for p in loaded}
 
 
-def get_profile(profile_id: str) -> Profile:
-    """The profile of one vendor; `InputError` listing the known ids when there is none."""
-    profiles = load_profiles()
-    wanted = str(profile_id).strip().lower()
-    if wanted in profiles:
-        return profiles[wanted]
-    raise InputError("vendor", f"'{str(profile_id)[:40]}' is not known; choose one of: "
-                     f"{', '.join(profiles)}", example=next(iter(profiles), ""))
-
-
 def load_profile(path: str | os.PathLike[str]) -> Profile:
     """One vendor profile from a TOML file outside the package (a vendor not bundled yet).
 
-    The same checks as the bundled profiles; `InputError` naming the file when it cannot be read.
-    (Engine only: no command-line option uses it yet.)
+    The same checks as the bundled profiles; `InputError` naming the file when it cannot be read,
+    `ProfileError` (exit 2) naming the file and the key when it is malformed.
     """
     file = Path(path)
     try:
@@ -755,10 +753,175 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
     try:
         return parse_profile(text, str(file))
     except ProfileError as err:  # the file is the user's, not a packaging bug
-        raise ProfileError(str(err.message), next_step=f"Correct {file.name} and try again.") from None
+        new = ProfileError(str(err.message), next_step=f"Correct {file.name} and try again "
+                           f"(`m365-wizard profile check {file}` names the line).", source=err.source, key=err.key)
+        new.exit_code = EXIT_BAD_INPUT
+        raise new from None
+
+
+# --------------------------------------------------------------------------- the catalogue
+#
+# Where vendors come from, decided here for both front ends: the bundled files (wizard/profiles/),
+# the user's profiles folder (platformdirs' user config dir, `m365-wizard/profiles/ID.toml`) and
+# the files named with `--profile PATH` in this run (`use_profile_files`). A local profile never
+# replaces a bundled one: the same id in two places is refused with a message naming both files.
+
+BUNDLED = "bundled"
+LOCAL = "local"
+FILE = "file"
+_profile_files: tuple[Path, ...] = ()  # --profile PATH of this run
+
+
+def user_profiles_dir() -> Path:
+    """The user's profiles folder, e.g. ~/.config/m365-wizard/profiles on Linux."""
+    import platformdirs  # lazy: keeps `import wizard.profiles` cheap
+
+    return Path(platformdirs.user_config_dir("m365-wizard", appauthor=False)) / "profiles"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One vendor of the catalogue: where it comes from and, unless it cannot be used, its profile."""
+
+    id: str
+    origin: str  # BUNDLED | LOCAL (the user's folder) | FILE (--profile PATH)
+    path: str  # the file, for messages
+    profile: Profile | None = None
+    problem: str = ""  # why it cannot be used (malformed, or the id is taken), in words
+
+
+def _local_files() -> list[Path]:
+    folder = user_profiles_dir()
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix == ".toml" and not p.name.startswith("."))
+    except OSError:  # no folder (the usual case), or unreadable
+        return []
+
+
+def _bundled_file(profile_id: str) -> str:
+    return f"wizard/profiles/{profile_id}.toml"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _load_extra(path: Path, origin: str, taken: dict[str, str]) -> Entry:
+    """A local or --profile file as an Entry: its problem in words rather than an exception."""
+    try:
+        profile = load_profile(path)
+    except WizardError as err:
+        return Entry(path.stem, origin, str(path), None, err.message)
+    if origin == LOCAL and profile.id != path.stem:
+        return Entry(path.stem, origin, str(path), None,
+                     f"Vendor profile {path}: key 'id' is '{profile.id}'; in the profiles folder it must "
+                     f"match the file name ('{path.stem}')")
+    if profile.id in taken:
+        return Entry(profile.id, origin, str(path), None,
+                     f"The {'local ' if origin == LOCAL else ''}profile {path} has the id '{profile.id}' of "
+                     f"{taken[profile.id]}; a profile cannot replace another one. Give it an id (and file "
+                     f"name) of its own")
+    return Entry(profile.id, origin, str(path), profile)
+
+
+def catalogue() -> list[Entry]:
+    """Every vendor: bundled ones first (in the wizard's order), then the user's folder, then
+    --profile files. Entries with a `problem` are listed too (so the admin learns why)."""
+    entries = [Entry(p.id, BUNDLED, p.source, p) for p in load_profiles().values()]
+    taken = {e.id: e.path for e in entries}
+    local_files = _local_files()
+    for path in local_files:
+        if path.stem.lower() in load_profiles():  # never a silent shadow: neither is used
+            problem = (f"Two profiles have the id '{path.stem}': the bundled {_bundled_file(path.stem)} and the "
+                       f"local {path}. A local profile cannot replace a bundled one: rename the local file "
+                       f"and the id in it (or delete it)")
+            entries = [Entry(e.id, e.origin, e.path, None, problem) if e.id == path.stem.lower() else e
+                       for e in entries]
+            entries.append(Entry(path.stem, LOCAL, str(path), None, problem))
+            continue
+        entry = _load_extra(path, LOCAL, taken)
+        entries.append(entry)
+        taken.setdefault(entry.id, entry.path)
+    for path in _profile_files:
+        if any(_same_file(path, local) for local in local_files):
+            continue  # --profile naming a file of the folder: that entry already
+        entry = _load_extra(path, FILE, taken)
+        entries.append(entry)
+        taken.setdefault(entry.id, entry.path)
+    return entries
+
+
+def vendor_ids() -> tuple[str, ...]:
+    """The ids `--vendor` accepts, from file names only (nothing parsed, `--help` stays fast)."""
+    folder = resources.files("wizard").joinpath("profiles")
+    bundled = sorted(e.name[:-5] for e in folder.iterdir() if e.name.endswith(".toml") and not e.name.startswith("."))
+    local = [p.stem for p in _local_files() if p.stem not in bundled]
+    return tuple(bundled + local)
+
+
+def get_profile(profile_id: str) -> Profile:
+    """The profile of one vendor, bundled, local or from --profile; `InputError` listing the known
+    ids when there is none, `ProfileError` (exit 2) when that vendor's file cannot be used (its
+    problem, e.g. a local file with a bundled vendor's id: both files named)."""
+    wanted = str(profile_id).strip().lower()
+    bundled = load_profiles()
+    if wanted in bundled and not any(p.stem.lower() == wanted for p in _local_files()):
+        return bundled[wanted]  # the usual case: no local file parsed
+    entries = catalogue()
+    for entry in entries:
+        if entry.id.lower() == wanted:
+            if entry.profile is None:
+                err = ProfileError(entry.problem, next_step=f"Correct {Path(entry.path).name} "
+                                   f"(`m365-wizard profile check {entry.path}` names the line).", source=entry.path)
+                err.exit_code = EXIT_BAD_INPUT
+                raise err
+            return entry.profile
+    known = [e.id for e in entries if e.profile is not None]
+    raise InputError("vendor", f"'{str(profile_id)[:40]}' is not known; choose one of: "
+                     f"{', '.join(known)}", example=next(iter(known), ""))
+
+
+def use_profile_files(paths: "list[str | os.PathLike[str]] | tuple" = ()) -> list[Profile]:
+    """`--profile PATH`: these files join the catalogue for this run (replacing earlier ones);
+    each is loaded and checked now, so a broken file or a taken id stops the run at once."""
+    global _profile_files
+    _profile_files = tuple(Path(p) for p in paths)
+    if not _profile_files:
+        return []
+    wanted = {str(p) for p in _profile_files}
+    loaded = []
+    for entry in catalogue():
+        if entry.origin == BUNDLED:
+            continue
+        if entry.path in wanted or any(_same_file(Path(entry.path), p) for p in _profile_files):
+            if entry.profile is None:
+                _profile_files = ()
+                err = ProfileError(entry.problem, next_step="Correct the file named by --profile and try again "
+                                   f"(`m365-wizard profile check {entry.path}` names the line).", source=entry.path)
+                err.exit_code = EXIT_BAD_INPUT
+                raise err
+            loaded.append(entry.profile)
+    return loaded
+
+
+def vendor_from_options(vendor: str | None, profile_path: str | None) -> str | None:
+    """The vendor of a run from `--vendor ID` and `--profile PATH` (the file's id); both given,
+    they must agree. The file joins the catalogue (`use_profile_files`)."""
+    profiles = use_profile_files([profile_path] if profile_path else [])
+    if not profiles:
+        return vendor
+    chosen = profiles[0].id
+    if vendor and vendor.strip().lower() != chosen:
+        raise InputError("--vendor", f"'{vendor[:40]}' differs from the id '{chosen}' of the --profile file "
+                         f"{profile_path}; give one of the two", example=f"--profile {profile_path}")
+    return chosen
 
 
 __all__ = [
     "BRANDING", "BRANDING_URLS", "BrandingUrl", "ENGINE_VALUES", "LOOKUP_SERVICES", "Lookup", "Permission", "Profile", "ProfileError", "Question", "SnippetField",
-    "get_profile", "load_profile", "load_profiles", "parse_profile",
+    "BUNDLED", "Entry", "FILE", "LOCAL", "catalogue", "get_profile", "load_profile", "load_profiles",
+    "parse_profile", "use_profile_files", "user_profiles_dir", "vendor_from_options", "vendor_ids",
 ]
