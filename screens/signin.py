@@ -15,6 +15,14 @@ Right after sign-in the worker runs the engine's role check (`Run.check_roles`):
 an account without the directory role the vendor's setup needs is told so here,
 before any plan or write, with `u` to use another account (signed out; every
 answer is kept) and `m` for the checklist an admin with the role can follow.
+Where the tenant refuses the device code by policy (the engine's `SignInError.flow_blocked`:
+Conditional Access 53003, 50097, 50005) the screen goes at once to the paste-back sign-in
+(`PastePanel`): a link to open on any device, and a field for the address the browser lands on
+(`session.start_paste()` / `finish_paste(address)`); `p` offers the same by choice while a code
+is shown or after a failure. A bad paste is said under the field (the text stays to fix).
+In the paste state the field has the focus, so its keys are ctrl keys: ctrl+l copies the link,
+ctrl+o shows its QR code (where it fits), ctrl+t signs in at the demo tenant's page and fills
+the field (demo only), ctrl+n the manual checklist.
 
 Keys: `c` copies the code (OSC 52, works over SSH), `a` approves the code as
 the demo admin (demo tenant only), `r` tries again after a failure, `m` (after a failure)
@@ -37,8 +45,9 @@ from textual.widgets import Footer, Static
 
 from screens.error import ErrorScreen, unexpected
 from screens.header import WizardHeader
+from screens.widgets.paste_signin import PastePanel, PasteSubmitted
 from wizard.clock import Cancelled
-from wizard.errors import RoleError, WizardError
+from wizard.errors import PastedAddressError, RoleError, SignInError, WizardError
 
 
 #: What `SignInScreen` answers when the person chooses the manual checklist instead.
@@ -56,14 +65,19 @@ class SignInScreen(Screen):
         Binding("r", "retry", "Try again"),
         Binding("m", "manual", "Manual checklist"),
         Binding("u", "another_account", "Another account"),
+        Binding("p", "paste", "Use a link"),
         Binding("enter", "proceed", "Continue"),
+        Binding("ctrl+l", "copy_link", "Copy link"),
+        Binding("ctrl+o", "link_qr", "QR code"),
+        Binding("ctrl+t", "demo_paste", "Demo sign-in"),
+        Binding("ctrl+n", "manual_from_paste", "Manual checklist"),
     ]
 
     def __init__(self, session) -> None:
         super().__init__()
         self.session = session
         self.cancel = threading.Event()
-        self.state = "starting"  # starting | waiting | failed | done | no_role
+        self.state = "starting"  # starting | waiting | failed | paste | checking | done | no_role
         self.who = None
         self.role_error: WizardError | None = None
 
@@ -85,8 +99,11 @@ class SignInScreen(Screen):
     # -- the worker -----------------------------------------------------------------
 
     def start(self) -> None:
+        self.cancel.set()
         self.cancel = threading.Event()
         self.state = "starting"
+        self.query_one("#intro", Static).update("Sign in to Microsoft 365 as an administrator.")
+        self.query_one("#status", Static).display = True
         self.refresh_bindings()
         self.sign_in(self.cancel)
 
@@ -154,7 +171,12 @@ class SignInScreen(Screen):
     def failed(self, error: WizardError, cancel: threading.Event) -> None:
         if cancel is not self.cancel:
             return
+        if isinstance(error, SignInError) and error.flow_blocked:
+            # The tenant refuses the device code itself: the link sign-in first, not the checklist.
+            self.start_paste(blocked=error)
+            return
         self.state = "failed"
+        self.query_one("#status", Static).display = True
         self.query_one("#code-area", Vertical).remove_children()
         self.query_one("#status", Static).update(
             "Sign-in did not complete.  [b]r[/b] tries again, [b]Esc[/b] goes back,\n"
@@ -173,6 +195,7 @@ class SignInScreen(Screen):
     def signed_in(self, who, cancel: threading.Event, role_error: WizardError | None = None) -> None:
         if cancel is not self.cancel:
             return
+        self.query_one("#status", Static).display = True
         self.who = who
         self.role_error = role_error
         self.state = "no_role" if role_error is not None else "done"
@@ -195,6 +218,104 @@ class SignInScreen(Screen):
         self.query_one(WizardHeader).refresh()
         self.refresh_bindings()
 
+    # -- the paste-back sign-in -------------------------------------------------------------
+
+    def start_paste(self, blocked: SignInError | None = None) -> None:
+        self.cancel.set()  # stop the device-code wait, if any
+        self.cancel = threading.Event()
+        self.state = "starting"
+        self.query_one("#code-area", Vertical).remove_children()
+        self.query_one("#status", Static).display = True
+        self.query_one("#status", Static).update("Making a sign-in link…")
+        self.refresh_bindings()
+        self.paste_worker(self.cancel, blocked)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="signin")
+    def paste_worker(self, cancel: threading.Event, blocked: SignInError | None) -> None:
+        try:
+            link = self.session.start_paste()
+        except Exception as exc:  # every failure is shown, never a traceback
+            if not cancel.is_set():
+                self.app.call_from_thread(self.failed, unexpected(exc), cancel)
+            return
+        if not cancel.is_set():
+            self.app.call_from_thread(self.show_paste, link, blocked, cancel)
+
+    def show_paste(self, link, blocked: SignInError | None, cancel: threading.Event) -> None:
+        if cancel is not self.cancel:
+            return
+        area = self.query_one("#code-area", Vertical)
+        area.remove_children()
+        area.mount(PastePanel(link.url, link.landing_hint))
+        self.state = "paste"
+        if blocked is not None:
+            self.query_one("#intro", Static).update(
+                f"Your organisation blocks sign-in with a code ({blocked.code}). Use a link:")
+        else:
+            self.query_one("#intro", Static).update("Sign in to Microsoft 365 as an administrator, with a link:")
+        # The footer names the keys (ctrl+l, ctrl+t in the demo, ctrl+n, Esc): the panel needs the room.
+        self.query_one("#status", Static).display = False
+        self.query_one(WizardHeader).refresh()
+        self.refresh_bindings()
+
+    def on_paste_submitted(self, event: PasteSubmitted) -> None:
+        event.stop()
+        if self.state != "paste":
+            return
+        self.state = "checking"
+        self.query_one(PastePanel).show_error("Checking the address and finishing the sign-in…", note=True)
+        self.refresh_bindings()
+        self.finish_paste_worker(event.value, self.cancel)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="signin")
+    def finish_paste_worker(self, address: str, cancel: threading.Event) -> None:
+        role_error = None
+        try:
+            who = self.session.finish_paste(address)
+            if cancel.is_set():
+                return
+            self.app.call_from_thread(self.checking_roles, who, cancel)
+            try:
+                self.session.check_roles()  # before any plan or write, as after a device code
+            except RoleError as error:
+                role_error = error
+        except PastedAddressError as error:
+            if not cancel.is_set():
+                self.app.call_from_thread(self.paste_refused, error, cancel)
+            return
+        except Exception as exc:  # every failure is shown, never a traceback
+            if not cancel.is_set():
+                self.app.call_from_thread(self.failed, unexpected(exc), cancel)
+            return
+        if not cancel.is_set():
+            self.app.call_from_thread(self.signed_in, who, cancel, role_error)
+
+    def paste_refused(self, error: PastedAddressError, cancel: threading.Event) -> None:
+        if cancel is not self.cancel:
+            return
+        self.state = "paste"
+        message = error.message if error.message.endswith((".", ":")) else error.message + "."
+        self.query_one(PastePanel).show_error(f"{message} {error.next_step}".strip())
+        self.refresh_bindings()
+
+    def action_paste(self) -> None:
+        self.start_paste()
+
+    def action_copy_link(self) -> None:
+        if self.session.paste_link is not None:
+            self.app.copy_to_clipboard(self.session.paste_link.url)
+            self.notify("Sign-in link copied (if your terminal allows it).")
+
+    def action_link_qr(self) -> None:
+        panel = self.query(PastePanel)
+        if panel:
+            panel.first().action_show_qr()
+
+    def action_demo_paste(self) -> None:
+        address = self.session.demo_paste_address()
+        if address:
+            self.query_one(PastePanel).fill(address)
+
     # -- keys -----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -209,6 +330,16 @@ class SignInScreen(Screen):
             return self.state in ("failed", "no_role")
         if action == "another_account":
             return self.state in ("done", "no_role")
+        if action == "manual_from_paste":
+            return self.state == "paste"
+        if action == "paste":
+            return self.state in ("waiting", "failed")
+        if action == "copy_link":
+            return self.state == "paste"
+        if action == "link_qr":
+            return self.state == "paste" and self.query_one(PastePanel).qr_fits()
+        if action == "demo_paste":
+            return self.state == "paste" and self.session.can_approve
         if action == "proceed":
             return self.state == "done"
         return True
@@ -234,6 +365,9 @@ class SignInScreen(Screen):
     def action_manual(self) -> None:
         self.cancel.set()
         self.dismiss(MANUAL)
+
+    def action_manual_from_paste(self) -> None:
+        self.action_manual()
 
     def action_proceed(self) -> None:
         if self.who is not None and self.state == "done":

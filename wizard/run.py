@@ -342,6 +342,7 @@ class Run:
 
     def start_paste(self) -> PasteLink:
         """Paste-back sign-in (auth code with PKCE, for SSH): the link to open on any device."""
+        self.device_code = None  # a device code shown before is given up
         self.paste_link = self.new_signin().start_paste()
         return self.paste_link
 
@@ -379,6 +380,13 @@ class Run:
     def can_approve(self) -> bool:
         """Demo only: the simulated tenant can approve the code for us."""
         return self.sim is not None
+
+    def demo_paste_address(self, as_user: str | None = None) -> str:
+        """Demo only: sign in at the demo tenant's page with the paste-back link; returns the
+        address its /authorize sends the browser to (what the admin would paste), or ''."""
+        if self.sim is None or self.paste_link is None:
+            return ""
+        return self.sim.authorize_redirect(self.paste_link.url, as_user=as_user)
 
     def approve_demo(self, as_user: str | None = None) -> None:
         """Demo only: approve the current device code at once (as the demo admin by default)."""

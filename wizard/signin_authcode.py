@@ -99,8 +99,8 @@ def parse_pasted(text: str, state: str, redirect_uri: str) -> dict[str, str]:
                                  next_step="Copy the whole address from the browser's address bar and paste it again.")
     if params["state"] != state:
         raise PastedAddressError(
-            FIELD, "belongs to a different sign-in (its 'state' does not match the link shown here)",
-            next_step="Open the link shown now, sign in, and paste the address that sign-in lands on.")
+            FIELD, "is from another sign-in (its 'state' is not this link's)",
+            next_step="Open the link shown now, sign in, paste the address it lands on.")
     if not params.get("code"):
         raise PastedAddressError(FIELD, "has no 'code=…' part: the address was cut short",
                                  next_step="Copy the whole address from the browser's address bar and paste it again.")
