@@ -159,6 +159,7 @@ class SecretScreen(Screen[bool]):
         if not self._has_value:
             return
         self.query_one(SecretReveal).clear()
+        self.session.secret_delivered()  # the journal: the admin holds it (a re-run keeps it)
         # The token test (next step) still needs the value; it forgets it when done.
         self.dismiss(True)
 

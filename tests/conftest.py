@@ -122,6 +122,8 @@ def run_vendor(vendor: str, raw: dict, graph, who, target, clock, state_dir):
     setup.check_roles()
     applied = setup.apply(setup.plan())
     secret = setup.create_secret(applied) if profile.secret_needed else None
+    if secret is not None:
+        setup.secret_delivered(secret)  # the test holds the value
     return setup, applied, secret
 
 

@@ -122,6 +122,12 @@ class FakeSetup:
         return NewSecret(SECRET_VALUE, "5b1c9e0a-7f3d-4e2b-a8c6-d4f1e9b70a23", "2027-03-14T10:00:00Z",
                          SECRET_VALUE[:3], months=18)
 
+    def secret_delivered(self, secret):
+        self.delivered = getattr(self, "delivered", 0) + 1
+
+    def remove_undelivered(self, applied, keep_key_id):
+        return []
+
     def test_token(self, client_id, secret, on_progress, cancel, *, typed=False):
         self.token_calls.append((client_id, secret))
         on_progress(StepProgress("token", "Get a token with the new secret", "running"))

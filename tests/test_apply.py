@@ -56,7 +56,7 @@ def test_create_from_nothing(sim, graph, who, target, clock, tmp_path):
 def test_rerun_has_nothing_to_do_and_writes_nothing(sim, graph, who, target, clock, tmp_path):
     setup = pexip_setup(graph, who, target, clock, tmp_path)
     applied = setup.apply(setup.plan())
-    setup.create_secret(applied)
+    setup.secret_delivered(setup.create_secret(applied))  # the user holds it
     again = pexip_setup(graph, who, target, clock, tmp_path)
     writes = graph.writes
     plan = again.plan()
@@ -88,7 +88,7 @@ def test_interrupted_apply_then_rerun_makes_no_duplicate_and_no_second_secret(si
     assert "create_app" not in [s.kind for s in plan2.steps]
     assert "create_sp" in [s.kind for s in plan2.steps]
     applied = again.apply(plan2)
-    again.create_secret(applied)
+    again.secret_delivered(again.create_secret(applied))
     assert len(apps_named(sim, "Pexip Scheduling Personal VMRs")) == 1
     third = pexip_setup(graph, who, target, clock, tmp_path).plan()
     assert third.nothing_to_do, third.sentences()

@@ -255,6 +255,14 @@ def test_sigterm_to_a_real_demo_apply_process_exits_130(tmp_path):
     assert code == EXIT_INTERRUPTED, rest_err
     assert "interrupted" in rest_err and "Traceback" not in rest_err
     assert "secretText" not in out and "access_token" not in out
+    # --json: exactly one JSON object on stdout, the error an Interrupted with its exit code, and
+    # the steps as far as they got: the step under way stopped, nothing after it ran.
+    data = json.loads(out)
+    assert data["error"]["type"] == "Interrupted" and data["error"]["exit_code"] == EXIT_INTERRUPTED
+    outcomes = [step["outcome"] for step in data["steps"]]
+    stopped = next(i for i, o in enumerate(outcomes) if o not in ("done", "skipped"))
+    assert outcomes[stopped] == "failed" and set(outcomes[stopped + 1:]) <= {"pending"}, data["steps"]
+    assert outcomes[-1] == "pending" and data.get("secret") is None, "stopped before the secret: none was made"
 
 
 @pytest.mark.parametrize(("vendor", "args"), [("innovaphone", INNOVAPHONE), ("pexip", PEXIP)])

@@ -82,6 +82,7 @@ class Run:
         self.applied = setup.apply(setup.plan(), on_progress, cancel)
         if self.secret is None:
             self.secret = setup.create_secret(self.applied)
+            setup.secret_delivered(self.secret)  # the test holds the value: delivered
         report = setup.test_token(self.applied.client_id, self.secret.value, cancel=cancel)
         assert report.ok, [c.reason for c in report.checks]
         return setup
@@ -158,22 +159,36 @@ def test_a_fault_on_each_write_ends_cleanly(clock, tmp_path, write, vendor, meth
         run.close()
 
 
+@pytest.mark.parametrize("action", ["drop_after", "gateway_timeout_after"])
 @pytest.mark.parametrize("write", ["sp_create", "grant", "assignment"])
-def test_a_post_applied_then_dropped_is_not_repeated_blindly(clock, tmp_path, write):
-    """drop_after: Microsoft applied the POST; the wizard must find it, not create a second one."""
+def test_a_post_applied_then_unanswered_is_not_repeated_blindly(clock, tmp_path, write, action):
+    """Microsoft applied the POST, the answer was lost (dropped, or a 504 after the write): the
+    wizard must find the object, not create a second one — in this run or in a new one (a new
+    Setup with only the state dir), and the object kept is the one the first POST made."""
+    import re
+
     _, vendor, method, path = next(w for w in WRITES if w[0] == write)
-    run = Run(clock, tmp_path, FaultPlan(rules=[FaultRule("drop_after", path=path, method=method, nth=(1,))]), vendor)
+    rule = FaultRule(action, path=path, method=method, nth=(1,))
+    run = Run(clock, tmp_path, FaultPlan(rules=[rule]), vendor)
     try:
+        before = {"sp_create": set(run.sim.state.service_principals), "grant": set(run.sim.state.grants),
+                  "assignment": set(run.sim.state.assignments)}[write]
         try:
             run.flow()
-        except WizardError:
+        except WizardError as exc:
+            assert exc.message and exc.next_step
             run.flow()
-        posts = [r for r in run.writes() if r[0] == method and __import__("re").search(path, r[1])]
-        assert [r[2] for r in posts][:1] == [201], posts  # the first POST was applied by the server
-        assert all(r[2] < 300 for r in posts[:1])
-        tenant_invariants(run.sim, vendor, finished=True)
-        # the applied-but-dropped object is the one kept: no second successful create
-        assert len([r for r in posts if r[2] in (200, 201)]) == 1, posts
+        assert rule.seen >= 1
+        posts = [r for r in run.writes() if r[0] == method and re.search(path, r[1])]
+        # The first POST was applied by the server (the client saw a drop or a 504).
+        assert posts[0][2] in (0, 201, 504) and len([r for r in posts if r[2] in (200, 201)]) <= 1, posts
+        state = tenant_invariants(run.sim, vendor, finished=True)
+        after = {"sp_create": set(run.sim.state.service_principals), "grant": set(run.sim.state.grants),
+                 "assignment": set(run.sim.state.assignments)}[write]
+        made = after - before
+        assert len(made) == 1, f"{len(made)} objects made by {len(posts)} POST(s)"
+        if write == "sp_create":
+            assert made == {state["sp"]["id"]}
     finally:
         run.close()
 
@@ -390,19 +405,37 @@ def test_cancel_during_a_replication_wait_stops_at_once(clock, tmp_path):
 
 
 def test_cancel_during_the_token_test_wait(clock, tmp_path):
+    """Cancel while the token test waits for a new secret to be accepted: it stops at once (no
+    further token request after the cancel, the clock moved no further than the one wait), and a
+    new run — a new Setup with only the state dir — keeps the delivered secret and passes."""
     run = Run(clock, tmp_path, FaultPlan(secret_delay_seconds=60))
     try:
         setup = run.setup()
         applied = setup.apply(setup.plan())
         secret = setup.create_secret(applied)
+        setup.secret_delivered(secret)
         cancel = threading.Event()
+        seen = {}
 
         def on_progress(p):
-            if p.state == "retrying":
+            if p.state == "retrying" and not cancel.is_set():
                 cancel.set()
+                seen["requests"] = len(run.sim.requests)
+                seen["at"] = clock.now()
 
         with pytest.raises(Cancelled):
             setup.test_token(applied.client_id, secret.value, on_progress, cancel)
+        assert seen, "the token test never waited: the test would prove nothing"
+        token_posts = [r for r in run.sim.requests[seen["requests"]:] if r[1].endswith("/oauth2/v2.0/token")]
+        assert token_posts == [], "no token request after the cancel"
+        assert clock.now() - seen["at"] <= 16, "stopped within the one wait, not after the whole back-off"
+        clock.advance(60)  # the secret is accepted by now
+        again = run.setup()
+        plan = again.plan()
+        assert not plan.needs_secret, plan.sentences()  # delivered: kept, not replaced
+        report = again.test_token(applied.client_id, secret.value)
+        assert report.ok, [c.reason for c in report.checks]
+        tenant_invariants(run.sim, "pexip", finished=True)
     finally:
         run.close()
 

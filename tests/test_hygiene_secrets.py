@@ -216,7 +216,11 @@ def test_a_secret_file_in_a_shared_place_is_still_0600(world, capsys, tmp_path):
     os.chmod(path, 0o644)
     old = os.umask(0o022)
     try:
-        code = cli.main(["--demo", "apply", "--vendor", "pexip", *ARGS["pexip"], "--json", "--secret-file", str(path)])
+        refused = cli.main(["--demo", "apply", "--vendor", "pexip", *ARGS["pexip"], "--json", "--secret-file", str(path)])
+        assert refused == 2 and path.read_text() == "old"  # an existing file is kept unless --force
+        capsys.readouterr()
+        code = cli.main(["--demo", "apply", "--vendor", "pexip", *ARGS["pexip"], "--json", "--secret-file", str(path),
+                         "--force"])
     finally:
         os.umask(old)
     out, err = capsys.readouterr()

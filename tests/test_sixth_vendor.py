@@ -88,6 +88,7 @@ def test_plans_and_applies_and_the_token_carries_the_roles(sim, graph, who, targ
     assert grants[0]["consentType"] == "AllPrincipals"
 
     secret = setup.create_secret(applied)
+    setup.secret_delivered(secret)  # the test holds the value
     report = setup.test_token(applied.client_id, secret.value)
     assert report.ok, report.checks
     roles = next(c for c in report.checks if c.name == "application permissions")

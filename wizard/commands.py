@@ -155,6 +155,7 @@ class Context:
         elif vendor_required:
             raise InputError("--vendor", "is required for this command", example="--vendor pexip")
         self.report = Report(command=args.command or "", vendor=vendor or "")
+        self.after_show: list[Callable[[], None]] = []  # run once the result is printed
 
     @property
     def profile(self) -> Any:
@@ -483,6 +484,9 @@ def cmd_apply(ctx: Context) -> int:
             "client secret",
             "is shown only once: add --secret-file PATH (written 0600) or --show-secret",
         )
+    if run.secret_needed:
+        ctx.answers()  # bad answers are reported first
+        run.check_secret_output(args.secret_file, force=bool(getattr(args, "force", False)))  # before sign-in
     view = _plan(ctx)
     if view.same_name and getattr(args, "yes", False):
         ctx.report.notes.insert(0, "A new registration is created next to the one(s) of the same name (--yes): "
@@ -504,16 +508,17 @@ def cmd_apply(ctx: Context) -> int:
     ctx.report.notes = [n for n in ctx.report.notes if n not in view.replaced_notes] + \
         [n for n in view.notes if n not in ctx.report.notes]  # e.g. the EWS allow list, now with the client ID
     if run.secret_to_create:
-        secret = run.create_secret(progress)
+        secret = run.create_secret(progress, ctx.cancel, deliver_to=args.secret_file)
         ctx.report.secret = {"created": True, "key_id": secret.key_id, "end": secret.end, "hint": secret.hint,
                              "months": secret.months}
         ctx.report.notes = [n for n in ctx.report.notes if not n.startswith("The app already has a valid client secret")]
         ctx.report.notes.extend(n for n in secret.notes if n not in ctx.report.notes)
         if args.secret_file:
-            path = secret.save_to_file(args.secret_file)
-            ctx.report.secret["file"] = str(path)
-            _say(f"The client secret was written to {path} (readable by you only).")
-        elif not args.show_secret:
+            ctx.report.secret["file"] = str(run.secret_file)
+            _say(f"The client secret was written to {run.secret_file} (readable by you only).")
+        elif args.show_secret:
+            ctx.after_show.append(run.secret_delivered)  # delivered once the result is printed
+        else:
             _say("The client secret is masked in this output (demo tenant). Use --show-secret or --secret-file.")
     elif run.secret_needed and view.current_secret is not None:
         # The app already has a valid secret: a re-run does not add a second one.
@@ -521,6 +526,10 @@ def cmd_apply(ctx: Context) -> int:
         ctx.report.secret = {"created": False, "valid_until": facts.end, "hint": facts.hint}
         _say(run.kept_secret_sentence(facts))
     report = run.test_token(progress, ctx.cancel, secret_value=os.environ.get(SECRET_ENV, "").strip() or None)
+    if run.removed_undelivered and ctx.report.secret is not None:
+        ctx.report.secret["removed_undelivered"] = list(run.removed_undelivered)
+        ctx.report.notes.append(f"Removed {len(run.removed_undelivered)} client secret(s) an earlier run created but "
+                                f"never delivered (Secret ID {', '.join(run.removed_undelivered)}).")
     if report.skipped:
         ctx.report.token_test = {"ok": None, "skipped": True, "reason": report.skipped, "attempts": 0, "checks": []}
         _say(f"  – Token test skipped: {report.skipped}.")
@@ -704,6 +713,11 @@ def run_guarded(args: Any, body: Callable[["Context"], tuple[int, Callable[[], N
         if ctx is not None:
             ctx.close()  # the Context opens its HTTP pool lazily
     show()
+    for done in ctx.after_show if ctx is not None else []:
+        try:
+            done()
+        except (OSError, ValueError):  # the journal could not be written: a re-run replaces that secret
+            pass
     return code
 
 

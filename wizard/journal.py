@@ -63,9 +63,35 @@ class Journal:
             self.data["steps_done"].append(step_id)
             self.save()
 
-    def secret_created(self, key_id: str, end: str, display_name: str) -> None:
-        """Remember that a secret exists (its keyId and end date only)."""
-        self.data["secrets"].append({"key_id": key_id, "end": end, "display_name": display_name})
+    def secret_created(self, key_id: str, end: str, display_name: str, *, delivered: bool = True,
+                       app: str = "", forget_unseen: tuple[str, ...] = ()) -> None:
+        """Remember that a secret exists (its keyId and end date only, never its value).
+
+        `delivered=False`: created, but its value has not reached the user yet (written to a file
+        or shown); `secret_delivered()` says when it has. `forget_unseen`: names of the
+        "unseen" list (addPassword sent, no answer) this secret settles, dropped in the same write,
+        so no crash between two writes can lose track of it."""
+        self.data["secrets"].append({"key_id": key_id, "end": end, "display_name": display_name,
+                                     "delivered": delivered, "app": app})
+        if forget_unseen:
+            self.data["unseen_credentials"] = [
+                e for e in self.data.get("unseen_credentials") or []
+                if not (isinstance(e, dict) and e.get("app") == app and e.get("name") in forget_unseen)]
+        self.save()
+
+    def secret_delivered(self, key_id: str) -> None:
+        """The user holds the value of secret `key_id` now (file written and fsynced, or shown)."""
+        for entry in self.data["secrets"]:
+            if isinstance(entry, dict) and entry.get("key_id") == key_id:
+                entry["delivered"] = True
+        self.save()
+
+    def undelivered(self) -> list[dict]:
+        """Secrets created whose value never reached the user (keyId, name, app)."""
+        return [dict(e) for e in self.data["secrets"] if isinstance(e, dict) and e.get("delivered") is False]
+
+    def drop_secret(self, key_id: str) -> None:
+        self.data["secrets"] = [e for e in self.data["secrets"] if not (isinstance(e, dict) and e.get("key_id") == key_id)]
         self.save()
 
     def save(self) -> None:

@@ -222,6 +222,8 @@ class Run:
     secret_choice: str = KEEP
     applied: Applied | None = None
     secret: NewSecret | None = None  # the new secret; forgotten once delivered and tested
+    secret_file: Any = None  # where create_secret(deliver_to=…) wrote it
+    removed_undelivered: list[str] = field(default_factory=list)  # keyIds of earlier undelivered secrets removed
     report: TokenTestReport | None = None
 
     _demo_state: Any = field(default=None, repr=False)
@@ -255,6 +257,8 @@ class Run:
         self.secret_choice = KEEP
         self.applied = None
         self.secret = None
+        self.secret_file = None
+        self.removed_undelivered = []
         self.report = None
 
     @property
@@ -559,14 +563,42 @@ class Run:
             )
         return view
 
-    def create_secret(self, on_progress: Progress | None = None) -> NewSecret:
-        """addPassword, once per run: asking again returns the secret already made."""
+    @staticmethod
+    def check_secret_output(path: str | None, force: bool = False) -> None:
+        """Before sign-in: the file the new secret goes to must be able to take it (a folder that
+        exists and is writable; not a folder, not a symlink, not an existing file unless `force`).
+        InputError (exit 2) otherwise: nothing signed in, nothing written (wizard/delivery.py)."""
+        if path:
+            from wizard.delivery import check_secret_file
+
+            check_secret_file(path, force=force)
+
+    def create_secret(self, on_progress: Progress | None = None, cancel: threading.Event | None = None,
+                      *, deliver_to: str | None = None) -> NewSecret:
+        """addPassword, once per run: asking again returns the secret already made.
+
+        The journal records the new secret as "created, value not delivered" until
+        `secret_delivered()` (a re-run replaces an undelivered one). With `deliver_to` the value
+        is written there (0600, fsynced) before this returns, and Ctrl+C / SIGTERM are held back
+        from addPassword's answer until the file is written (then the run stops)."""
         if self.secret is not None:
             return self.secret
         if self.applied is None:
             raise RuntimeError("create_secret() before apply()")
-        self.secret = self.make_setup().create_secret(self.applied, on_progress=on_progress)
+        from wizard.delivery import shielded
+
+        setup = self.make_setup()
+        with shielded(cancel):
+            self.secret = setup.create_secret(self.applied, on_progress=on_progress)
+            if deliver_to:
+                self.secret_file = self.secret.save_to_file(deliver_to)
+                self.secret_delivered()
         return self.secret
+
+    def secret_delivered(self) -> None:
+        """The user holds the new secret's value (written to a file, or shown and confirmed)."""
+        if self.secret is not None and self.setup is not None:
+            self.setup.secret_delivered(self.secret)
 
     def secret_value(self, given: str | None = None) -> str | None:
         """The value to test with: the one made in this run, else one the user gave."""
@@ -594,6 +626,10 @@ class Run:
         # value, said within seconds, not replication to wait out.
         self.report = self.make_setup().test_token(self.applied.client_id, value, on_progress, cancel,
                                                    typed=self.secret is None)
+        if self.report.ok and self.secret is not None:
+            # The new secret works: the ones an interrupted run created and never delivered go now,
+            # not before (the new one is itself tracked until the user holds it).
+            self.removed_undelivered = self.make_setup().remove_undelivered(self.applied, self.secret.key_id)
         return self.report
 
     def snippet(self, secret_value: str | None = None) -> Snippet:

@@ -34,7 +34,7 @@ from wizard import replication, roles
 from wizard.answers import as_guid
 from wizard.apply import DONE, FAILED, PENDING, RETRYING, RUNNING, SKIPPED, Applied, Applier, StepProgress
 from wizard.clock import Clock
-from wizard.errors import InputError, MicrosoftError
+from wizard.errors import InputError, MicrosoftError, WizardError
 from wizard.graph import GraphError, quote
 from wizard.journal import Journal
 from wizard.permissions import APPLICATION, DELEGATED, PermissionInfo, PermissionResolver
@@ -246,11 +246,17 @@ class Setup:
             if lookups_read is not None:
                 lookups_read.result()
         desired = desired_state(self.profile, self.answers, permissions)
+        undelivered_here: list[dict] = []
         if app is not None and app.get("passwordCredentials"):
             unseen = self.unseen_secret_names(app.get("id", ""))
-            if unseen:  # secrets nobody holds the value of do not count (create_secret removes them)
+            undelivered = {e.get("key_id") for e in self.journal.undelivered() if e.get("app") in ("", app.get("id"))}
+            undelivered_here = [c for c in app["passwordCredentials"] if c.get("keyId") in undelivered]
+            if unseen or undelivered_here:
+                # Secrets nobody holds the value of do not count: an addPassword whose answer never
+                # came (create_secret removes those), and one created but never delivered (the run
+                # stopped before the file was written or the value shown): a new one replaces it.
                 app = dict(app, passwordCredentials=[c for c in app["passwordCredentials"]
-                                                     if c.get("displayName") not in unseen])
+                                                     if c.get("displayName") not in unseen and c not in undelivered_here])
         current = read_existing(self.graph, app)
         if desired.logo is not None and app is not None:
             import hashlib
@@ -266,6 +272,18 @@ class Setup:
             sp = self.resolver.resource_sp(p.resource_app_id)
             resource_sp_ids[p.resource_app_id] = sp.get("id") if sp else None
         self.last_plan = make_plan(desired, current, resource_sp_ids, self.clock.now())
+        if undelivered_here:
+            when = ", ".join(sorted({str(c.get("startDateTime") or "")[:16].replace("T", " ") for c in undelivered_here}))
+            sentence = (f"Replace the client secret created {when} UTC whose value never reached you (the run stopped "
+                        "before it was written or shown): a new one is created and tested, then the undelivered one "
+                        "is removed")
+            from dataclasses import replace as _replace
+
+            self.last_plan.steps = [
+                _replace(step, sentence=sentence, data=dict(step.data, undelivered=[c.get("keyId") for c in undelivered_here]))
+                if step.kind == "secret" else step for step in self.last_plan.steps]
+            self.last_plan.notes.insert(0, f"A client secret was created earlier ({when} UTC) but its value never "
+                                           "reached you; this run replaces it.")
         self.last_plan.consent_by = roles.consent_sentence(self.profile)
         looked_up = {str(self.answers.get(lk.source)) for lk in self._lookups_to_run()}
         if self.mailbox_user is not None and self.answers[self._mailbox_key()] not in looked_up:
@@ -393,23 +411,53 @@ class Setup:
                 emit(StepProgress("secret", sentence, RETRYING,
                                   f"Removed {len(removed)} client secret(s) whose value the wizard never received "
                                   "(the connection dropped during addPassword)"))
+            settled: list[str] = []  # names to drop from "unseen": in ONE journal write with the new secret
             secret = create_secret(
                 self.graph, applied.object_id, vendor_name=self.profile.id, months=months, now=self.clock.now(),
                 on_note=lambda text: emit(StepProgress("secret", sentence, RETRYING, text)),
                 remember=lambda name: self._unseen_secret(applied.object_id, name, add=True),
-                forget=lambda name: self._unseen_secret(applied.object_id, name, add=False),
+                forget=settled.append,
                 clock=self.clock,
             )
         except BaseException as exc:
+            for name in settled:
+                self._unseen_secret(applied.object_id, name, add=False)
             emit(StepProgress("secret", sentence, FAILED, getattr(exc, "message", "") or type(exc).__name__))
             raise
-        self.journal.secret_created(secret.key_id, secret.end, secret.display_name)
+        # "Created, value not delivered" until the caller says the user holds it (secret_delivered).
+        # A crash before this write leaves the name in "unseen", which means the same to a re-run.
+        self.journal.secret_created(secret.key_id, secret.end, secret.display_name, delivered=False,
+                                    app=applied.object_id, forget_unseen=tuple(settled))
         made = getattr(secret, "months", 0) or months
         if made != months:  # a tenant policy capped the lifetime: say what was actually created
             sentence = (f"Create a client secret valid {made} months (your organisation's policy does not "
                         f"allow {months} months)")
         emit(StepProgress("secret", sentence, DONE, f"Secret ID {secret.key_id}, expires {secret.end[:10]}"))
         return secret
+
+    def secret_delivered(self, secret: Any) -> None:
+        """The user holds `secret`'s value now (the file is written and fsynced, or it was shown)."""
+        self.journal.secret_delivered(secret.key_id)
+
+    def remove_undelivered(self, applied: Applied, keep_key_id: str) -> list[str]:
+        """After the new secret works: removePassword every secret of this app created earlier whose
+        value never reached the user. Returns the keyIds removed (a failure is left for the next run)."""
+        removed = []
+        for entry in self.journal.undelivered():
+            key_id = str(entry.get("key_id") or "")
+            if not key_id or key_id == keep_key_id or entry.get("app") not in ("", applied.object_id):
+                continue
+            try:
+                self.graph.post(f"/applications/{applied.object_id}/removePassword", json={"keyId": key_id},
+                                idempotent=True)
+            except WizardError as exc:
+                from wizard.secret import _gone
+
+                if not _gone(exc):  # anything but "no such key": leave it for the next run
+                    continue
+            self.journal.drop_secret(key_id)
+            removed.append(key_id)
+        return removed
 
     # Secrets whose addPassword answer never arrived (a dropped connection): their names are
     # journaled BEFORE the POST (names only, never a value), so a run can remove them.
