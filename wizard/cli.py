@@ -65,6 +65,7 @@ examples:
   m365-wizard rotate --vendor pexip --secret-file new-secret.txt
   m365-wizard test --vendor pexip --client-id-app ID --tenant contoso.com --secret-file secret.txt
   m365-wizard simtenant serve --scenario flexo_drifted
+  m365-wizard profile new roomsign.toml   a vendor of your own: edit, `profile check`, then --profile FILE
 
 The device code goes to stderr, results to stdout. A client secret is never read from
 the command line (it would show in `ps`): use --secret-file or M365_WIZARD_CLIENT_SECRET.
@@ -169,6 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands (headless, for scripts)")
     for name, text in COMMAND_HELP.items():
         _add_command_options(commands.add_parser(name, help=text, description=text), name)
+    prof = commands.add_parser(
+        "profile", help="check FILE | new [FILE] | list: vendor profile files of your own (docs/profiles.md)",
+        description="Vendor profiles outside the package: check one, start one, list them all.")
+    prof_commands = prof.add_subparsers(dest="profile_command", metavar="SUBCOMMAND", required=True)
+    prof_commands.add_parser("check", help="check a profile file: the line, the key and what is expected "
+                             "(exit 2 on any error)").add_argument("path", metavar="FILE")
+    prof_commands.add_parser("new", help="write a commented starter profile (default ./myproduct.toml; "
+                             "never overwrites)").add_argument("path", metavar="FILE", nargs="?", default=None)
+    prof_commands.add_parser("list", help="the bundled vendors and your local ones (profiles folder)")
     sim = commands.add_parser(
         "simtenant", help="serve [--port N] [--scenario NAME] [--seed N] [--ca-dir DIR] [--no-auto-approve]: "
                           "run the simulated tenant on loopback TLS",
@@ -243,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     if extra and args.command != "simtenant":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     _install_sigterm()
+    if args.command == "profile":  # about profile files: before any of them is loaded
+        from wizard.profile_tools import run_profile
+
+        return run_profile(args)
     stop = _global_checks(args)
     if stop is not None:
         return stop
@@ -302,7 +316,7 @@ def _maybe_debug_log(args: argparse.Namespace) -> None:
 
 def _debug_log_before_command(argv: list[str]) -> list[str]:
     """`--debug-log apply …`: the optional PATH must not swallow a command's name."""
-    names = set(COMMAND_HELP) | {"simtenant"}
+    names = set(COMMAND_HELP) | {"simtenant", "profile"}
     out = list(argv)
     for index, item in enumerate(out[:-1]):
         if item == "--debug-log" and out[index + 1] in names:

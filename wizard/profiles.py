@@ -53,6 +53,7 @@ from typing import Any, Mapping
 
 from wizard import answers as answers_mod
 from wizard import catalog
+from wizard import profile_format as _format
 from wizard.errors import EXIT_BAD_INPUT, InputError, WizardError
 
 KINDS = ("registration", "enterprise_app")
@@ -413,24 +414,14 @@ def _expand(template: str, values: Mapping[str, Any]) -> list[str]:
 
 # --------------------------------------------------------------------------- loading
 
-_TOP_KEYS = {
-    "id": str, "name": str, "summary": str, "kind": str, "order": int,
-    "display_name_default": str, "sign_in_audience": str, "audience_question": str,
-    "redirect_uris": list, "implicit_id_tokens": bool, "implicit_access_tokens": bool,
-    "admin_consent": bool, "secret_needed": bool, "secret_default_months": int,
-    "token_test": str, "token_resource": str, "enterprise_app_name": str,
-    "followup": list, "notes": list, "questions": list, "permissions": list,
-    "snippet": list, "values": dict, "branding": dict, "lookups": dict,
-}
-_REQUIRED_TOP = {"id", "name", "summary", "kind", "token_test", "token_resource", "snippet"}
-_QUESTION_KEYS = {
-    "key": str, "label": str, "help": str, "example": str, "kind": str, "required": bool,
-    "repeatable": bool, "default": object, "choices": list, "accept": list, "max_kb": int,
-    "choice_labels": dict,
-}
-_PERMISSION_KEYS = {"resource": str, "name": str, "type": str}
-_SNIPPET_KEYS = {"label": str, "template": str, "secret": bool, "value_map": dict, "empty_text": str}
-_LOOKUP_KEYS = {"service": str, "from": str, "choice": str, "lookup": str, "empty": str}
+# The keys and their types come from the one model of the format (wizard.profile_format), which
+# also generates the JSON Schema and docs/profiles.md.
+_TOP_KEYS = _format.types(_format.TOP)
+_REQUIRED_TOP = _format.required(_format.TOP)
+_QUESTION_KEYS = _format.types(_format.TABLES["question"])
+_PERMISSION_KEYS = _format.types(_format.TABLES["permission"])
+_SNIPPET_KEYS = _format.types(_format.TABLES["snippet"])
+_LOOKUP_KEYS = _format.types(_format.TABLES["lookup"])
 
 
 def _common_questions(data: dict) -> list[dict]:
@@ -470,6 +461,11 @@ def _fail(source: str, key: str, message: str) -> ProfileError:
     )
 
 
+# Python type → the TOML words ("a string"), for messages
+_TOML_NAMES = {str: "a string", int: "an integer", bool: "a boolean (true or false)", list: "an array",
+               dict: "a table", float: "a number"}
+
+
 def _check_keys(source: str, where: str, table: Any, schema: dict, required: set[str]) -> None:
     if not isinstance(table, dict):
         raise _fail(source, where, "must be a table")
@@ -481,7 +477,7 @@ def _check_keys(source: str, where: str, table: Any, schema: dict, required: set
         if expected is not object and (not isinstance(value, expected) or
                                        (expected is int and isinstance(value, bool))):
             raise _fail(source, f"{where}.{key}" if where else key,
-                        f"must be a {expected.__name__}, not {type(value).__name__}")
+                        f"must be {_TOML_NAMES[expected]}, not {_TOML_NAMES.get(type(value), type(value).__name__)}")
     for key in sorted(required - table.keys()):
         raise _fail(source, f"{where}.{key}" if where else key, "is missing")
 
@@ -518,8 +514,10 @@ def parse_profile(text: str, source: str) -> Profile:
 
     # questions: the vendor's own, then the common ones (overridable by key)
     raw_questions = list(data.get("questions", []))
+    file_index: dict[str, int] = {}
     for i, q in enumerate(raw_questions):
-        _check_keys(source, f"questions[{i}]", q, _QUESTION_KEYS, {"key", "label", "kind"})
+        _check_keys(source, f"questions[{i}]", q, _QUESTION_KEYS, _format.required(_format.TABLES["question"]))
+        file_index[q["key"]] = i
     if registration:
         # the vendor's own questions first, then the common ones, always in the same order
         declared = {q["key"]: q for q in raw_questions}
@@ -535,7 +533,9 @@ def parse_profile(text: str, source: str) -> Profile:
     questions = []
     seen: set[str] = set()
     for i, q in enumerate(raw_questions):
-        where = f"questions[{i}]"
+        # the file's own [[questions]] entry (the common ones it does not override have none)
+        where = (f"questions[{file_index[q['key']]}]" if q["key"] in file_index
+                 else f"questions ({q['key']}, a common question)")
         if q["key"] in seen:
             raise _fail(source, f"{where}.key", f"'{q['key']}' is declared twice")
         seen.add(q["key"])
@@ -602,15 +602,22 @@ def parse_profile(text: str, source: str) -> Profile:
     permissions = []
     for i, p in enumerate(data.get("permissions", [])):
         where = f"permissions[{i}]"
-        _check_keys(source, where, p, _PERMISSION_KEYS, set(_PERMISSION_KEYS))
+        _check_keys(source, where, p, _PERMISSION_KEYS, _format.required(_format.TABLES["permission"]))
+        if p["type"] not in ("delegated", "application"):
+            raise _fail(source, f"{where}.type", f"must be 'delegated' or 'application', not '{p['type'][:30]}'")
         try:
-            catalog.lookup(p["resource"], p["name"], p["type"])
             res = catalog.resource(p["resource"])
+        except InputError as err:
+            raise _fail(source, f"{where}.resource", err.message) from None
+        try:
             perm = catalog.permission(p["resource"], p["name"])
         except InputError as err:
-            raise _fail(source, where, f"is not a valid permission: {err.message}") from None
-        if p["type"] not in ("delegated", "application"):
-            raise _fail(source, f"{where}.type", "must be 'delegated' or 'application'")
+            raise _fail(source, f"{where}.name", f"'{p['name'][:60]}' {_reason(err)}") from None
+        try:
+            catalog.lookup(p["resource"], p["name"], p["type"])
+        except InputError as err:  # the other form exists: say which
+            raise _fail(source, f"{where}.type", f"'{p['type']}' is not valid for {perm.name}: it "
+                        f"{_reason(err)}") from None
         permissions.append(Permission(res.key, res.app_id, perm.name, p["type"]))
 
     branding = data.get("branding", {})
@@ -707,6 +714,11 @@ def parse_profile(text: str, source: str) -> Profile:
         lookups=tuple(lookups),
         order=data.get("order", 100), source=source,
     )
+
+
+def _reason(err: InputError) -> str:
+    """An InputError's words without the field's name in front."""
+    return err.message.removeprefix(f"{err.field}: ")
 
 
 def _check_template(source: str, key: str, template: str, allowed: set[str]) -> list[str]:
