@@ -91,7 +91,10 @@ class SignInScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.start()
+        if self.session.auth in ("paste", "browser") and self.session.who is None:
+            self.start_paste()  # --auth paste (or browser: here the link, which Esc can cancel)
+        else:
+            self.start()
 
     def on_unmount(self) -> None:
         self.cancel.set()

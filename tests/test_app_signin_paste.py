@@ -127,3 +127,24 @@ def test_snapshot_paste_signin_wrong_state(snap_compare, pinned):
         await pilot.pause()
 
     assert snap_compare(make_app(session), terminal_size=(80, 24), run_before=wrong)
+
+
+async def test_auth_paste_starts_with_the_link_and_no_device_code():
+    session = make_session()
+    session.auth = "paste"
+    app = make_app(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_questions(pilot, app, "pexip")
+        await pilot.press(*"px01.vc.example.com", "ctrl+s")
+        await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "paste", "the link")
+        await pilot.press("ctrl+t", "enter")
+        await wait_for(pilot, lambda: app.screen.state == "done", "signed in")
+    assert not any(path.endswith("/devicecode") for _, path, _ in session.sim.requests)
+
+
+def test_auth_option_reaches_the_tui_session():
+    from screens.app import session_from_args
+    from wizard.cli import build_parser
+
+    assert session_from_args(build_parser().parse_args(["--demo", "--auth", "paste"])).auth == "paste"
+    assert session_from_args(build_parser().parse_args(["--demo"])).auth == "device"

@@ -201,6 +201,9 @@ class Run:
     connect: Callable[[], tuple[Target, SimTenant | None]] | None = None
     manual: bool = False
     remember: bool = False  # --remember: the sign-in is kept (wizard.tokencache)
+    #: --auth: how the admin signs in first ("device", "paste", "browser"). The TUI signs in with
+    #: the paste-back link for "paste" and "browser" (MSAL's browser wait cannot be cancelled).
+    auth: str = "device"
     state_dir: Any = None  # where the engine keeps its journal; None: the user's state dir
 
     profile: Profile | None = None
