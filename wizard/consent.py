@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wizard import replication
+from wizard.errors import EXIT_BAD_INPUT, InputError, WizardError
 from wizard.graph import GraphError, quote
 from wizard.plan import read_grants
 
@@ -201,3 +202,110 @@ def ensure_resource_sp(graph: Any, resource_app_id: str) -> str:
     service principal doesn't exist, create it").
     """
     return create_service_principal(graph, resource_app_id)[0]
+
+
+# ---------------------------------------------------------------- the vendor's enterprise app (LoopMeeting)
+
+ENTERPRISE_SELECT = ("id,appId,displayName,appOwnerOrganizationId,servicePrincipalType,signInAudience,"
+                     "verifiedPublisher,appRoles,tags")
+MULTI_TENANT = ("AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount")
+
+
+@dataclass(frozen=True)
+class EnterpriseCandidate:
+    """A service principal of the vendor's display name, with what tells one from another."""
+
+    sp: dict
+    app_id: str
+    publisher: str
+    created: str  # the local registration's createdDateTime; "" for another organisation's app
+    owned_here: bool  # appOwnerOrganizationId is this tenant: a local registration, not the vendor's app
+
+    def line(self) -> str:
+        where = "a registration of this tenant" if self.owned_here else f"publisher {self.publisher}"
+        created = f", created {self.created[:10]}" if self.created else ""
+        return f"'{self.sp.get('displayName', '')}' ({where}, app ID {self.app_id}{created})"
+
+
+class AmbiguousEnterpriseApp(WizardError):
+    """Several multi-tenant apps of the vendor's name: the admin says which (exit 2)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, candidates: list[EnterpriseCandidate], **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.candidates = candidates
+
+
+def enterprise_candidates(graph: Any, name: str, tenant_id: str) -> list[EnterpriseCandidate]:
+    """Every service principal named `name`, each marked: another organisation's app or this tenant's own.
+
+    https://learn.microsoft.com/graph/api/resources/serviceprincipal (appOwnerOrganizationId: "the
+    tenant ID where the application is registered"; a v1.0 service principal has no createdDateTime,
+    so "created" is the local registration's, when there is one)."""
+    sps = graph.get_all("/servicePrincipals", params={"$filter": f"displayName eq {quote(name)}",
+                                                      "$select": ENTERPRISE_SELECT})
+    out = []
+    for sp in sps:
+        owner = str(sp.get("appOwnerOrganizationId") or "")
+        owned_here = bool(owner) and owner.lower() == str(tenant_id).lower()
+        created = ""
+        if owned_here:
+            try:
+                created = str(graph.get(f"/applications(appId={quote(sp['appId'])})",
+                                        params={"$select": "createdDateTime"}).get("createdDateTime") or "")
+            except GraphError:
+                created = ""
+        verified = (sp.get("verifiedPublisher") or {}).get("displayName") or ""
+        publisher = verified or (f"organisation {owner}" if owner else "unknown")
+        out.append(EnterpriseCandidate(sp, str(sp.get("appId", "")), str(publisher), created, owned_here))
+    return out
+
+
+def qualifies(c: EnterpriseCandidate) -> bool:
+    """Only a multi-tenant app owned by another organisation can be the vendor's app."""
+    audience = c.sp.get("signInAudience")
+    return not c.owned_here and (not audience or audience in MULTI_TENANT)
+
+
+def pick_enterprise_app(candidates: list[EnterpriseCandidate], name: str, chosen_app_id: str = "") -> dict | None:
+    """The vendor's enterprise app among same-name service principals, never the first match.
+
+    None when none qualifies (the vendor's consent is still to come); the one that qualifies;
+    with `chosen_app_id` that one (it must qualify); several: `AmbiguousEnterpriseApp` listing them."""
+    good = [c for c in candidates if qualifies(c)]
+    if chosen_app_id:
+        match = [c for c in candidates if c.app_id.lower() == chosen_app_id.lower()]
+        if not match:
+            raise InputError("--client-id-app", f"no service principal named '{name}' has the app ID {chosen_app_id}")
+        if not qualifies(match[0]):
+            raise InputError("--client-id-app", f"{match[0].line()} is not the vendor's app: it is registered in this "
+                             "tenant (only a multi-tenant app of another organisation qualifies)")
+        return match[0].sp
+    if len(good) == 1:
+        return good[0].sp
+    if not good:
+        return None
+    listed = "; ".join(c.line() for c in candidates)
+    raise AmbiguousEnterpriseApp(
+        f"Several multi-tenant apps named '{name}' are in this tenant: {listed}. Nothing was changed.",
+        good, next_step=("Check which one the vendor's console consented to (its app ID), then run again with "
+                         f"--client-id-app <that app ID> (e.g. --client-id-app {good[0].app_id})."))
+
+
+def user_role_for(sp: dict) -> str:
+    """The app role to assign users to `sp` with, read from its appRoles.
+
+    The default role 00000000-0000-0000-0000-000000000000 only for an app that declares no
+    user-assignable role (https://learn.microsoft.com/graph/api/resources/approleassignment);
+    else its one enabled role for users; several: InputError naming them."""
+    roles = [r for r in sp.get("appRoles") or []
+             if r.get("isEnabled", True) and "User" in (r.get("allowedMemberTypes") or [])]
+    if not roles:
+        return DEFAULT_ACCESS_ROLE
+    if len(roles) == 1:
+        return str(roles[0]["id"])
+    names = ", ".join(f"{r.get('displayName') or r.get('value')} ({r['id']})" for r in roles)
+    raise InputError("app role", f"{sp.get('displayName')} offers several roles for users: {names}; the wizard "
+                     "cannot tell which one the service account needs",
+                     example="assign it by hand in Entra > Enterprise applications > Users and groups")

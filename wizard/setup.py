@@ -132,6 +132,8 @@ class Setup:
         self.run_lock = RunLock(self.journal.path.parent, self.tenant_id, getattr(profile, "id", "") or self.unique_name)
         self.last_plan: Plan | None = None
         self.mailbox_user: dict | None = None
+        # LoopMeeting: the app ID of the vendor's enterprise app the admin chose among several (--client-id-app)
+        self.enterprise_app_id = ""
         # [lookups] value name → wizard.autodiscover.Found, or the AutodiscoverError that says why not
         self.lookups: dict[str, Any] = {}
 
@@ -176,8 +178,14 @@ class Setup:
         Display-name matches are candidates only: the admin confirms which one (if any).
         """
         if self.is_enterprise_app:
-            sp = self._find_enterprise_sp()
-            return [AppSummary("", sp["appId"], sp.get("displayName", ""), match="enterprise_app")] if sp else []
+            from wizard import consent
+
+            if app_id:
+                self.enterprise_app_id = app_id
+            found = consent.enterprise_candidates(self.graph, self.profile.enterprise_app_name, self.tenant_id)
+            return [AppSummary("", c.app_id, c.sp.get("displayName", ""), match="enterprise_app", created=c.created)
+                    for c in found if consent.qualifies(c)
+                    and (not self.enterprise_app_id or c.app_id.lower() == self.enterprise_app_id.lower())]
         found: list[AppSummary] = []
         if app_id:
             app_id = as_guid(app_id)
@@ -219,6 +227,8 @@ class Setup:
     def plan(self, existing: AppSummary | None = None) -> Plan:
         """Read the tenant and return what would change. Writes nothing."""
         if self.is_enterprise_app:
+            if existing is not None and existing.client_id:
+                self.enterprise_app_id = existing.client_id  # the admin picked it among several
             self.last_plan = self._plan_enterprise()
             return self.last_plan
         # Three independent reads go out side by side on the shared connection pool: the
@@ -666,12 +676,13 @@ class Setup:
     # ------------------------------------------------------------------ enterprise app (LoopMeeting)
 
     def _find_enterprise_sp(self) -> dict | None:
+        """The vendor's enterprise app: never the first display-name match (wizard.consent.pick_enterprise_app:
+        only a multi-tenant app of another organisation; several: AmbiguousEnterpriseApp, exit 2)."""
+        from wizard import consent
+
         name = self.profile.enterprise_app_name
-        sps = self.graph.get_all("/servicePrincipals", params={
-            "$filter": f"displayName eq {quote(name)}",
-            "$select": "id,appId,displayName,appOwnerOrganizationId,servicePrincipalType",
-        })
-        return sps[0] if sps else None
+        candidates = consent.enterprise_candidates(self.graph, name, self.tenant_id)
+        return consent.pick_enterprise_app(candidates, name, self.enterprise_app_id)
 
     def _service_accounts(self) -> list[str]:
         value = self.answers.get("service_account") or []
@@ -706,6 +717,10 @@ class Setup:
                 upn = user.get("userPrincipalName") or user.get("mail")
                 steps.append(Step(f"assign_user:{upn}", f"Assign {upn} to the {name} enterprise application (Users and groups)",
                                   "assign_user", {"user_id": user["id"], "upn": upn}))
+        if sp is not None and any(s.kind == "assign_user" for s in steps):
+            from wizard import consent
+
+            consent.user_role_for(sp)  # read the app's roles now: a choice the wizard cannot make stops the plan
         if any(s.kind == "assign_user" for s in steps):
             steps.append(Step("verify_assignments", "Read back the user assignments", "verify_assignments"))
         existing = Existing(sp=sp)
@@ -742,7 +757,8 @@ class Setup:
                     sp = self._wait_enterprise_sp(step, emit, cancel)
                     detail = f"found, client ID {sp['appId']}"
                 elif step.kind == "assign_user":
-                    detail = consent.assign_user(self.graph, step.data["user_id"], sp["id"])
+                    # the role from the SP's appRoles (the default access role only when it declares none)
+                    detail = consent.assign_user(self.graph, step.data["user_id"], sp["id"], consent.user_role_for(sp))
                 else:  # verify_assignments
                     assigned = {a.get("principalId") for a in self.graph.get_all(f"/servicePrincipals/{sp['id']}/appRoleAssignedTo")}
                     missing = [s.data["upn"] for s in plan.steps if s.kind == "assign_user" and s.data["user_id"] not in assigned]

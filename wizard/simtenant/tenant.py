@@ -392,7 +392,9 @@ class SimTenant:
 
     def _loopmeeting_consent(self) -> dict:
         state = self.state
-        existing = next((s for s in state.service_principals.values() if s["displayName"] == "LoopMeeting"), None)
+        # The vendor's own app: owned by another organisation (a local look-alike of the same name is not it).
+        existing = next((s for s in state.service_principals.values() if s["displayName"] == "LoopMeeting"
+                         and s.get("appOwnerOrganizationId") != state.tenant_id), None)
         if existing is not None:
             return existing
         rng = random.Random(f"{LOOPMEETING_APP_ID_SEED}-{self.seed}")
@@ -403,6 +405,8 @@ class SimTenant:
                "web": {"redirectUris": ["https://app.loopmeeting.com/auth/callback"]}}
         sp = model.new_service_principal(self.ids.object_id(), app, now, owner)
         sp["tags"] = ["WindowsAzureActiveDirectoryIntegratedApp"]
+        sp["verifiedPublisher"] = {"displayName": "LoopMeeting", "verifiedPublisherId": "6180000",
+                                   "addedDateTime": "2024-03-01T00:00:00Z"}
         state.service_principals[sp["id"]] = sp
         graph = state.sp_by_app_id(catalog.GRAPH_APP_ID)
         self.ids.object_id()  # grant ids derive from their objects; the draw keeps seeded ids stable
