@@ -135,3 +135,17 @@ def test_headless_apply_stops_with_exit_2_listing_them(capsys, monkeypatch, tmp_
 
 def test_the_scenario_is_served_by_name():
     assert "lookalike_loopmeeting" in simtenant.scenarios.available()
+
+
+@pytest.mark.parametrize("how", ["gateway_timeout_after", "drop_after"])
+def test_a_user_assignment_microsoft_applied_before_the_answer_was_lost_is_done(clock, how):
+    """Issue 14 item 5 for user assignments: the retried POST meets its own write ("already exists"),
+    the read-back matches, the step succeeds, and there is one assignment."""
+    from wizard.simtenant import FaultRule
+
+    sim, setup = lookalike(clock)
+    rule = FaultRule(how, path=r"^/v1\.0/servicePrincipals/[^/]+/appRoleAssignedTo$", method="POST", nth=(1,))
+    sim.faults.rules.append(rule)
+    setup.apply(setup.plan())
+    assert rule.seen >= 1
+    assert len(assigned_to(sim, sps_named(sim)["vendor"])) == 1

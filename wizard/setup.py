@@ -35,7 +35,7 @@ from wizard.answers import as_guid
 from wizard.apply import DONE, FAILED, PENDING, RETRYING, RUNNING, SKIPPED, Applied, Applier, StepProgress
 from wizard.clock import Clock
 from wizard.errors import InputError, MicrosoftError, WizardError
-from wizard.graph import GraphError, quote
+from wizard.graph import ConnectionLost, GraphError, quote
 from wizard.journal import Journal
 from wizard.permissions import APPLICATION, DELEGATED, PermissionInfo, PermissionResolver
 from wizard.plan import Existing, Plan, Step, desired_state, make_plan, read_existing, unique_name_for
@@ -758,7 +758,13 @@ class Setup:
                     detail = f"found, client ID {sp['appId']}"
                 elif step.kind == "assign_user":
                     # the role from the SP's appRoles (the default access role only when it declares none)
-                    detail = consent.assign_user(self.graph, step.data["user_id"], sp["id"], consent.user_role_for(sp))
+                    role = consent.user_role_for(sp)
+                    user_id, sp_id = step.data["user_id"], sp["id"]
+                    # check-then-assign: safe to repeat after a dropped answer (its own write reads back)
+                    detail = replication.retry_transient(
+                        lambda: consent.assign_user(self.graph, user_id, sp_id, role), clock=self.clock, cancel=cancel,
+                        is_transient=lambda e: isinstance(e, ConnectionLost) or replication.is_replication_error(e, (user_id, sp_id)),
+                        max_wait=min(60.0, self.max_wait), what="the assignment")
                 else:  # verify_assignments
                     assigned = {a.get("principalId") for a in self.graph.get_all(f"/servicePrincipals/{sp['id']}/appRoleAssignedTo")}
                     missing = [s.data["upn"] for s in plan.steps if s.kind == "assign_user" and s.data["user_id"] not in assigned]
