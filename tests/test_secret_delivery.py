@@ -226,3 +226,10 @@ def test_kills_exactly_when_the_secret_is_returned_then_a_rerun_leaves_the_user_
     assert [name for name, _ in outcomes] == [k.name for k in kills]
     # After SIGINT the secret was delivered (the re-run keeps it); after SIGKILL the re-run made a new one.
     assert [created for _, created in outcomes] == [False, True] * 3
+
+
+def test_rotate_checks_its_secret_file_before_sign_in_too(cli_env, capsys, tmp_path):
+    code = cli.main(["--demo", "rotate", "--vendor", "pexip", "--secret-file", str(tmp_path / "no" / "s.txt"), "--json"])
+    captured = capsys.readouterr()
+    assert code == EXIT_BAD_INPUT and "--secret-file" in captured.err
+    assert cli_env.requests == []

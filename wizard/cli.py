@@ -130,7 +130,7 @@ def _add_command_options(sub: argparse.ArgumentParser, name: str, vendor: bool =
         sub.add_argument("--secret-file", metavar="PATH", default=None,
                          help=(f"write the {'new ' if name == 'rotate' else ''}client secret to PATH (mode 0600)" if writes else
                                "read the client secret from PATH (else env M365_WIZARD_CLIENT_SECRET)"))
-    if name == "apply":
+    if name in ("apply", "rotate"):
         sub.add_argument("--force", action="store_true", help="overwrite an existing --secret-file")
     if name in ("apply", "verify", "rotate"):
         sub.add_argument("--yes", action="store_true",

@@ -293,6 +293,10 @@ def run_rotate(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = N
         path = getattr(ctx.args, "secret_file", None)
         if not (show or path) and not getattr(ctx.target, "demo", False):
             raise InputError("client secret", "is shown only once: add --secret-file PATH (written 0600) or --show-secret")
+        if path:
+            from wizard.run import Run
+
+            Run.check_secret_output(path, force=bool(getattr(ctx.args, "force", False)))  # before sign-in
         ctx.sign_in()
         now = ctx.clock.now()
         app = _pick_app(ctx, now)
