@@ -132,7 +132,7 @@ class ManualScreen(Screen):
 
         tenant = session.tenant_hint or None
         self.checklist = manual_checklist(session.profile, session.answers, tenant=tenant,
-                                          portal=getattr(session.target, "portal", "https://entra.microsoft.com"))
+                                          portal=session.portal())
         self.part = "checklist"  # "checklist" | "values"
         self.running = False
         self.result: ManualResult | None = None
@@ -344,7 +344,7 @@ class ManualScreen(Screen):
         checks.mount_all([HangingRow("[ok]" if c.ok else "[!!]", f"{c.name}: {c.reason}", markup=False,
                                      classes="-passed" if c.ok else "-failed") for c in report.checks]
                          + [HangingRow("[--]", f"not checked: {line}", markup=False)
-                            for line in getattr(report, "not_checked", [])])
+                            for line in report.not_checked])
         self.result = ManualResult(pasted.tenant_id, pasted.client_id, report.ok, report)
         if snippet is not None:
             view = SnippetView(snippet, title=f"Settings for {self.session.short_vendor_name}")

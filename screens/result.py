@@ -11,8 +11,6 @@ and the notes (`profile.notes`, then the engine's `Run.result_notes`). Enter or 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -39,11 +37,7 @@ class ResultScreen(Screen[None]):
 
     def _snippet(self):
         """The vendor's block; once the secret is forgotten, its row says where it went."""
-        snippet = self.session.snippet()
-        if self.session.secret is not None:
-            return snippet
-        rows = [replace(row, secret=False) if row.secret else row for row in snippet.rows]
-        return replace(snippet, rows=rows)
+        return self.session.snippet()
 
     def compose(self) -> ComposeResult:
         profile = self.session.profile

@@ -175,7 +175,8 @@ def check(profile: Any, who: Any, graph: Any) -> str | None:
         if not known:
             return UNKNOWN_WARNING.format(account=account)
         held |= set(names)
-    account = account[:1].upper() + account[1:]
+    if "@" not in account:  # "the signed-in account" starts a sentence; an address keeps its spelling
+        account = account[:1].upper() + account[1:]
     enterprise = getattr(profile, "kind", "registration") == "enterprise_app"
     if not held & set(APP_WRITERS):
         needed = "Application Administrator or Cloud Application Administrator (or Global Administrator)"

@@ -292,6 +292,10 @@ class Run:
                 self.http = self.target.http_client()
         return self.target
 
+    def portal(self) -> str:
+        """The Entra admin center of this cloud (manual mode's links)."""
+        return self.ensure_connected().portal
+
     def close(self) -> None:
         if self.http is not None:
             self.http.close()
@@ -640,9 +644,12 @@ class Run:
         if self.applied is None:
             raise RuntimeError("snippet() before apply()")
         value = self.secret_value(secret_value)
-        if self.secret_needed and value is None:
-            value = STORED_PLACEHOLDER
-        return self.make_setup().snippet(self.applied.client_id, value)
+        snippet = self.make_setup().snippet(self.applied.client_id, value or STORED_PLACEHOLDER)
+        if self.secret_needed and value is None:  # the placeholder is no secret: never masked
+            from dataclasses import replace
+
+            snippet = replace(snippet, rows=[replace(row, secret=False) if row.secret else row for row in snippet.rows])
+        return snippet
 
     def forget_secret(self) -> None:
         """The secret was delivered (and tested): drop our copy so nothing can show it again."""
