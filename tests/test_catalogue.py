@@ -121,3 +121,21 @@ def test_an_unknown_vendor_lists_the_local_ones_too(_own_profiles_folder):
     with pytest.raises(InputError) as err:
         profiles.get_profile("nosuch")
     assert "roomsign" in err.value.message and "pexip" in err.value.message
+
+
+def test_the_tui_starts_with_the_profile_files_vendor_picked(tmp_path, monkeypatch):
+    """`m365-wizard --demo --profile FILE`: the wizard starts on that vendor (the same catalogue)."""
+    import screens.app
+
+    seen = {}
+
+    def fake_run_app(args):
+        seen["vendor"] = args.vendor
+        seen["profile"] = profiles.get_profile(args.vendor)
+        return 0
+
+    monkeypatch.setattr(screens.app, "run_app", fake_run_app)
+    path = write(tmp_path, "roomsign.toml", ROOMSIGN)
+    assert cli.main(["--demo", "--profile", str(path)]) == 0
+    assert seen["vendor"] == "roomsign" and seen["profile"].source == str(path)
+    assert [e.origin for e in profiles.catalogue() if e.id == "roomsign"] == [profiles.FILE]

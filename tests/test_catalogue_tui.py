@@ -63,3 +63,33 @@ async def test_a_local_file_that_cannot_be_used_is_listed_with_the_reason(_own_p
         await pilot.press(*"pexip", "enter")
         await pilot.pause(0.1)
         assert showing(app, VendorScreen)
+
+
+async def test_a_profile_file_in_tmp_path_runs_through_the_tui_to_its_snippet(tmp_path):
+    """Acceptance: `m365-wizard --profile FILE` (the file only in tmp_path) starts on that vendor,
+    which runs to its snippet with its own labels and a passed token test."""
+    from wizard import profiles
+
+    path = tmp_path / "roomsign.toml"
+    path.write_text(ROOMSIGN, "utf-8")
+    vendor = profiles.vendor_from_options(None, str(path))  # what wizard.cli does with --profile
+    session = make_session()
+    app = make_app(session, vendor=vendor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: showing(app, QuestionsScreen), "the questions")
+        assert session.profile.source == str(path)
+        await pilot.press("ctrl+s")
+        from screens.signin import SignInScreen
+
+        await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "waiting", "the code")
+        session.sim.approve_device_code(session.device_code.user_code, as_user="admin@contoso.onmicrosoft.com")
+        session.clock.gate.set()
+        await walk(pilot, app, session, until=lambda name: name == "ResultScreen")
+        await pilot.pause(0.1)
+        from screens.widgets.snippet_view import SnippetView
+
+        shown = app.screen.query_one(SnippetView).body()
+        assert "RoomSign App ID" in shown and "RoomSign App Secret" in shown
+    checks = {c.name: c for c in session.report.checks}
+    assert all(c.ok for c in checks.values())
+    assert "Place.Read.All" in checks["application permissions"].reason

@@ -117,24 +117,18 @@ def test_an_unreadable_profile_file_is_bad_input(tmp_path):
 
 
 def test_demo_apply_of_the_sixth_vendor_through_the_cli(capsys, monkeypatch, tmp_path):
-    """`m365-wizard --demo apply --vendor roompanel …`: the CLI has no option to load a profile from a
-    path yet (issue 18), so the test adds the profile to the bundled ones the way a sixth TOML file in
-    wizard/profiles/ would."""
+    """`m365-wizard --demo apply --profile tests/data/profiles/roompanel.toml …` (issue 18)."""
     import json
 
     import wizard.commands as commands
-    from wizard import cli, profiles
+    from wizard import cli
     from wizard.clock import FakeClock
 
     fake = FakeClock()
     monkeypatch.setattr(commands, "Clock", lambda: fake)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    bundled = dict(profiles.load_profiles())
-    sixth = load_profile(PROFILE)
-    monkeypatch.setattr(profiles, "load_profiles", lambda: {**bundled, sixth.id: sixth})
-    monkeypatch.setattr(cli, "vendor_ids", lambda: (*sorted(bundled), sixth.id))
 
-    code = cli.main(["--demo", "apply", "--vendor", "roompanel", "--set", "panel_host=panels.example.com", "--json"])
+    code = cli.main(["--demo", "apply", "--profile", str(PROFILE), "--set", "panel_host=panels.example.com", "--json"])
     out, err = capsys.readouterr()
     assert code == 0, err
     data = json.loads(out)

@@ -1,9 +1,10 @@
 """Vendor profiles: what each vendor needs from Microsoft Entra, as data.
 
-One TOML file per vendor in `wizard/profiles/` describes the app registration the vendor's
-guide asks for: the questions to ask, the redirect URIs, the permissions, whether admin
-consent and a client secret are needed, how to test the result, and the settings block to
-paste into the vendor's console (with the vendor's own labels). Adding a sixth vendor is a
+One TOML file per vendor (bundled in `wizard/profiles/`, or the installer's own: the user's
+profiles folder or `--profile PATH`, see "the catalogue" below and docs/profiles.md) describes
+the app registration the vendor's guide asks for: the questions to ask, the redirect URIs, the
+permissions, whether admin consent and a client secret are needed, how to test the result, and
+the settings block to paste into the vendor's console (with the vendor's own labels). Adding a sixth vendor is a
 new file, not code. The schema is checked when the files load; a malformed file raises
 `ProfileError` naming the file and the key.
 
