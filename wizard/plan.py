@@ -8,8 +8,9 @@ for; consent is what an admin *granted*:
 https://learn.microsoft.com/graph/permissions-grant-via-msgraph).
 
 `make_plan` compares the two and returns one `Step` per change, each with a sentence
-the admin can read ("Add Web redirect URI https://sops.example.com/m"). `apply.py`
-executes them; each step there checks again before it acts.
+the admin can read ("Add Web redirect URI https://sops.example.com/m"). The comparing is
+done by the step kinds (`wizard.steps`, one module per kind), in the registry's order;
+`apply.py` executes the steps, and each kind checks again before it acts.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard.dates import day, parse_graph_time
-from wizard.permissions import APPLICATION, DELEGATED, PermissionInfo, required_resource_access
+from wizard.permissions import PermissionInfo, required_resource_access
+
+if TYPE_CHECKING:
+    from wizard.answers import FileData
+    from wizard.profiles import BrandingUrl, Profile
 
 WIZARD_TAG = "m365-wizard"
 EXPIRING_DAYS = 30
@@ -52,8 +57,8 @@ class Desired:
     secret_months: int
     notes: str = ""
     # Optional branding (profile `[branding]`): URL properties and the logo to upload.
-    branding_urls: tuple = ()  # wizard.profiles.BrandingUrl
-    logo: Any = None  # wizard.answers.FileData (path, bytes, type) or None
+    branding_urls: tuple[BrandingUrl, ...] = ()
+    logo: FileData | None = None  # the file to upload (path, bytes, type)
 
     def logo_sentence(self, replace: bool = False) -> str:
         logo = self.logo
@@ -143,7 +148,7 @@ class Plan:
 # --------------------------------------------------------------------------- desired state
 
 
-def unique_name_for(profile: Any, answers: dict) -> str:
+def unique_name_for(profile: Profile, answers: Mapping[str, Any]) -> str:
     """`m365-wizard-<vendor>-<8 hex>`: a stable alternate key for the upsert.
 
     The hash covers the answers that identify the registration (server names, URIs,
@@ -168,24 +173,22 @@ def unique_name_for(profile: Any, answers: dict) -> str:
     return f"{WIZARD_TAG}-{vendor}-{digest}"
 
 
-def desired_state(profile: Any, answers: dict, permissions: list[PermissionInfo]) -> Desired:
-    months_fn = getattr(profile, "secret_months", None)
-    months = months_fn(answers) if callable(months_fn) else int(answers.get("secret_months") or profile.secret_default_months)
+def desired_state(profile: Profile, answers: Mapping[str, Any], permissions: list[PermissionInfo]) -> Desired:
     return Desired(
         vendor=profile.id,
         display_name=profile.display_name(answers),
         unique_name=unique_name_for(profile, answers),
         sign_in_audience=profile.sign_in_audience(answers),
         redirect_uris=tuple(profile.redirect_uris(answers)),
-        id_tokens=bool(profile.implicit_id_tokens),
-        access_tokens=bool(profile.implicit_access_tokens),
+        id_tokens=profile.implicit_id_tokens,
+        access_tokens=profile.implicit_access_tokens,
         permissions=tuple(permissions),
-        admin_consent=bool(profile.admin_consent),
-        secret_needed=bool(profile.secret_needed),
-        secret_months=int(months or 24),
+        admin_consent=profile.admin_consent,
+        secret_needed=profile.secret_needed,
+        secret_months=profile.secret_months(answers) or 24,
         notes=f"Created and managed by m365-wizard for {profile.name}. Re-run the wizard to check or repair it.",
-        branding_urls=tuple(profile.branding_urls(answers)) if hasattr(profile, "branding_urls") else (),
-        logo=profile.logo_file(answers) if hasattr(profile, "logo_file") else None,
+        branding_urls=tuple(profile.branding_urls(answers)),
+        logo=profile.logo_file(answers),
     )
 
 
@@ -270,8 +273,6 @@ def read_grants(graph: Any, client_sp_id: str) -> list[dict]:
 # --------------------------------------------------------------------------- diff
 
 
-
-
 def secret_state(app: dict, now: float) -> tuple[str, str]:
     """("ok" | "none" | "expired" | "expiring", sentence) for the app's client secrets."""
     ends = [e for e in (parse_graph_time(c.get("endDateTime")) for c in app.get("passwordCredentials") or []) if e is not None]
@@ -286,197 +287,10 @@ def secret_state(app: dict, now: float) -> tuple[str, str]:
     return "ok", f"The app has a client secret valid until {day(best)}"
 
 
-def _delegated_by_resource(perms: list[PermissionInfo]) -> dict[str, list[PermissionInfo]]:
-    out: dict[str, list[PermissionInfo]] = {}
-    for p in perms:
-        if p.type == DELEGATED:
-            out.setdefault(p.resource_app_id, []).append(p)
-    return out
-
-
 def make_plan(desired: Desired, existing: Existing, resource_sp_ids: dict[str, str | None], now: float) -> Plan:
     """Compare and return the steps. `resource_sp_ids`: resource appId → its SP object id (or None)."""
-    steps: list[Step] = []
-    notes: list[str] = []
-    perms = list(desired.permissions)
-    app = existing.app
-    if app is None:
-        uris = desired.redirect_uris
-        if not uris:
-            with_what = f"with {_count(len(perms), 'API permission')} and no redirect URI"
-        else:
-            noun = "Web redirect URI" if len(uris) == 1 else "Web redirect URIs"
-            with_what = f"with {noun} {', '.join(uris)} and {_count(len(perms), 'API permission')}"
-        steps.append(Step(
-            "create_app",
-            f"Create the app registration '{desired.display_name}' for "
-            f"{AUDIENCE_WORDS.get(desired.sign_in_audience, desired.sign_in_audience)}, {with_what}",
-            "create_app",
-        ))
-    else:
-        steps.extend(_app_diff(desired, app))
-    steps.extend(_branding_diff(desired, existing))
-    if existing.sp is None:
-        steps.append(Step("create_sp", f"Create the enterprise application (service principal) of '{desired.display_name}' in this tenant", "create_sp"))
-    if desired.admin_consent:
-        consent_steps = _consent_diff(desired, existing, resource_sp_ids)
-        if consent_steps:
-            consent_steps.append(Step("verify_consent", "Read back the admin consent from Microsoft and check every permission is granted", "verify_consent"))
-        steps.extend(consent_steps)
-    needs_secret = False
-    if desired.secret_needed:
-        if app is None:
-            state, sentence = "none", f"Create a client secret valid {desired.secret_months} months (its value is shown once)"
-        else:
-            state, sentence = secret_state(app, now)
-        if state != "ok":
-            steps.append(Step("secret", sentence, "secret", {"state": state}))
-            needs_secret = True
-        else:
-            notes.append(sentence)
-    return Plan(steps=steps, permissions=perms, nothing_to_do=not steps, desired=desired,
-                existing=existing, notes=notes, needs_secret=needs_secret)
+    from wizard.steps import REGISTRATION, Compared, diff  # the kinds import this module's types
 
-
-def _app_diff(desired: Desired, app: dict) -> list[Step]:
-    steps: list[Step] = []
-    if app.get("displayName") != desired.display_name and not app.get("uniqueName"):
-        pass  # a registration the admin chose by hand keeps its name
-    elif app.get("displayName") != desired.display_name:
-        steps.append(Step("display_name", f"Rename the app registration from '{app.get('displayName')}' to '{desired.display_name}'", "display_name"))
-    if app.get("signInAudience") != desired.sign_in_audience:
-        steps.append(Step(
-            "audience",
-            f"Change supported account types to {AUDIENCE_WORDS.get(desired.sign_in_audience, desired.sign_in_audience)}",
-            "audience",
-        ))
-    web = app.get("web") or {}
-    have = list(web.get("redirectUris") or [])
-    for uri in desired.redirect_uris:
-        if uri not in have:
-            steps.append(Step(f"redirect_add:{uri}", f"Add Web redirect URI {uri}", "redirect_add", {"uri": uri}))
-    for uri in have:
-        if uri not in desired.redirect_uris:
-            steps.append(Step(f"redirect_remove:{uri}", f"Remove Web redirect URI {uri} (the vendor does not use it)", "redirect_remove", {"uri": uri}))
-    for platform, words in (("spa", "Single-page application"), ("publicClient", "Mobile and desktop")):
-        for uri in (app.get(platform) or {}).get("redirectUris") or []:
-            if uri in desired.redirect_uris:
-                steps.append(Step(
-                    f"platform_remove:{platform}:{uri}",
-                    f"Remove {uri} from the {words} platform (the vendor needs it under Web)",
-                    "platform_remove", {"platform": platform, "uri": uri},
-                ))
-    grant = web.get("implicitGrantSettings") or {}
-    for key, wanted, words in (
-        ("enableIdTokenIssuance", desired.id_tokens, "ID tokens"),
-        ("enableAccessTokenIssuance", desired.access_tokens, "access tokens"),
-    ):
-        if bool(grant.get(key)) != wanted:
-            verb = "Turn on" if wanted else "Turn off"
-            steps.append(Step(f"implicit:{key}", f"{verb} implicit grant of {words} (Authentication)", "implicit", {"key": key, "value": wanted}))
-    steps.extend(_permission_diff(desired, app))
-    return steps
-
-
-def _branding_diff(desired: Desired, existing: Existing) -> list[Step]:
-    """The Branding & properties blade: URL properties that differ, and the logo.
-
-    A URL is part of the create body; for a new app its step says so and apply only checks it.
-    """
-    app = existing.app
-    steps: list[Step] = []
-    for url in desired.branding_urls:
-        have = ((app or {}).get(url.parent) or {}).get(url.name)
-        if app is not None and have == url.value:
-            continue
-        if app is not None and have:
-            sentence = f"Change the {url.label} from {have} to {url.value} (Branding & properties)"
-        else:
-            sentence = f"Set the {url.label} to {url.value} (Branding & properties)"
-        steps.append(Step(f"branding:{url.parent}.{url.name}", sentence, "branding_url",
-                          {"parent": url.parent, "name": url.name, "value": url.value, "with_create": app is None}))
-    logo = desired.logo
-    if logo is not None and (app is None or not logo_in_place(logo.sha256, existing.logo_sha256, existing.logo_uploaded)):
-        replace = app is not None and existing.logo_sha256 is not None
-        steps.append(Step("logo", desired.logo_sentence(replace), "logo",
-                          {"path": logo.path, "sha256": logo.sha256, "content_type": logo.content_type}))
-    return steps
-
-
-def _rra_pairs(rra: list[dict]) -> set[tuple[str, str, str]]:
-    return {
-        (str(r.get("resourceAppId", "")).lower(), str(a.get("id", "")).lower(), str(a.get("type", "")))
-        for r in rra or [] for a in r.get("resourceAccess") or []
-    }
-
-
-def _permission_diff(desired: Desired, app: dict) -> list[Step]:
-    have = _rra_pairs(app.get("requiredResourceAccess") or [])
-    want = {(p.resource_app_id.lower(), p.id.lower(), p.graph_type): p for p in desired.permissions}
-    steps: list[Step] = []
-    for key, p in want.items():
-        if key not in have:
-            steps.append(Step(f"perm_add:{key[0]}:{key[1]}:{key[2]}", f"Add {p.type} permission {p.name} ({p.resource})", "perm_add",
-                              {"resourceAppId": key[0], "id": key[1], "type": key[2]}))
-    names = {(p.resource_app_id.lower(), p.id.lower()): p for p in desired.permissions}
-    for key in sorted(have - set(want)):
-        res, pid, typ = key
-        same = names.get((res, pid))
-        kind = "delegated" if typ == "Scope" else "application"
-        if same is not None:
-            sentence = f"Remove {same.name} as {'an' if kind == APPLICATION else 'a'} {kind} permission (the vendor needs it as {same.type})"
-        else:
-            sentence = f"Remove {kind} permission {_perm_name(res, pid, typ)} (the vendor does not need it)"
-        steps.append(Step(f"perm_remove:{res}:{pid}:{typ}", sentence, "perm_remove", {"resourceAppId": res, "id": pid, "type": typ}))
-    return steps
-
-
-def _perm_name(resource_app_id: str, perm_id: str, typ: str) -> str:
-    """A permission's name from the catalog, or its id when unknown."""
-    from wizard import catalog
-
-    try:
-        res = catalog.resource(resource_app_id)
-    except Exception:  # noqa: BLE001 — unknown API: show the id
-        return f"{perm_id} of API {resource_app_id}"
-    for p in res.permissions.values():
-        if (typ == "Scope" and p.delegated_id == perm_id) or (typ == "Role" and p.application_id == perm_id):
-            return f"{p.name} ({res.name})"
-    return f"{perm_id} ({res.name})"
-
-
-def _consent_diff(desired: Desired, existing: Existing, resource_sp_ids: dict[str, str | None]) -> list[Step]:
-    steps: list[Step] = []
-    for res_app_id, perms in _delegated_by_resource(list(desired.permissions)).items():
-        res_sp = resource_sp_ids.get(res_app_id)
-        granted: set[str] = set()
-        for g in existing.grants:
-            if g.get("consentType") == "AllPrincipals" and res_sp and g.get("resourceId") == res_sp:
-                granted |= set((g.get("scope") or "").split())
-        missing = [p.name for p in perms if p.name not in granted]
-        if missing:
-            steps.append(Step(
-                f"consent_delegated:{res_app_id}",
-                f"Grant admin consent for all users to {perms[0].resource}: {' '.join(missing)}",
-                "consent_delegated", {"resourceAppId": res_app_id, "scopes": [p.name for p in perms]},
-            ))
-    for p in desired.permissions:
-        if p.type != APPLICATION:
-            continue
-        res_sp = resource_sp_ids.get(p.resource_app_id)
-        done = any(
-            a.get("appRoleId") == p.id and (res_sp is None or a.get("resourceId") == res_sp)
-            for a in existing.assignments
-        )
-        if not done:
-            steps.append(Step(
-                f"consent_app:{p.resource_app_id}:{p.id}",
-                f"Grant admin consent to application permission {p.name} ({p.resource})",
-                "consent_app", {"resourceAppId": p.resource_app_id, "appRoleId": p.id, "name": p.name},
-            ))
-    return steps
-
-
-def _count(n: int, noun: str) -> str:
-    """'1 API permission', '6 API permissions'."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    steps, notes = diff(REGISTRATION, Compared(desired, existing, resource_sp_ids, now))
+    return Plan(steps=steps, permissions=list(desired.permissions), nothing_to_do=not steps, desired=desired,
+                existing=existing, notes=notes, needs_secret=any(s.kind == "secret" for s in steps))
