@@ -25,9 +25,15 @@ import json
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, TextIO
+from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 from wizard.errors import EXIT_OK, EXIT_TOKEN_TEST, InputError, MicrosoftError
+from wizard.steps import kind_of
+
+if TYPE_CHECKING:
+    from wizard.apply import Applied, StepProgress
+    from wizard.plan import Plan
+    from wizard.setup import AppSummary, Setup
 
 # --------------------------------------------------------------------------- verify (engine)
 
@@ -43,8 +49,8 @@ class Difference:
 
 @dataclass
 class Verification:
-    existing: Any  # wizard.setup.AppSummary
-    plan: Any  # wizard.plan.Plan: the repair plan (same as creation)
+    existing: AppSummary
+    plan: Plan  # the repair plan (same as creation)
     differences: list[Difference]
 
     @property
@@ -52,41 +58,11 @@ class Verification:
         return not self.differences
 
 
-def _found_words(step: Any, vendor: str) -> str:
-    """What is wrong, in plain words, for one plan step (the step's own sentence is the fix)."""
-    data = step.data or {}
-    kind = step.kind
-    if kind == "create_app":
-        return "The app registration does not exist"
-    if kind == "create_sp":
-        return "The app has no enterprise application (service principal) in this tenant, so nobody can use it"
-    if kind == "display_name":
-        return "The app's name is not the one the wizard gave it"
-    if kind == "audience":
-        return "The supported account types are not what the vendor needs"
-    if kind == "redirect_add":
-        return f"The Web redirect URI {data.get('uri')} is missing ({vendor} sign-ins would fail with AADSTS50011)"
-    if kind == "redirect_remove":
-        return f"The Web redirect URI {data.get('uri')} is not one {vendor} uses"
-    if kind == "platform_remove":
-        return f"{data.get('uri')} is under the wrong platform ({data.get('platform')}); {vendor} needs it under Web"
-    if kind == "implicit":
-        words = "ID tokens" if data.get("key") == "enableIdTokenIssuance" else "access tokens"
-        return f"Implicit grant of {words} is {'off' if data.get('value') else 'on'}; {vendor} needs it {'on' if data.get('value') else 'off'}"
-    if kind == "perm_add":
-        return step.sentence.replace("Add ", "The ", 1) + " is missing"
-    if kind == "perm_remove":
-        return step.sentence.replace("Remove ", "The app also asks for ", 1)
-    if kind in ("consent_delegated", "consent_app"):
-        return "Admin consent is missing: " + step.sentence.split(": ", 1)[-1] if ": " in step.sentence else \
-            "Admin consent is missing for " + step.sentence.rsplit(" permission ", 1)[-1]
-    if kind == "secret":
-        return step.sentence.split(": ", 1)[0]
-    return step.sentence
+def verify(setup: Setup, client_id: str | None = None) -> Verification:
+    """Find the registration (by client ID, else the wizard's own) and compare. Writes nothing.
 
-
-def verify(setup: Any, client_id: str | None = None) -> Verification:
-    """Find the registration (by client ID, else the wizard's own) and compare. Writes nothing."""
+    Every step of the repair plan is a difference; its kind (`wizard.steps`) words what is
+    wrong, the step's sentence is the fix. Read-back steps (verify consent) are not listed."""
     found = setup.find_existing(client_id)
     if client_id:
         found = [a for a in found if a.client_id.lower() == client_id.lower()]
@@ -103,13 +79,16 @@ def verify(setup: Any, client_id: str | None = None) -> Verification:
     existing = found[0]
     plan = setup.plan(existing=existing)
     vendor = setup.profile.name
-    differences = [Difference(_found_words(s, vendor), s.sentence, s.id)
-                   for s in plan.steps if s.kind != "verify_consent" and s.kind != "verify_assignments"]
+    differences = []
+    for step in plan.steps:
+        found_words = kind_of(step).verify_line(step, vendor)  # None: a read-back, not a difference
+        if found_words is not None:
+            differences.append(Difference(found_words, step.sentence, step.id))
     return Verification(existing, plan, differences)
 
 
-def repair(setup: Any, verification: Verification, on_progress: Callable | None = None,
-           cancel: threading.Event | None = None):
+def repair(setup: Setup, verification: Verification, on_progress: Callable[[StepProgress], None] | None = None,
+           cancel: threading.Event | None = None) -> Applied:
     """Apply the repair plan (roles are checked first). A secret is not created here:
     an expired or expiring secret is renewed with `rotate`, which keeps the old one until
     the vendor uses the new one."""
@@ -286,7 +265,7 @@ def _pick_app(ctx: Any, now: float):
 def run_rotate(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
     """`m365-wizard rotate`: new secret, tested, shown once; old one removed only after confirmation."""
     from wizard import rotation
-    from wizard.manual import MENU_SECRETS, portal_link
+    from wizard.portal import MENU_SECRETS, portal_link
 
     def body(ctx: Any):
         show = bool(getattr(ctx.args, "show_secret", False))
