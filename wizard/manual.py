@@ -35,69 +35,34 @@ Portal steps follow Microsoft's documentation:
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from wizard.answers import as_guid
 from wizard.errors import InputError
+from wizard.portal import (
+    MENU_API,
+    MENU_AUTH,
+    MENU_BRANDING,
+    MENU_OVERVIEW,
+    MENU_SECRETS,
+    PORTAL,
+    PORTALS,
+    ChecklistItem,
+    enterprise_apps_link,
+    new_registration_link,
+    portal_link,
+)
+from wizard.steps import ManualInput
+from wizard.vendor_kinds import vendor_kind
 
-# The Microsoft Entra admin center (global cloud). Blade routes as the portal itself uses
-# them; "isMSAApp~/false" is the flag the portal adds for work-or-school apps.
-PORTAL = "https://entra.microsoft.com"
-PORTALS = {  # national clouds: https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud
-    "global": "https://entra.microsoft.com",
-    "usgov": "https://entra.microsoft.us",
-    "china": "https://entra.microsoftonline.cn",
-}
-_REGISTERED = "#view/Microsoft_AAD_RegisteredApps"
-BLADE_APPS = "ApplicationsListBlade"
-BLADE_NEW = "CreateApplicationBlade/quickStartType~/null/isMSAApp~/false"
-# Menu items of one registration (ApplicationMenuBlade/~/<item>/appId/<appId>).
-MENU_OVERVIEW, MENU_AUTH, MENU_API, MENU_SECRETS = "Overview", "Authentication", "CallAnAPI", "Credentials"
-MENU_BRANDING = "Branding"  # Branding & properties
-ENTERPRISE_APPS = "#view/Microsoft_AAD_IAM/StartboardApplicationsMenuBlade/~/AppAppsPreview"
-
-# What the "Expires" list of "Add a client secret" offers (else: Custom, with an end date).
-PORTAL_EXPIRY = {3: "90 days (3 months)", 6: "180 days (6 months)", 12: "365 days (12 months)",
-                 18: "545 days (18 months)", 24: "730 days (24 months)"}
-AUDIENCE_CHOICE = {
-    "AzureADMyOrg": "Accounts in this organizational directory only (Single tenant)",
-    "AzureADMultipleOrgs": "Accounts in any organizational directory (Any Microsoft Entra ID tenant - Multitenant)",
-}
-TYPE_WORDS = {"delegated": "Delegated", "application": "Application"}
-
-
-
-# --------------------------------------------------------------------------- links
-
-
-def portal_link(client_id: str | None = None, menu: str = MENU_OVERVIEW, *, portal: str = PORTAL) -> str:
-    """Deep link to one blade of a registration, or the app registrations list without an id."""
-    base = f"{portal.rstrip('/')}/{_REGISTERED}"
-    if not client_id:
-        return f"{base}/{BLADE_APPS}"
-    return f"{base}/ApplicationMenuBlade/~/{menu}/appId/{client_id}/isMSAApp~/false"
-
-
-def new_registration_link(*, portal: str = PORTAL) -> str:
-    return f"{portal.rstrip('/')}/{_REGISTERED}/{BLADE_NEW}"
-
-
-def enterprise_apps_link(*, portal: str = PORTAL) -> str:
-    return f"{portal.rstrip('/')}/{ENTERPRISE_APPS}"
+if TYPE_CHECKING:
+    from wizard.clock import Clock
+    from wizard.profiles import Profile
+    from wizard.target import Target
 
 
 # --------------------------------------------------------------------------- the checklist
-
-
-@dataclass(frozen=True)
-class ChecklistItem:
-    """One thing to do in the admin center: where, what to enter, and the link there."""
-
-    title: str
-    values: list[tuple[str, str]] = field(default_factory=list)
-    link: str = ""
-    help: str = ""  # one or two sentences: what to click
 
 
 @dataclass
@@ -166,12 +131,8 @@ def _md_code(value: str) -> str:
     return value.replace("`", "'")
 
 
-def _secret_expiry(months: int) -> str:
-    return PORTAL_EXPIRY.get(months, f"Custom: {months} months from today (Entra allows at most 24)")
-
-
 def manual_checklist(
-    profile: Any,
+    profile: Profile,
     answers: Mapping[str, Any],
     tenant: str | None = None,
     client_id: str | None = None,
@@ -182,163 +143,22 @@ def manual_checklist(
 
     `answers` are the validated answers (`profile.validate`). With `client_id` (the app
     exists already) the links open that app's blades; without it they open the list.
+    The vendor kind (`wizard.vendor_kinds`) gives the first item (where to sign in, with
+    which role) and the last (the values to hand back); between them every step kind of
+    that vendor kind (`wizard.steps`) writes its own item(s), in the portal's order.
+    Items of two kinds on one blade (redirect URIs and implicit grant) become one.
     """
-    if getattr(profile, "kind", "registration") == "enterprise_app":
-        return _enterprise_checklist(profile, answers, tenant, portal)
-    name = profile.display_name(answers)
-    audience = profile.sign_in_audience(answers)
-    uris = profile.redirect_uris(answers)
-    roles = "Application Administrator or Cloud Application Administrator"
-    if any(p.type == "application" for p in profile.permissions):
-        from wizard import roles as directory_roles
-
-        roles = directory_roles.consent_roles_text(profile)
-    items: list[ChecklistItem] = []
-    sign_in = [("Role needed", roles)]
-    if tenant:
-        sign_in.insert(0, ("Tenant", tenant))
-    items.append(ChecklistItem(
-        "Sign in to the Microsoft Entra admin center", sign_in, portal.rstrip("/") + "/",
-        "Use an account that holds the role below (with PIM: activate the role first).",
-    ))
-
-    register = [("Name", name), ("Supported account types", AUDIENCE_CHOICE.get(audience, audience))]
-    if uris:
-        register += [("Redirect URI: platform", "Web"), ("Redirect URI", uris[0])]
-    else:
-        register.append(("Redirect URI", "leave empty"))
-    if client_id:
-        items.append(ChecklistItem(
-            "Open the existing app registration", [("Name", name), ("Application (client) ID", client_id),
-                                                   ("Supported account types", AUDIENCE_CHOICE.get(audience, audience))],
-            portal_link(client_id, MENU_OVERVIEW, portal=portal),
-            "App registrations > All applications > the app. Check the name and supported account types.",
-        ))
-    else:
-        items.append(ChecklistItem(
-            "Register the application", register, new_registration_link(portal=portal),
-            "App registrations > New registration. Enter these values, then Register. "
-            "On Overview, note the Application (client) ID and the Directory (tenant) ID.",
-        ))
-
-    # Without the client ID the links open the list: say which app to open there.
-    opener = "" if client_id else f"In App registrations open '{name}'. "
-    auth: list[tuple[str, str]] = [("Web redirect URI", uri) for uri in uris]
-    auth.append(("Access tokens (used for implicit flows)",
-                 "checked" if profile.implicit_access_tokens else "not checked"))
-    auth.append(("ID tokens (used for implicit and hybrid flows)",
-                 "checked" if profile.implicit_id_tokens else "not checked"))
-    items.append(ChecklistItem(
-        "Set redirect URIs and implicit grant (Authentication)", auth,
-        portal_link(client_id, MENU_AUTH, portal=portal),
-        opener + "Authentication > Web: add every redirect URI listed; under Implicit grant and hybrid flows set the "
-        "two boxes as listed; Save.",
-    ))
-
-    perms: list[tuple[str, str]] = []
-    for p in profile.permissions:
-        perms.append((f"{_api_words(p)}, {TYPE_WORDS.get(p.type, p.type)}", p.name))
-    if perms:
-        help_text = ("API permissions > Add a permission. Pick the API (Microsoft Graph is under Microsoft APIs), "
-                     "then the permission type, tick each permission, Add permissions. Remove any other "
-                     "permission listed there.")
-        if any(p.resource == "exchange" for p in profile.permissions):
-            help_text += (" Office 365 Exchange Online is under 'APIs my organization uses' (search 'Office 365 "
-                          "Exchange Online').")
-        items.append(ChecklistItem("Add the API permissions", perms,
-                                   portal_link(client_id, MENU_API, portal=portal), opener + help_text))
-    if profile.admin_consent and perms:
-        items.append(ChecklistItem(
-            "Grant admin consent",
-            [("Button", "Grant admin consent for <your organisation>"), ("Answer", "Yes"),
-             ("Check", "Status shows 'Granted for <your organisation>' on every permission")],
-            portal_link(client_id, MENU_API, portal=portal),
-            "Still on API permissions: grant consent for the whole organisation.",
-        ))
-    if profile.secret_needed:
-        months = profile.secret_months(answers)
-        items.append(ChecklistItem(
-            "Create a client secret",
-            [("Description", f"{profile.id} secret"), ("Expires", _secret_expiry(months)),
-             ("Copy", "the Value column (not the Secret ID), right away: it is shown only once")],
-            portal_link(client_id, MENU_SECRETS, portal=portal),
-            opener + "Certificates & secrets > Client secrets > New client secret; Add. Note the expiry date.",
-        ))
-    branding = _branding_values(profile, answers)
-    if branding:
-        items.append(ChecklistItem(
-            "Add the branding (optional)", branding, portal_link(client_id, MENU_BRANDING, portal=portal),
-            opener + "Branding & properties: Upload new logo (the file listed; .png, .jpg or .bmp under 100 KB) "
-            "and enter the URLs listed; Save.",
-        ))
-    if profile.admin_consent and any(p.resource == "exchange" and p.type == "application" for p in profile.permissions):
-        from wizard import ews
-
-        commands = ews.allow_commands(client_id or "<Application (client) ID>")
-        items.append(ChecklistItem(
-            "Put the app on Exchange Online's EWS allow list (Exchange Online PowerShell)",
-            [(f"Line {n}", line) for n, line in enumerate(commands, 1)], "",
-            f"Since {ews.BLOCKING_SINCE} EWS answers only apps on the allow list (EwsAllowedAppIDs); EWS ends on "
-            f"{ews.EWS_ENDS}. The list is replaced as a whole, so these lines keep the apps already on it; "
-            "a change can take up to 24 hours.",
-        ))
-    back = [("Directory (tenant) ID", "from Overview"), ("Application (client) ID", "from Overview")]
-    if profile.secret_needed:
-        back.append(("Client secret Value", "the value copied in the step before (not the Secret ID)"))
-    items.append(ChecklistItem(
-        "Give the values to the person running the wizard", back,
-        portal_link(client_id, MENU_OVERVIEW, portal=portal),
-        "Pass the secret by a safe way (not in a ticket or a chat). The wizard tests them before showing the "
-        "vendor's settings.",
-    ))
-    return Checklist(profile.name, items, list(profile.notes))
-
-
-def _branding_values(profile: Any, answers: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The Branding & properties values these answers give (none when the answers are blank)."""
-    values: list[tuple[str, str]] = []
-    question = profile.logo_question() if hasattr(profile, "logo_question") else None
-    if question is not None and answers.get(question.key):
-        values.append(("Upload new logo", str(answers[question.key])))
-    if hasattr(profile, "branding_urls"):
-        values += [(url.label, url.value) for url in profile.branding_urls(answers)]
-    return values
-
-
-def _api_words(permission: Any) -> str:
-    """The API as the 'Request API permissions' pane names it."""
-    if permission.resource == "exchange":
-        return "Office 365 Exchange Online"
-    return "Microsoft Graph"
-
-
-def _enterprise_checklist(profile: Any, answers: Mapping[str, Any], tenant: str | None, portal: str) -> Checklist:
-    """LoopMeeting: the vendor's multi-tenant app appears after consent; assign the accounts."""
-    accounts = answers.get("service_account") or []
-    accounts = [accounts] if isinstance(accounts, str) else list(accounts)
-    name = profile.enterprise_app_name
-    sign_in = [("Role needed", "Application Administrator or Cloud Application Administrator")]
-    if tenant:
-        sign_in.insert(0, ("Tenant", tenant))
-    items = [
-        ChecklistItem("Sign in to the Microsoft Entra admin center", sign_in, portal.rstrip("/") + "/",
-                      "Use an account that holds the role below (with PIM: activate the role first)."),
-        # The profile's first note says how the vendor's console asks for the consent (the
-        # follow-up steps are for after it, so they are not used here).
-        ChecklistItem(f"Consent to {name} in the vendor's console",
-                      [("How", profile.notes[0] if profile.notes else
-                        "in the vendor's console, sign in as an administrator and consent on behalf of the organization")]),
-        ChecklistItem(f"Find the {name} enterprise application", [("Search", name)],
-                      enterprise_apps_link(portal=portal),
-                      "Enterprise applications > All applications; open it and note its Application ID."),
-        ChecklistItem("Assign the service account(s)", [("User", a) for a in accounts],
-                      enterprise_apps_link(portal=portal),
-                      "In the app: Users and groups > Add user/group > select each account > Assign."),
-        ChecklistItem("Give the values to the person running the wizard",
-                      [("Directory (tenant) ID", "Entra ID > Overview"), ("Application ID", f"the {name} enterprise app")],
-                      enterprise_apps_link(portal=portal)),
-    ]
-    return Checklist(profile.name, items, list(profile.notes[1:]))
+    vendor = vendor_kind(profile)
+    first, last, notes = vendor.checklist_frame(tenant, client_id, answers, portal)
+    given = ManualInput(profile, answers, client_id, portal)
+    items = list(first)
+    for kind in vendor.checklist_kinds:
+        for item in kind.manual_items(given):
+            if items and items[-1].title == item.title:  # the same blade: one item
+                items[-1] = replace(items[-1], values=items[-1].values + item.values)
+            else:
+                items.append(item)
+    return Checklist(profile.name, items + last, notes)
 
 
 # --------------------------------------------------------------------------- pasted values
@@ -376,7 +196,7 @@ def _guid(value: str | None, key: str, label: str, where: str) -> str:
 
 
 def validate_pasted(tenant_id: str | None, client_id: str | None, secret: str | None,
-                    profile: Any = None) -> Pasted:
+                    profile: Profile | None = None) -> Pasted:
     """Check the shapes of the pasted values; `InputError` (with `.key`) names the field.
 
     A secret shaped like a GUID is almost always the Secret ID, which the portal shows
@@ -387,7 +207,7 @@ def validate_pasted(tenant_id: str | None, client_id: str | None, secret: str | 
     if client == tenant:
         raise _fail("client_id", "Application (client) ID",
                     "is the same as the Directory (tenant) ID; copy the Application (client) ID above it")
-    needed = getattr(profile, "secret_needed", True)
+    needed = profile is None or profile.secret_needed
     value = (secret or "").strip()
     if not needed:
         return Pasted(tenant, client, "")
@@ -412,10 +232,10 @@ def validate_pasted(tenant_id: str | None, client_id: str | None, secret: str | 
 
 
 def run_token_test(
-    target: Any,
+    target: Target,
     http: Any,
-    clock: Any,
-    profile: Any,
+    clock: Clock,
+    profile: Profile,
     pasted: Pasted,
     *,
     cancel: threading.Event | None = None,
@@ -440,7 +260,7 @@ def run_token_test(
     from wizard import catalog, tokentest
 
     report = tokentest.TokenTestReport()
-    if getattr(profile, "kind", "registration") == "enterprise_app" or not profile.secret_needed:
+    if not vendor_kind(profile).needs_secret:
         report.checks.append(tokentest.Check(
             "no secret", True, f"{profile.name} holds its own credentials; there is no client secret to test"))
         return report
@@ -475,7 +295,7 @@ def run_token_test(
     return report
 
 
-def pasted_snippet(target: Any, profile: Any, answers: Mapping[str, Any], pasted: Pasted, http: Any = None):
+def pasted_snippet(target: Target, profile: Profile, answers: Mapping[str, Any], pasted: Pasted, http: Any = None):
     """The vendor's settings block for the pasted values (same values as `Setup.snippet`);
     with `http`, the profile's lookups (innovaphone's Autodiscover server) run too."""
     from wizard.autodiscover import fill_found, run_lookups
@@ -492,15 +312,14 @@ def pasted_snippet(target: Any, profile: Any, answers: Mapping[str, Any], pasted
     })
     if pasted.secret:
         values["client_secret"] = pasted.secret
-    if getattr(profile, "kind", "registration") != "enterprise_app":
-        values["redirect_uris"] = profile.redirect_uris(answers)
-        values["display_name"] = profile.display_name(answers)
+    values.update(vendor_kind(profile).snippet_values(answers))
     if http is not None:
-        fill_found(values, run_lookups(profile, answers, getattr(target, "exchange_url", ""), http))
+        fill_found(values, run_lookups(profile, answers, target.exchange_url, http))
     return profile.render_snippet(values)
 
 
 __all__ = [
     "Checklist", "ChecklistItem", "Pasted", "manual_checklist", "validate_pasted", "run_token_test",
-    "pasted_snippet", "portal_link", "new_registration_link", "enterprise_apps_link", "PORTALS",
+    "pasted_snippet", "portal_link", "new_registration_link", "enterprise_apps_link", "PORTAL", "PORTALS",
+    "MENU_OVERVIEW", "MENU_AUTH", "MENU_API", "MENU_SECRETS", "MENU_BRANDING",
 ]
