@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from wizard import replication
 from wizard.clock import Cancelled, Clock
+from wizard.errors import WizardError
 from wizard.graph import GraphError, quote
 from wizard.plan import Desired, Plan, Step
 
@@ -54,6 +56,11 @@ class Applied:
     client_id: str  # appId: the Application (client) ID
     sp_id: str  # service principal object id
     tenant_id: str
+
+
+def failure_words(exc: BaseException) -> str:
+    """A failed step's detail: the wizard's plain message, else the exception's name."""
+    return (exc.message if isinstance(exc, WizardError) else "") or type(exc).__name__
 
 
 class Frame(Protocol):
@@ -160,7 +167,7 @@ class Applier:
             frame.before_steps(self)
             for step, kind in kinds:
                 if kind.runs_in_apply:
-                    self._step(step, lambda k=kind, s=step: k.apply(s, self))
+                    self._step(step, partial(kind.apply, step, self))
             return frame.after_steps(self)
         finally:
             self.graph.on_retry = previous_on_retry
@@ -174,7 +181,7 @@ class Applier:
         try:
             detail = action()
         except BaseException as exc:
-            self.emit(step, FAILED, getattr(exc, "message", "") or type(exc).__name__)
+            self.emit(step, FAILED, failure_words(exc))
             raise
         self.journal.step_done(step.id)
         if detail and detail.startswith("already"):

@@ -186,8 +186,9 @@ def _guid(value: str | None, key: str, label: str, where: str) -> str:
     text = (value or "").strip().strip("{}")
     if not text:
         raise _fail(key, label, f"is required: copy it from {where}")
-    if as_guid(text):
-        return as_guid(text)
+    guid = as_guid(text)
+    if guid:
+        return guid
     if key == "tenant_id" and "." in text and " " not in text:
         raise _fail(key, label, f"'{text[:60]}' looks like a domain name; paste the Directory (tenant) ID, "
                                 f"a GUID, from {where}", "72f988bf-86f1-41af-91ab-2d7cd011db47")

@@ -62,6 +62,7 @@ class Desired:
 
     def logo_sentence(self, replace: bool = False) -> str:
         logo = self.logo
+        assert logo is not None, "only a plan with a logo answer has a logo step"
         what = f"{logo.shown} ({logo.size_words} {logo.type.upper()} image)"
         return f"Replace the app's logo with {what}" if replace else f"Set the logo from {what}"
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
-from wizard.apply import DONE, FAILED, PENDING, RETRYING, RUNNING, SKIPPED, Applied, Applier, StepProgress
+from wizard.apply import DONE, FAILED, PENDING, RETRYING, RUNNING, SKIPPED, Applied, Applier, StepProgress, failure_words
 from wizard.clock import Clock
 from wizard import ews, roles
 from wizard.errors import InputError, WizardError
@@ -264,7 +264,7 @@ class Setup:
         except BaseException as exc:
             for name in settled:
                 self._unseen_secret(applied.object_id, name, add=False)
-            emit(StepProgress("secret", sentence, FAILED, getattr(exc, "message", "") or type(exc).__name__))
+            emit(StepProgress("secret", sentence, FAILED, failure_words(exc)))
             raise
         # "Created, value not delivered" until the caller says the user holds it (secret_delivered).
         # A crash before this write leaves the name in "unseen", which means the same to a re-run.

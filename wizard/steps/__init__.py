@@ -52,7 +52,8 @@ ENTERPRISE_APP: tuple[StepKind[EnterpriseCompared], ...] = (
     user_assignment.KIND,
 )
 
-_BY_NAME: dict[str, StepKind[Any]] = {name: kind for kind in (*REGISTRATION, *ENTERPRISE_APP) for name in kind.names}
+_ALL: tuple[StepKind[Any], ...] = (*REGISTRATION, *ENTERPRISE_APP)
+_BY_NAME: dict[str, StepKind[Any]] = {name: kind for kind in _ALL for name in kind.names}
 
 
 def kind_of(step: Step) -> StepKind[Any]:

@@ -125,7 +125,7 @@ class EnterpriseAppVendor(VendorKind):
         assigned = assigned_principals(setup.graph, sp["id"])
         for email in service_accounts(setup.answers):
             user = setup.find_user(email)
-            ok = bool(user) and user["id"] in assigned
+            ok = user is not None and user["id"] in assigned
             report.checks.append(tokentest.Check(f"assigned {email}", ok,
                                                  f"{email} is assigned to the app" if ok else f"{email} is not assigned to the app"))
         scopes = sorted({s for g in read_grants(setup.graph, sp["id"]) for s in (g.get("scope") or "").split()})
