@@ -197,9 +197,10 @@ class Setup:
         """The user behind `email`; InputError when there is none or it has no mail attribute.
 
         A `mail` value is not proof of a mailbox (a guest or a user without an Exchange licence has
-        one too): `vendor_kinds.registration.mailbox_words` says "has the mail attribute" unless an Exchange plan is in the
-        user's `assignedPlans` (https://learn.microsoft.com/graph/api/resources/assignedplan) or
-        Autodiscover found the mailbox's server."""
+        one too): `vendor_kinds.registration.mailbox_words` says "has the mail attribute" unless an
+        Exchange plan is in the user's `assignedPlans`
+        (https://learn.microsoft.com/graph/api/resources/assignedplan) or Autodiscover found the
+        mailbox's server."""
         user = self.find_user(email, "id,userPrincipalName,mail,displayName,assignedPlans")
         if user is None:
             raise self.answer_error("mailbox", f"{email} is not a user in this tenant; the Calendar needs an address with a mailbox",
