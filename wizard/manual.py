@@ -265,7 +265,7 @@ def run_token_test(
         report.checks.append(tokentest.Check(
             "no secret", True, f"{profile.name} holds its own credentials; there is no client secret to test"))
         return report
-    resource_for = getattr(target, "resource_for", lambda r: r)  # the cloud table (wizard.target)
+    resource_for = target.resource_for  # the cloud table (wizard.target)
     resource = resource_for(profile.token_resource)
     started = clock.monotonic()
     result, code, attempts = tokentest.acquire_token(
