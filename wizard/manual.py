@@ -289,7 +289,7 @@ def run_token_test(
 
     if ews.uses_ews(profile) and report.ok:
         if mailbox:
-            report.checks.append(ews.token_check(http, getattr(target, "exchange_url", ""), result["access_token"],
+            report.checks.append(ews.token_check(http, target.exchange_url, result["access_token"],
                                                  mailbox, pasted.client_id))
         else:
             report.not_checked.append(ews.NO_MAILBOX)
