@@ -30,9 +30,9 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
+from wizard import ews, roles
 from wizard.apply import DONE, FAILED, PENDING, RETRYING, RUNNING, SKIPPED, Applied, Applier, StepProgress, failure_words
 from wizard.clock import Clock
-from wizard import ews, roles
 from wizard.errors import InputError, WizardError
 from wizard.graph import quote
 from wizard.journal import Journal
