@@ -32,8 +32,9 @@ def vendor_ids() -> tuple[str, ...]:
 
 
 EPILOG = """\
-Without a command the interactive wizard starts. Global options come before the command,
-the command's own options after it (`m365-wizard COMMAND --help` lists them). So
+Without a command the interactive wizard starts. Global options (--tenant, --cloud, --demo,
+--simtenant, --ca-bundle, --auth, --remember, --debug-log) go before or after the command; the
+command's own options after it (`m365-wizard COMMAND --help` lists them). One exception:
 `--client-id` BEFORE the command is your sign-in public client, and AFTER a command
 (`verify --client-id ID`, `rotate --client-id ID`) the same as --client-id-app: the app to act on.
 
@@ -88,6 +89,7 @@ COMMAND_HELP = {
     "manual": "the checklist for the Entra admin center, then test the pasted values (no admin sign-in)",
 }
 COMMANDS = tuple(COMMAND_HELP)
+COMMANDS_WITH_APP = ("plan", "apply", "verify", "test", "snippet", "rotate", "manual")  # --client-id-app
 DAY2_COMMANDS = ("verify", "secrets", "rotate", "manual")  # wizard.day2.run_<name>(args)
 
 
@@ -112,7 +114,7 @@ def _add_command_options(sub: argparse.ArgumentParser, name: str, vendor: bool =
         sub.add_argument("--set", dest="set", action="append", default=[], metavar="KEY=VALUE",
                          help="an answer to one of the vendor's questions; repeat for each answer (or each value of a list)")
     sub.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of text")
-    if name in ("plan", "apply", "verify", "test", "snippet", "rotate", "manual"):
+    if name in COMMANDS_WITH_APP:
         where = {"plan": "of an existing registration to compare (e.g. one of the same name the wizard did not make)",
                  "apply": "of an existing registration to repair instead of creating one","rotate": "of the registration whose secret to renew (default: the wizard's one for --vendor)",
                  "manual": "of the registration, once it exists (put into the checklist's links)",
@@ -169,7 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands (headless, for scripts)")
     for name, text in COMMAND_HELP.items():
-        _add_command_options(commands.add_parser(name, help=text, description=text), name)
+        sub = commands.add_parser(name, help=text, description=text)
+        _add_command_options(sub, name)
+        _add_global_copies(sub, name)
     prof = commands.add_parser(
         "profile", help="check FILE | new [FILE] | list: vendor profile files of your own (docs/profiles.md)",
         description="Vendor profiles outside the package: check one, start one, list them all.")
@@ -202,6 +206,30 @@ def build_manual_parser() -> argparse.ArgumentParser:
     _add_command_options(parser, "manual", vendor=False)
     parser.set_defaults(command=None)
     return parser
+
+
+def _add_global_copies(sub: argparse.ArgumentParser, name: str) -> None:
+    """The global options once more after a command: `test --vendor pexip --tenant contoso.com`.
+
+    default=SUPPRESS: a copy not given leaves the value given before the command (or the global
+    default) alone. `--client-id` is copied only where the command has no --client-id-app, for
+    after such a command it names the app to act on (see _add_command_options).
+    """
+    group = sub.add_argument_group("global options (also accepted before the command)")
+    keep = argparse.SUPPRESS
+    group.add_argument("--demo", action="store_true", default=keep, help="use the built-in simulated tenant")
+    group.add_argument("--tenant", default=keep, help="tenant domain or GUID")
+    group.add_argument("--cloud", default=keep, choices=["global", "usgov", "china"], help="national cloud")
+    if name not in COMMANDS_WITH_APP:
+        group.add_argument("--client-id", default=keep, help="your organisation's public client for sign-in")
+    group.add_argument("--simtenant", metavar="URL", default=keep, help="use a running simulated tenant at URL")
+    group.add_argument("--simtenant-remote", action="store_true", default=keep,
+                       help="allow --simtenant on another host")
+    group.add_argument("--ca-bundle", metavar="PATH", default=keep, help="trust this CA file")
+    group.add_argument("--auth", choices=["device", "browser", "paste"], default=keep, help="how the admin signs in")
+    group.add_argument("--remember", action="store_true", default=keep, help="remember the sign-in in the OS's store")
+    group.add_argument("--debug-log", nargs="?", const="", default=keep, metavar="PATH",
+                       help="write a debug log (credentials redacted)")
 
 
 def _add_global_options(parser: argparse.ArgumentParser) -> None:
