@@ -28,7 +28,10 @@ class WizardHeader(Widget):
 
     def on_mount(self) -> None:
         if hasattr(self.app, "step_id"):
-            self.watch(self.app, "step_id", lambda _value: self.refresh(), init=False)
+            self.watch(self.app, "step_id", self._step_changed, init=False)
+
+    def _step_changed(self, _value: object) -> None:
+        self.refresh()
 
     def render(self) -> Text:
         session = getattr(self.app, "session", None)

@@ -116,7 +116,7 @@ class PickAppScreen(Screen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(self.apps[int(event.option.id)])
+        self.dismiss(self.apps[event.option_index])  # options are the apps, in order
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

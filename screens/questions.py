@@ -249,6 +249,8 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
         if event.radio_set.id == "mode":
             self.mode = "verify" if event.pressed.id == "mode-verify" else "create"
             return
+        if not isinstance(event.radio_set, ChoiceSet):  # "mode" is the only other radio set
+            return
         key = (event.radio_set.id or "").removeprefix("input-")
         self.draft[key] = event.radio_set.value
         self.show_error(key, None)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -32,6 +33,9 @@ from screens.widgets.threads import call_if_shown
 from screens.widgets.save_prompt import SavePrompt
 from screens.widgets.secret_reveal import SecretReveal
 from screens.widgets.snippet_view import default_save_dir
+
+if TYPE_CHECKING:
+    from wizard.secret import NewSecret
 
 
 def end_date_words(end) -> str:
@@ -63,7 +67,7 @@ class SecretScreen(Screen[bool]):
         super().__init__()
         self.session = session
         self.applied = session.applied
-        self.secret = None
+        self.secret: NewSecret | None = None
         self.failed = False  # Microsoft did not create the secret
 
     def compose(self) -> ComposeResult:
@@ -165,6 +169,8 @@ class SecretScreen(Screen[bool]):
 
     def action_save_keyring(self) -> None:
         try:
+            if self.secret is None:
+                raise ValueError("the secret is no longer here")
             where = self.secret.save_to_keyring(self.applied.client_id)
         except Exception as error:  # noqa: BLE001 - no keyring backend, locked, refused…
             self.notify(f"Could not save to the keyring ({type(error).__name__}). "

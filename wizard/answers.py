@@ -556,6 +556,7 @@ def _validate_one(question: Any, raw: Any) -> Any:
                 raise InputError(_name(question), "takes one value only", example=question.example)
             raw = values[0]
         return check(raw, question)
+    items: list[Any]
     if isinstance(raw, (list, tuple)):
         items = []
         for item in raw:

@@ -102,10 +102,11 @@ def lookup(http: Any, email: str, exchange_url: str, timeout: float = TIMEOUT_SE
         raise AutodiscoverError(f"{host} did not answer with Autodiscover's JSON (HTTP {status}).",
                                 next_step=next_step, status=status)
     answered = body.get("Url")
-    server = server_of(answered) if isinstance(answered, str) else ""
+    found_url = answered if isinstance(answered, str) else ""
+    server = server_of(found_url)
     if not server:
         raise AutodiscoverError(f"{host}'s answer names no https Autodiscover URL.", next_step=next_step)
-    return Found(server=server, url=answered, email=email)
+    return Found(server=server, url=found_url, email=email)
 
 
 def _json(response: Any) -> Any:

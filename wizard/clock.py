@@ -12,10 +12,19 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Protocol
 
 
 class Cancelled(Exception):
     """The user (or a signal) asked to stop; whatever was waiting gives up cleanly."""
+
+
+class Waitable(Protocol):
+    """What a wait can be cancelled by: a `threading.Event`, or an `AnyEvent` of several."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 class Clock:
@@ -29,7 +38,7 @@ class Clock:
         """A clock that never jumps backwards, for measuring waits."""
         return time.monotonic()
 
-    def sleep(self, seconds: float, cancel: threading.Event | None = None) -> None:
+    def sleep(self, seconds: float, cancel: Waitable | None = None) -> None:
         """Wait `seconds`; raise `Cancelled` as soon as `cancel` is set."""
         if cancel is None:
             if seconds > 0:
@@ -68,7 +77,7 @@ class FakeClock(Clock):
             self._now += seconds
             self._mono += seconds
 
-    def sleep(self, seconds: float, cancel: threading.Event | None = None) -> None:
+    def sleep(self, seconds: float, cancel: Waitable | None = None) -> None:
         if cancel is not None and cancel.is_set():
             raise Cancelled()
         with self._lock:

@@ -26,7 +26,7 @@ import os
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Literal, overload
 
 from wizard.answers import as_guid
 from wizard.clock import Cancelled, Clock
@@ -336,6 +336,12 @@ def _target(args: Any, clock: Clock, ctx: Any) -> Any:
     target, sim = connect(ConnectOptions.from_args(args, demo_auto_approve=0), clock)
     ctx.sim = sim
     return target
+
+
+@overload
+def _read_secret(args: Any, required: Literal[True]) -> str: ...
+@overload
+def _read_secret(args: Any, required: bool) -> str | None: ...
 
 
 def _read_secret(args: Any, required: bool) -> str | None:

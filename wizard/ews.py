@@ -179,8 +179,8 @@ def read_answer(response: Any, mailbox: str, app_id: str = "", ews_enabled: bool
     fault = envelope.find(f"{{{SOAP}}}Body/{{{SOAP}}}Fault")
     if fault is not None:
         code = fault.findtext(f"detail/{{{ERRORS}}}ResponseCode") or (fault.findtext("faultcode") or "").split(":")[-1]
-        message = fault.findtext("faultstring") or ""
-        return EwsAnswer(False, status, code, _fault_words(code, message, mailbox))
+        fault_text = fault.findtext("faultstring") or ""
+        return EwsAnswer(False, status, code, _fault_words(code, fault_text, mailbox))
     message = envelope.find(f".//{{{MESSAGES}}}GetFolderResponseMessage")
     if message is None:
         return EwsAnswer(False, status, str(status), f"EWS answered HTTP {status} without a GetFolder response.")

@@ -148,7 +148,7 @@ class GraphClient:
         self,
         http: httpx.Client,
         base_url: str,
-        token: Callable[[], str],
+        token: Callable[..., str],  # called with no arguments, or force_refresh=True if it takes that
         *,
         clock: Clock | None = None,
         cancel: threading.Event | None = None,

@@ -196,6 +196,6 @@ def wait_until_visible(
             continue
         streak += 1
         if streak >= consecutive:
-            return result  # type: ignore[return-value]
+            return result
         clock.sleep(interval, cancel)
         waited += interval

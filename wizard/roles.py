@@ -188,10 +188,10 @@ def check(profile: Any, who: Any, graph: Any) -> str | None:
         )
     consenters = consenters_for(profile)
     if _app_roles(profile) and not held & set(consenters):
-        names = ", ".join(p.name for p in _app_roles(profile))
+        permissions = ", ".join(p.name for p in _app_roles(profile))
         raise RoleError(
             f"{account} can create the app, but granting admin consent to Microsoft Graph application permissions "
-            f"({names}) needs a Global Administrator or a Privileged Role Administrator.",
+            f"({permissions}) needs a Global Administrator or a Privileged Role Administrator.",
             next_step="Sign in as a Global Administrator or Privileged Role Administrator, or ask one to run the wizard "
                       f"(or to follow the checklist of `m365-wizard manual --vendor {profile.id}`).",
         )

@@ -185,7 +185,9 @@ def wait_for_roles(
     to `max_wait` on the injected clock; `on_wait(wait, waited, missing)` before each pause.
     Returns (last result, its claims, seconds waited).
     """
-    waited, attempt, result, claims = 0.0, 0, None, {}
+    waited, attempt = 0.0, 0
+    result: dict | None = None
+    claims: dict = {}
     while True:
         wait = min(30.0, 5.0 * 2 ** attempt)
         if waited + wait > max_wait:

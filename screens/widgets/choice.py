@@ -27,10 +27,15 @@ class MarkedButton(RadioButton):
     def __init__(self, label: str, value: bool = False, *, choice: str = "", **kwargs) -> None:
         super().__init__(label, value=value, **kwargs)
         self.choice = choice
+        self._mark()
 
-    @property
-    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual's class attribute name
-        return "(●) " if self.value else "( ) "
+    def watch_value(self) -> None:
+        self._mark()
+        super().watch_value()
+
+    def _mark(self) -> None:
+        # Textual reads BUTTON_INNER at each render: the mark follows the value.
+        self.BUTTON_INNER = "(●) " if self.value else "( ) "
 
 
 class ChoiceSet(RadioSet):

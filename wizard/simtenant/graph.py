@@ -177,18 +177,19 @@ class GraphApi:
 
     def _dispatch(self, ctx: RequestContext, path: str) -> httpx.Response:
         method = ctx.request.method.upper()
-        candidates = [r for r in self.routes if r.pattern.match(path)]
+        candidates = [(r, m) for r in self.routes if (m := r.pattern.match(path))]
         if not candidates:
             segment = path.strip("/").split("/")[0] or "v1.0"
             raise GraphFailure(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
-        route = next((r for r in candidates if r.method == method), None)
-        if route is None:
+        found = next(((r, m) for r, m in candidates if r.method == method), None)
+        if found is None:
             raise GraphFailure(405, "Request_BadRequest",
                                f"The request method '{method}' is not allowed on '{path}'.")
+        route, match = found
         caller = self.authenticate(ctx)
         self.authorize(caller, route.permission)
         params = query_options(ctx.request)
-        call = Call(ctx=ctx, caller=caller, match=route.pattern.match(path), params=params, path=path)
+        call = Call(ctx=ctx, caller=caller, match=match, params=params, path=path)
         return route.handler(call)
 
     # ---- OpenID Connect UserInfo -----------------------------------------------------------
@@ -206,7 +207,8 @@ class GraphApi:
                 raise GraphFailure(405, "Request_BadRequest",
                                    f"The request method '{method}' is not allowed on '/oidc/userinfo'.")
             caller = self.authenticate(ctx)
-            if caller.kind != "user" or "openid" not in {p.lower() for p in caller.permissions}:
+            if caller.kind != "user" or caller.user is None \
+                    or "openid" not in {p.lower() for p in caller.permissions}:
                 raise GraphFailure(403, "Authorization_RequestDenied", INSUFFICIENT)
         except GraphFailure as failure:
             return graph_error(ctx, failure.status, failure.code, failure.message, failure.headers)

@@ -51,7 +51,7 @@ def routes(sim: "SimTenant"):
     state = sim.state
 
     def delegated_only(call: Call) -> dict:
-        if call.caller.kind != "user":
+        if call.caller.kind != "user" or call.caller.user is None:
             raise GraphFailure(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
         return call.caller.user
 

@@ -270,6 +270,8 @@ class Identity:
                                   "User tried to log in to a device from a platform (Unknown) that's currently not "
                                   "supported through Conditional Access policy. Supported device platforms are: "
                                   "iOS, Android, Mac, and Windows flavors.")
+        if code.user_id is None:  # approve_code sets the status and the user together
+            raise RuntimeError(f"device code {code.user_code} is approved without a user")
         user = sim.state.users[code.user_id]
         code.status = "redeemed"
         return self._delegated_response(ctx, form, client_id, name, app, user, code.scopes)
@@ -402,7 +404,7 @@ class Identity:
         tokens.check_scopes_exist(req, client_name, client_id)
         if req.resource_sp is None:  # only OIDC scopes: Microsoft returns a Graph token for User.Read
             req = tokens.resolve(state, ["User.Read"])
-        resource_sp = req.resource_sp
+        resource_sp = req.resource()
         granted = self._delegated_scopes(req, client_id, client_name, app, user)
         scp = list(granted)
         if resource_sp["appId"] == catalog.GRAPH_APP_ID:
@@ -438,7 +440,7 @@ class Identity:
                           app: dict | None, user: dict) -> list[str]:
         """Which of the requested scopes this client may have for this user."""
         state = self.sim.state
-        resource_sp = req.resource_sp
+        resource_sp = req.resource()
         is_graph = resource_sp["appId"] == catalog.GRAPH_APP_ID
         client_sp = state.sp_by_app_id(client_id)
         consented = tokens.consented_scopes(state, client_sp, resource_sp, user["id"])
@@ -498,7 +500,7 @@ class Identity:
                                   f"tenant {state.tenant_id}. See instructions here: "
                                   "https://go.microsoft.com/fwlink/?linkid=2225119")
         req = tokens.resolve(state, scopes, sim.graph_aliases(ctx.base_url))
-        roles = tokens.app_roles_for(state, client_sp, req.resource_sp, now, sim.faults.roles_claim_lag_seconds)
+        roles = tokens.app_roles_for(state, client_sp, req.resource(), now, sim.faults.roles_claim_lag_seconds)
         access = sim.signer.sign(tokens.app_claims(
             state, client_sp=client_sp, audience=req.audience, roles=roles, now=now, uti=sim.ids.token(22)))
         return identity_json(ctx, {

@@ -58,14 +58,16 @@ def canonical(name: str, known) -> str | None:
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:
-    tokens, pos = [], 0
+    tokens: list[tuple[str, str]] = []
+    pos = 0
     text = text.rstrip()
     while pos < len(text):
         match = _TOKEN.match(text, pos)
-        if not match or match.end() == pos:
+        # every alternative of _TOKEN is a named group, so a match always has a lastgroup
+        kind = match.lastgroup if match else None
+        if not match or kind is None or match.end() == pos:
             raise QueryError(f"Invalid filter clause: syntax error at position {pos} in '{text}'.",
                              "BadRequest")
-        kind = match.lastgroup
         tokens.append((kind, match.group(kind)))
         pos = match.end()
     return tokens
@@ -120,8 +122,9 @@ class _Parser:
     # -- grammar -------------------------------------------------------------------
     def parse(self) -> Predicate:
         pred = self.or_expr()
-        if self.peek() is not None:
-            raise QueryError(f"Invalid filter clause: unexpected '{self.peek()[1]}' in '{self.text}'.",
+        rest = self.peek()
+        if rest is not None:
+            raise QueryError(f"Invalid filter clause: unexpected '{rest[1]}' in '{self.text}'.",
                              "BadRequest")
         return pred
 
@@ -130,14 +133,20 @@ class _Parser:
         while self.at_word("or"):
             self.take()
             parts.append(self.and_expr())
-        return parts[0] if len(parts) == 1 else (lambda obj, ps=tuple(parts): any(p(obj) for p in ps))
+        if len(parts) == 1:
+            return parts[0]
+        ps = tuple(parts)
+        return lambda obj: any(p(obj) for p in ps)
 
     def and_expr(self) -> Predicate:
         parts = [self.unary()]
         while self.at_word("and"):
             self.take()
             parts.append(self.unary())
-        return parts[0] if len(parts) == 1 else (lambda obj, ps=tuple(parts): all(p(obj) for p in ps))
+        if len(parts) == 1:
+            return parts[0]
+        ps = tuple(parts)
+        return lambda obj: all(p(obj) for p in ps)
 
     def unary(self) -> Predicate:
         if self.at_word("not"):
@@ -151,8 +160,9 @@ class _Parser:
             inner = self.or_expr()
             self.take("rparen")
             return inner
+        following = self.peek(1)
         if tok and tok[0] == "word" and tok[1].lower() in ("startswith", "endswith") \
-                and self.peek(1) and self.peek(1)[0] == "lparen":
+                and following and following[0] == "lparen":
             return self.function()
         return self.comparison()
 
@@ -184,7 +194,7 @@ class _Parser:
         if op == "in":  # "supported by default whenever eq is" (aad-advanced-queries)
             self.take("lparen")
             values = [self.literal()]
-            while self.peek() and self.peek()[0] == "comma":
+            while (tok := self.peek()) is not None and tok[0] == "comma":
                 self.take("comma")
                 values.append(self.literal())
             self.take("rparen")

@@ -20,6 +20,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
+from wizard.simtenant import catalog
+
 
 class Ids:
     """Every generated identifier comes from here: one seeded stream per kind.
@@ -113,6 +115,13 @@ class TenantState:
 
     def sp_by_app_id(self, app_id: str) -> dict | None:
         return next((s for s in self.service_principals.values() if s["appId"].lower() == app_id.lower()), None)
+
+    def graph_sp(self) -> dict:
+        """Microsoft Graph's service principal, which every tenant has."""
+        sp = self.sp_by_app_id(catalog.GRAPH_APP_ID)
+        if sp is None:
+            raise RuntimeError("the simulated tenant has no Microsoft Graph service principal")
+        return sp
 
     def sp_by_name(self, name: str) -> dict | None:
         """A service principal by any of its servicePrincipalNames (appId or identifier URI)."""

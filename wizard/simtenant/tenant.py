@@ -408,7 +408,7 @@ class SimTenant:
         sp["verifiedPublisher"] = {"displayName": "LoopMeeting", "verifiedPublisherId": "6180000",
                                    "addedDateTime": "2024-03-01T00:00:00Z"}
         state.service_principals[sp["id"]] = sp
-        graph = state.sp_by_app_id(catalog.GRAPH_APP_ID)
+        graph = state.graph_sp()
         self.ids.object_id()  # grant ids derive from their objects; the draw keeps seeded ids stable
         grant = model.new_grant(sp["id"], graph["id"],
                                 "Calendars.ReadWrite User.Read offline_access openid profile", "AllPrincipals", None)

@@ -38,6 +38,12 @@ class ScopeRequest:
     oidc: set[str]                    # openid, profile, email, offline_access
     requested: list[str]              # the non-OIDC scopes in the form the client sent them
 
+    def resource(self) -> dict:
+        """`resource_sp`, for a request known to name a resource (not only OIDC scopes)."""
+        if self.resource_sp is None:
+            raise RuntimeError(f"scopes {self.requested} name no resource")
+        return self.resource_sp
+
 
 def split_scopes(raw: str | None) -> list[str]:
     return [s for s in (raw or "").split() if s]
@@ -59,8 +65,9 @@ def resolve(state: TenantState, scopes: list[str], graph_aliases: tuple[str, ...
     resource_sp, audience, names, default = None, "", [], False
     for scope in rest:
         prefix, name = _split_resource(scope)
+        sp: dict | None
         if prefix is None:
-            sp = state.sp_by_app_id(catalog.GRAPH_APP_ID)
+            sp = state.graph_sp()
             aud = catalog.GRAPH_APP_ID
         else:
             sp = state.sp_by_name(prefix)
