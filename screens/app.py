@@ -245,6 +245,7 @@ def session_from_args(args) -> WizardSession:
     clock = Clock()
     options = ConnectOptions.from_args(args, demo_auto_approve=3.0)
     return WizardSession(clock=clock, connect=lambda: connect(options, clock), tenant_hint=options.tenant_hint,
+                         tenant=options.tenant,
                          manual=bool(args.manual), remember=bool(args.remember), auth=args.auth or "device")
 
 

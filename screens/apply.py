@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -132,11 +133,18 @@ class ApplyScreen(Screen):
             "stopped": "Stopped. Nothing is half-done: running the wizard again continues "
                        "where it stopped. r continues now, Esc goes back to the plan "
                        "(read again from Microsoft).",
-            "failed": "This step failed (see the reason above). Fix what it says, then press r "
+            # The reason itself, here: a role failure comes before any step row could show one.
+            "failed": f"Failed: {escape(self._reason())} Fix what it says, then press r "
                       "to try again: done steps are not repeated. Esc goes back to the plan.",
             "done": "All changes are in place. Press Enter to continue.",
         }[state] + (" m gives a checklist to hand to an admin who has the role." if self._lacks_role() else ""))
         self.refresh_bindings()
+
+    def _reason(self) -> str:
+        """The failure in the error screen's plain words (its message, never a bug's text)."""
+        from screens.error import unexpected
+
+        return unexpected(self.error).message if self.error is not None else ""
 
     def check_action(self, action: str, parameters) -> bool | None:
         """Only the keys that make sense now are active (and shown in the footer)."""

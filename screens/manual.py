@@ -130,7 +130,7 @@ class ManualScreen(Screen):
         self.session = session
         from wizard.manual import manual_checklist
 
-        tenant = session.tenant_hint or None
+        tenant = session.checklist_tenant  # never the header's words ("after sign-in")
         self.checklist = manual_checklist(session.profile, session.answers, tenant=tenant,
                                           portal=session.portal())
         self.part = "checklist"  # "checklist" | "values"

@@ -157,7 +157,18 @@ def test_test_command_refuses_without_a_secret(monkeypatch, capsys):
     monkeypatch.delenv("M365_WIZARD_CLIENT_SECRET", raising=False)
     code = cli.main(["--demo", "test", "--vendor", "pexip", "--client-id-app", "3fa85f64-5717-4562-b3fc-2c963f66afa6"])
     assert code == 2
-    assert "--secret-file" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--secret-file" in err
+    # Nothing typed is wrong, something is missing: the next step says what to add (issue 17 item 7).
+    assert "Correct 'client secret'" not in err and "again with --secret-file PATH" in err
+
+
+def test_a_missing_secret_file_is_a_step_to_add_not_a_value_to_correct():
+    from wizard.errors import InputError
+
+    assert "Correct 'x'" in str(InputError("x", "is wrong"))
+    err = InputError("client secret", "is shown only once", next_step="Run it again with --secret-file PATH.")
+    assert "Correct" not in str(err) and str(err).endswith("Next step: Run it again with --secret-file PATH.")
 
 
 def test_client_id_app_must_be_a_guid(capsys, tmp_path):

@@ -187,3 +187,21 @@ def test_snapshot_values_tested(snap_compare, portal_app, sim, target, clock):
         await snippet_shown(pilot)
 
     assert snap_compare(ScreenApp(make_session(sim, target, clock)), terminal_size=SIZE, run_before=tested)
+
+
+@pytest.mark.parametrize("given, hint, expected", [
+    (None, "after sign-in", None),            # nobody signed in, no --tenant: no "Tenant: after sign-in" row
+    ("contoso.com", "contoso.com", "contoso.com"),
+])
+async def test_checklist_tenant_is_never_the_headers_placeholder(given, hint, expected, target, clock):
+    profile = get_profile("pexip")
+    session = WizardSession(clock=clock, target=target, manual=True, tenant=given, tenant_hint=hint)
+    session.profile = profile
+    session.answers = profile.validate({"addin_fqdn": "px01.example.com"})
+    app = ScreenApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        checklist = app.screen.checklist
+    assert "after sign-in" not in checklist.as_text()
+    tenants = [value for item in checklist.items for label, value in item.values if label == "Tenant"]
+    assert tenants == ([expected] if expected else [])

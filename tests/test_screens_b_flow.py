@@ -140,6 +140,9 @@ async def test_apply_failure_shows_error_then_retry_continues():
         screen = app.screen
         assert isinstance(screen, ApplyScreen) and screen.state == "failed"
         assert screen.query_one(StepList).states()["grant_consent"] == "failed"
+        status = str(screen.query_one("#apply-status").render())
+        # The reason is said where the status is (issue 17: "see the reason above" with nothing above).
+        assert "lacks the role" in status and "see the reason above" not in status
         await pilot.press("enter")  # not done: Enter does nothing
         assert app.result is ScreenApp.NO_RESULT
         app.session.setup.fail_at = ""

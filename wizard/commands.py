@@ -371,6 +371,7 @@ def _read_secret(args: Any, required: bool) -> str | None:
             "client secret",
             f"is needed: put it in a file and pass --secret-file PATH, or set {SECRET_ENV}"
             " (never on the command line, where other users could see it)",
+            next_step=f"Run the same command again with --secret-file PATH (or {SECRET_ENV} set).",
         )
     return None
 
@@ -489,6 +490,7 @@ def cmd_apply(ctx: Context) -> int:
         raise InputError(
             "client secret",
             "is shown only once: add --secret-file PATH (written 0600) or --show-secret",
+            next_step="Run the same command again with --secret-file PATH (or --show-secret).",
         )
     if run.secret_needed:
         ctx.answers()  # bad answers are reported first

@@ -271,7 +271,8 @@ def run_rotate(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = N
         show = bool(getattr(ctx.args, "show_secret", False))
         path = getattr(ctx.args, "secret_file", None)
         if not (show or path) and not getattr(ctx.target, "demo", False):
-            raise InputError("client secret", "is shown only once: add --secret-file PATH (written 0600) or --show-secret")
+            raise InputError("client secret", "is shown only once: add --secret-file PATH (written 0600) or --show-secret",
+                             next_step="Run the same command again with --secret-file PATH (or --show-secret).")
         if path:
             from wizard.run import Run
 

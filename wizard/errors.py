@@ -71,14 +71,15 @@ class InputError(WizardError):
 
     exit_code = EXIT_BAD_INPUT
 
-    def __init__(self, field: str, message: str, *, example: str = "", key: str = "") -> None:
+    def __init__(self, field: str, message: str, *, example: str = "", key: str = "", next_step: str = "") -> None:
         self.field = field  # what the user sees: the question's label
         self.key = key or field  # the question's key (`--set key=value`), when it is one
         self.example = example
         text = f"{field}: {message}"
         if example:
             text += f" (for example: {example})"
-        super().__init__(text, next_step=f"Correct '{field}' and try again.")
+        # next_step: when nothing typed is wrong, only something is missing (e.g. --secret-file).
+        super().__init__(text, next_step=next_step or f"Correct '{field}' and try again.")
 
 
 class SignInError(WizardError):

@@ -200,6 +200,7 @@ class Run:
     http: Any = None  # the one httpx.Client (connection pool) of this run
     connect: Callable[[], tuple[Target, SimTenant | None]] | None = None
     manual: bool = False
+    tenant: str | None = None  # --tenant as given (None: 'organizations', then the signed-in tenant)
     remember: bool = False  # --remember: the sign-in is kept (wizard.tokencache)
     #: --auth: how the admin signs in first ("device", "paste", "browser"). The TUI signs in with
     #: the paste-back link for "paste" and "browser" (MSAL's browser wait cannot be cancelled).
@@ -269,6 +270,16 @@ class Run:
         if self.profile is None:
             raise InputError("vendor", "is not chosen yet", example="--vendor pexip")
         return self.profile
+
+    @property
+    def checklist_tenant(self) -> str | None:
+        """The tenant the manual checklist names: the signed-in one, the simulated one, --tenant, or none
+        (never a placeholder such as "after sign-in", which would read "Tenant: after sign-in")."""
+        if self.who is not None:
+            return self.who.tenant_id
+        if self.sim is not None:
+            return self.sim.domain
+        return self.tenant or None
 
     @property
     def is_enterprise_app(self) -> bool:
