@@ -137,3 +137,10 @@ def _own_profiles_folder(tmp_path_factory, monkeypatch):
     monkeypatch.setattr(profiles, "user_profiles_dir", lambda: folder)
     monkeypatch.setattr(profiles, "_profile_files", ())
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _own_state_folder(tmp_path_factory, monkeypatch):
+    """No test writes to the machine's own state folder (journal, run lock): a test that passes
+    `state_dir=None` gets a folder of its own, so parallel runs never share a lock or a journal."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
