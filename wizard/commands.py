@@ -280,9 +280,16 @@ class Context:
         if who is None:
             self.run.set_answers(answers)
             return self.run.make_setup()
+        from wizard.graph import GraphClient
         from wizard.setup import Setup
 
-        return Setup(self.profile, answers, None, who, self.target, clock=self.clock, state_dir=self.run.journal_dir())
+        def not_signed_in(*_args: Any, **_kwargs: Any) -> str:
+            from wizard.errors import SignInError
+
+            raise SignInError("This command works without an admin sign-in; it cannot read Microsoft Graph.")
+
+        graph = GraphClient(self.http, self.target.graph_url, not_signed_in, clock=self.clock)
+        return Setup(self.profile, answers, graph, who, self.target, clock=self.clock, state_dir=self.run.journal_dir())
 
     def count_requests(self) -> None:
         if self.graph is not None:
