@@ -8,7 +8,7 @@ import pytest
 
 from wizard import cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 
 

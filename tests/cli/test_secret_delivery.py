@@ -33,7 +33,7 @@ from wizard.simtenant import FaultPlan
 from wizard.target import demo_target
 
 PEXIP = ["--vendor", "pexip", "--set", "addin_fqdn=px01.example.com"]
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def live_secrets(sim, vendor="pexip"):

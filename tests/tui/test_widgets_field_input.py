@@ -8,7 +8,7 @@ from textual.app import App, ComposeResult
 
 from screens.questions import QuestionsScreen
 from screens.widgets.field_input import FieldInput
-from test_app_helpers import make_app, showing, wait_for
+from app_helpers import make_app, showing, wait_for
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ import pytest
 
 from screens.error import ErrorScreen
 from screens.signin import SignInScreen
-from test_app_helpers import make_app, make_session, showing, text_of, to_questions, wait_for
+from app_helpers import make_app, make_session, showing, text_of, to_questions, wait_for
 
 pytestmark = pytest.mark.anyio
 

@@ -10,7 +10,7 @@ from screens.questions import QuestionsScreen
 from screens.signin import SignInScreen
 from textual.widgets import Input, Static
 
-from test_app_helpers import make_app, make_session, text_of, to_questions, wait_for
+from app_helpers import make_app, make_session, text_of, to_questions, wait_for
 
 pytestmark = pytest.mark.anyio
 

@@ -50,7 +50,7 @@ def portal_app(sim, graph, who, target, clock, tmp_path):
     return applied, secret
 
 
-def make_session(sim, target, clock, vendor="pexip", raw=None):
+def manual_session(sim, target, clock, vendor="pexip", raw=None):
     profile = get_profile(vendor)
     session = WizardSession(clock=clock, target=target, sim=sim, manual=True)
     session.profile = profile
@@ -86,7 +86,7 @@ async def snippet_shown(pilot) -> None:
 
 
 async def test_tick_items_with_space_and_arrows(sim, target, clock):
-    app = ScreenApp(make_session(sim, target, clock))
+    app = ScreenApp(manual_session(sim, target, clock))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         rows = list(app.screen.query(ChecklistRow))
@@ -106,7 +106,7 @@ async def test_tick_items_with_space_and_arrows(sim, target, clock):
 
 
 async def test_save_checklist_as_markdown(sim, target, clock, tmp_path):
-    app = ScreenApp(make_session(sim, target, clock))
+    app = ScreenApp(manual_session(sim, target, clock))
     path = tmp_path / "sub" / "list.md"
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -124,7 +124,7 @@ async def test_save_checklist_as_markdown(sim, target, clock, tmp_path):
 
 async def test_blocked_sign_in_pasted_values_pass_and_snippet_shows(portal_app, sim, target, clock):
     applied, secret = portal_app
-    app = ScreenApp(make_session(sim, target, clock))
+    app = ScreenApp(manual_session(sim, target, clock))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await paste(pilot, sim.tenant_id, applied.client_id, secret.value)
@@ -143,7 +143,7 @@ async def test_blocked_sign_in_pasted_values_pass_and_snippet_shows(portal_app, 
 
 async def test_wrong_secret_is_caught_with_a_clear_message(portal_app, sim, target, clock):
     applied, _ = portal_app
-    app = ScreenApp(make_session(sim, target, clock))
+    app = ScreenApp(manual_session(sim, target, clock))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await paste(pilot, sim.tenant_id, applied.client_id, "wrong8Q~" + "q" * 32)
@@ -154,7 +154,7 @@ async def test_wrong_secret_is_caught_with_a_clear_message(portal_app, sim, targ
 
 
 async def test_secret_id_instead_of_value_is_refused_without_a_request(sim, target, clock):
-    app = ScreenApp(make_session(sim, target, clock))
+    app = ScreenApp(manual_session(sim, target, clock))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         before = len(sim.requests)
@@ -175,7 +175,7 @@ def test_snapshot_checklist(snap_compare, sim, target, clock):
         await pilot.press("space", "space")
         await pilot.pause()
 
-    assert snap_compare(ScreenApp(make_session(sim, target, clock)), terminal_size=SIZE, run_before=tick_two)
+    assert snap_compare(ScreenApp(manual_session(sim, target, clock)), terminal_size=SIZE, run_before=tick_two)
 
 
 def test_snapshot_values_tested(snap_compare, portal_app, sim, target, clock):
@@ -186,7 +186,7 @@ def test_snapshot_values_tested(snap_compare, portal_app, sim, target, clock):
         await paste(pilot, sim.tenant_id, applied.client_id, secret.value)
         await snippet_shown(pilot)
 
-    assert snap_compare(ScreenApp(make_session(sim, target, clock)), terminal_size=SIZE, run_before=tested)
+    assert snap_compare(ScreenApp(manual_session(sim, target, clock)), terminal_size=SIZE, run_before=tested)
 
 
 @pytest.mark.parametrize("given, hint, expected", [

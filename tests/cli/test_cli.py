@@ -15,7 +15,7 @@ import pytest
 
 from wizard import __version__, cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_py(code: str, *args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:

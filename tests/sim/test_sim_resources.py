@@ -18,7 +18,7 @@ from wizard.clock import FakeClock
 from wizard.simtenant import FaultPlan, SimTenant, catalog, resources
 from wizard.simtenant.testing import graph_client, sign_in
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GRAPH_SP = f"/servicePrincipals(appId='{catalog.GRAPH_APP_ID}')"
 
 

@@ -164,7 +164,7 @@ def test_sign_in_declined_expired_and_blocked_through_signin(clock):
 # ---------------------------------------------------------------- insufficient role: zero writes
 
 
-# (An Application Administrator may grant innovaphone's Exchange app role: tests/test_roles.py.)
+# (An Application Administrator may grant innovaphone's Exchange app role: tests/engine/test_roles.py.)
 @pytest.mark.parametrize(("vendor", "user"), [("pexip", PLAIN_USER), ("innovaphone", PLAIN_USER),
                                               ("loopmeeting", PLAIN_USER)])
 def test_insufficient_role_is_found_before_the_first_write(clock, tmp_path, vendor, user):
@@ -235,7 +235,7 @@ def test_sigterm_to_a_real_demo_apply_process_exits_130(tmp_path):
     env = dict(os.environ, HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "wizard", "--demo", "apply", *PEXIP, "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     try:
         seen = []
         for line in proc.stderr:

@@ -7,7 +7,7 @@ import pytest
 from profile_files import ROOMSIGN
 from screens.questions import QuestionsScreen
 from screens.vendor import VendorScreen
-from test_app_helpers import make_app, make_session, showing, text_of, wait_for
+from app_helpers import make_app, make_session, showing, text_of, wait_for
 from test_tui_paths import walk
 
 pytestmark = pytest.mark.anyio

@@ -19,8 +19,8 @@ import pytest
 from wizard import catalog
 from wizard.errors import InputError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parents[1] / "data"
 # A copy of shared/reference/permissions.md (its first line says so).
 REFERENCE = DATA / "reference_permissions.md"
 # Microsoft's concepts/includes/permissions-ids.md, unchanged below a one-line source comment.

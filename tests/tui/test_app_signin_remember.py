@@ -12,7 +12,7 @@ import wizard.tokencache as tokencache
 from screens.app import session_from_args
 from screens.session import WizardSession
 from screens.signin import SignInScreen
-from test_app_helpers import make_app, make_session, showing, text_of, to_questions, wait_for
+from app_helpers import make_app, make_session, showing, text_of, to_questions, wait_for
 
 pytestmark = pytest.mark.anyio
 SIZE = (80, 24)

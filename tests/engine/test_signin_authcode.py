@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.conftest import ADMIN, ADMIN_SCOPES, APP_ADMIN, make_sim
+from conftest import ADMIN, ADMIN_SCOPES, APP_ADMIN, make_sim
 from wizard.errors import EXIT_SIGNIN, PastedAddressError, SignInError
 from wizard.signin import SignIn
 from wizard.signin_authcode import browser_available, parse_pasted

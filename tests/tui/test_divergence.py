@@ -23,7 +23,7 @@ import wizard.commands as commands
 import wizard.simtenant as simtenant
 from screens.plan import PlanScreen
 from screens.signin import SignInScreen
-from test_app_helpers import GateClock, make_app, showing, text_of, wait_for
+from app_helpers import GateClock, make_app, showing, text_of, wait_for
 from test_tui_paths import FIRST_ANSWER, sign_in, walk
 from wizard import cli
 from wizard.clock import FakeClock

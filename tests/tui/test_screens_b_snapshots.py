@@ -1,16 +1,16 @@
 """80x24 snapshots of every state of the later steps (fake engine, FakeClock, no animation).
 
 Regenerate with `--snapshot-update`, then look at the SVGs in
-`tests/__snapshots__/test_screens_b_snapshots/` before committing.
+`tests/tui/__snapshots__/test_screens_b_snapshots/` before committing.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.screens_b_fakes import APPLIED, SECRET_VALUE, NewSecret
-from tests.test_screens_b_flow import (
-    ScreenApp, apply_app, make_session, secret_app, settle, token_app,
+from screens_b_fakes import APPLIED, SECRET_VALUE, NewSecret
+from test_screens_b_flow import (
+    ScreenApp, apply_app, fake_engine_session, secret_app, settle, token_app,
 )
 from screens.plan import PlanScreen
 from screens.result import ResultScreen
@@ -19,21 +19,21 @@ SIZE = (80, 24)
 
 
 def test_plan_with_changes(snap_compare):
-    assert snap_compare(ScreenApp(make_session(), PlanScreen), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(ScreenApp(fake_engine_session(), PlanScreen), terminal_size=SIZE, run_before=settle)
 
 
 def test_plan_nothing_to_change(snap_compare):
-    app = ScreenApp(make_session(nothing_to_do=True), PlanScreen)
+    app = ScreenApp(fake_engine_session(nothing_to_do=True), PlanScreen)
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 
 def test_plan_asks_about_a_same_name_registration(snap_compare):
-    app = ScreenApp(make_session(same_name=True), PlanScreen)
+    app = ScreenApp(fake_engine_session(same_name=True), PlanScreen)
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 
 def test_plan_keeps_the_existing_secret(snap_compare):
-    app = ScreenApp(make_session(kept_secret=True), PlanScreen)
+    app = ScreenApp(fake_engine_session(kept_secret=True), PlanScreen)
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 
@@ -43,7 +43,7 @@ def test_plan_with_a_new_secret_asked_for(snap_compare):
         await pilot.press("s")
         await settle(pilot)
 
-    app = ScreenApp(make_session(kept_secret=True), PlanScreen)
+    app = ScreenApp(fake_engine_session(kept_secret=True), PlanScreen)
     assert snap_compare(app, terminal_size=SIZE, run_before=ask)
 
 
@@ -99,7 +99,7 @@ def test_token_test_failed(snap_compare):
 
 
 def test_result(snap_compare):
-    session = make_session()
+    session = fake_engine_session()
     session.applied = APPLIED
     assert snap_compare(ScreenApp(session, ResultScreen, step_id="result"), terminal_size=SIZE,
                         run_before=settle)
@@ -121,7 +121,7 @@ async def test_masked_secret_screen_svg_has_no_secret():
 
 @pytest.mark.anyio
 async def test_result_svg_has_no_secret_when_session_still_holds_it():
-    session = make_session()
+    session = fake_engine_session()
     session.applied = APPLIED
     session.secret = NewSecret(SECRET_VALUE, "kid", "2027-03-14", "Qm7")
     app = ScreenApp(session, ResultScreen, step_id="result")

@@ -20,12 +20,12 @@ from screens.tokentest import TokenTestScreen
 from screens.widgets.secret_reveal import SecretReveal
 from screens.widgets.snippet_view import SnippetView
 from screens.widgets.step_list import StepList
-from tests.screens_b_fakes import APPLIED, SECRET_VALUE, FakeSetup, NewSecret
+from screens_b_fakes import APPLIED, SECRET_VALUE, FakeSetup, NewSecret
 
 pytestmark = pytest.mark.anyio
 
 
-def make_session(**setup_options) -> WizardSession:
+def fake_engine_session(**setup_options) -> WizardSession:
     from wizard.profiles import get_profile
 
     setup = FakeSetup(**setup_options)
@@ -73,7 +73,7 @@ def rows_text(screen, selector: str) -> str:
 
 
 async def test_plan_lists_changes_and_permissions_and_enter_returns_it():
-    session = make_session()
+    session = fake_engine_session()
     app = ScreenApp(session, PlanScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -88,7 +88,7 @@ async def test_plan_lists_changes_and_permissions_and_enter_returns_it():
 
 
 async def test_plan_nothing_to_change_and_escape_goes_back():
-    app = ScreenApp(make_session(nothing_to_do=True), PlanScreen)
+    app = ScreenApp(fake_engine_session(nothing_to_do=True), PlanScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert "Nothing to change" in str(app.screen.query_one("#plan-nothing").render())
@@ -97,7 +97,7 @@ async def test_plan_nothing_to_change_and_escape_goes_back():
 
 
 async def test_plan_enter_before_plan_is_known_does_nothing():
-    session = make_session()
+    session = fake_engine_session()
     session.setup.plan = lambda existing=None: (_ for _ in ()).throw(
         __import__("wizard.errors", fromlist=["x"]).MicrosoftError("Graph is down", status=503))
     app = ScreenApp(session, PlanScreen)
@@ -113,7 +113,7 @@ async def test_plan_enter_before_plan_is_known_does_nothing():
 
 
 def apply_app(**options):
-    session = make_session(**options)
+    session = fake_engine_session(**options)
     session.make_plan()
     return ScreenApp(session, ApplyScreen, step_id="apply")
 
@@ -171,7 +171,7 @@ async def test_apply_escape_cancels_safely():
 
 
 def secret_app(session=None):
-    session = session or make_session()
+    session = session or fake_engine_session()
     session.applied = APPLIED
     return ScreenApp(session, SecretScreen, step_id="secret")
 
@@ -191,7 +191,7 @@ async def test_secret_is_created_once_masked_and_cleared_after_stored():
 
 
 async def test_secret_screen_shown_again_does_not_create_a_second_secret():
-    session = make_session()
+    session = fake_engine_session()
     session.secret = NewSecret(SECRET_VALUE, "kid", "2027-03-14", "Qm7")
     app = secret_app(session)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -220,7 +220,7 @@ async def test_secret_save_to_file_writes_0600_through_the_engine(tmp_path, monk
 
 
 def token_app(ok=True, **options):
-    session = make_session(token_ok=ok, **options)
+    session = fake_engine_session(token_ok=ok, **options)
     session.secret = NewSecret(SECRET_VALUE, "kid", "2027-03-14", "Qm7")
     session.applied = APPLIED
     return ScreenApp(session, TokenTestScreen, step_id="tokentest")
@@ -255,7 +255,7 @@ async def test_token_test_fail_shows_reason_and_retry_runs_again():
 
 
 async def test_result_shows_vendor_labels_followup_and_finishes():
-    session = make_session()
+    session = fake_engine_session()
     session.applied = APPLIED
     app = ScreenApp(session, ResultScreen, step_id="result")
     async with app.run_test(size=(80, 24)) as pilot:

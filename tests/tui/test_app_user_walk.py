@@ -23,7 +23,7 @@ from screens.signin import SignInScreen
 from screens.tokentest import TokenTestScreen
 from screens.widgets.save_prompt import SavePrompt
 from screens.widgets.snippet_view import SnippetView
-from test_app_helpers import make_app, make_session, showing, text_of, wait_for
+from app_helpers import make_app, make_session, showing, text_of, wait_for
 from wizard.profiles import load_profiles
 from wizard.snippet import Snippet, SnippetRow
 

@@ -11,7 +11,7 @@ from screens.pick_app import PickAppScreen
 from screens.plan import PlanScreen
 from screens.questions import QuestionsScreen
 from screens.signin import SignInScreen
-from test_app_helpers import make_app, make_session, showing, text_of, wait_for
+from app_helpers import make_app, make_session, showing, text_of, wait_for
 
 pytestmark = pytest.mark.anyio
 SIZE = (80, 24)

@@ -11,7 +11,7 @@ from textual.widgets import Input
 
 from screens.questions import QuestionsScreen
 from screens.vendor import VendorScreen
-from test_app_helpers import make_app, make_session, showing, wait_for
+from app_helpers import make_app, make_session, showing, wait_for
 
 
 async def on_vendor_list(pilot) -> None:

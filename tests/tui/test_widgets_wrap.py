@@ -86,7 +86,7 @@ async def test_snippet_view_at_80_columns_shows_every_value_in_full():
 async def test_a_step_done_right_after_it_started_shows_done():
     """The token test's "done" arrived while its new row was between compose and mount, and
     was dropped: the row said [..] for ever (and the snapshot flickered)."""
-    from tests.test_screens_b_flow import settle, token_app
+    from test_screens_b_flow import settle, token_app
 
     for ok in (False, True):
         app = token_app(ok=ok)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from screens.signin import SignInScreen
-from test_app_helpers import make_app, make_session, showing, to_questions, wait_for
+from app_helpers import make_app, make_session, showing, to_questions, wait_for
 
 pytestmark = pytest.mark.anyio
 

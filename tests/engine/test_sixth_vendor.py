@@ -16,7 +16,7 @@ from wizard.errors import InputError
 from wizard.profiles import ProfileError, load_profile
 from wizard.setup import Setup
 
-PROFILE = Path(__file__).resolve().parent / "data" / "profiles" / "roompanel.toml"
+PROFILE = Path(__file__).resolve().parents[1] / "data" / "profiles" / "roompanel.toml"
 # Microsoft's ids ("All permissions and IDs", tests/data/graph_permissions_ids.md).
 PLACE_READ_ALL_ROLE = "913b9306-0ce1-42b8-9137-6a7df690a760"
 USER_READ_ALL_ROLE = "df021288-bdef-4463-88db-98f22de89214"

@@ -9,7 +9,7 @@ from screens.questions import QuestionsScreen
 from screens.signin import SignInScreen
 from screens.vendor import VendorScreen
 from screens.widgets.choice import ChoiceSet, MarkedButton
-from test_app_helpers import make_app, make_session, showing, wait_for
+from app_helpers import make_app, make_session, showing, wait_for
 
 pytestmark = pytest.mark.anyio
 SIZE = (80, 24)

@@ -11,7 +11,7 @@ from profile_files import ROOMSIGN
 from wizard import cli, profile_format, profile_tools, profiles
 from wizard.errors import EXIT_BAD_INPUT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def write(tmp_path, text, name="roomsign.toml"):

@@ -13,7 +13,7 @@ from screens.header import WizardHeader
 from screens.help import HelpScreen
 from screens.questions import QuestionsScreen
 from screens.vendor import VendorScreen
-from test_app_helpers import make_app, text_of, to_questions, wait_for
+from app_helpers import make_app, text_of, to_questions, wait_for
 
 pytestmark = pytest.mark.anyio
 

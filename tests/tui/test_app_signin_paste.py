@@ -14,7 +14,7 @@ from textual.widgets import Input
 
 from screens.signin import SignInScreen
 from screens.widgets.paste_signin import PastePanel
-from test_app_helpers import make_app, make_session, showing, text_of, to_questions, wait_for
+from app_helpers import make_app, make_session, showing, text_of, to_questions, wait_for
 from test_tui_paths import STEPS, walk
 
 pytestmark = pytest.mark.anyio

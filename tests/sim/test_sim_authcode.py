@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from tests.conftest import make_sim
+from conftest import make_sim
 from wizard.simtenant import SimTenant, catalog
 from wizard.simtenant.authcodes import s256
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from screens.signin import SignInScreen
-from test_app_helpers import make_app, make_session as make_sim_session, showing, text_of, to_questions, wait_for
-from tests.screens_b_fakes import SECRET_VALUE
-from tests.test_screens_b_flow import ScreenApp, apply_app, secret_app, settle
+from app_helpers import make_app, make_session as make_sim_session, showing, text_of, to_questions, wait_for
+from screens_b_fakes import SECRET_VALUE
+from test_screens_b_flow import ScreenApp, apply_app, secret_app, settle
 
 pytestmark = pytest.mark.anyio
 
