@@ -26,12 +26,16 @@ import os
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, overload
+from typing import TYPE_CHECKING, Any, Callable, Literal, overload
 
 from wizard.answers import as_guid
 from wizard.clock import Cancelled, Clock
 from wizard.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TOKEN_TEST, InputError, WizardError
 from wizard.run import STORED_PLACEHOLDER, SameNameExists  # noqa: F401 (SameNameExists: part of this API)
+
+if TYPE_CHECKING:
+    from wizard.apply import StepProgress
+    from wizard.tokentest import TokenTestReport
 
 SECRET_ENV = "M365_WIZARD_CLIENT_SECRET"
 CLIENT_ID_ENV = "M365_WIZARD_CLIENT_ID"
@@ -413,16 +417,16 @@ class Progress:
         for entry in entries:
             self.steps.setdefault(entry["id"] or entry["sentence"], dict(entry))
 
-    def __call__(self, update: Any) -> None:
-        key = str(getattr(update, "step_id", "")) or str(getattr(update, "sentence", ""))
-        state = str(getattr(update, "state", ""))
-        sentence = str(getattr(update, "sentence", ""))
+    def __call__(self, update: StepProgress) -> None:
+        key = update.step_id or update.sentence
+        state = update.state
+        sentence = update.sentence
         with self._lock:
             entry = self.steps.setdefault(key, {"id": key, "sentence": sentence, "outcome": "pending"})
             entry["outcome"] = state
             if sentence:
                 entry["sentence"] = sentence
-            detail = getattr(update, "detail", "")
+            detail = update.detail
             if detail:
                 entry["detail"] = str(detail)
             else:
@@ -434,12 +438,12 @@ class Progress:
         return list(self.steps.values())
 
 
-def _token_test_dict(report: Any) -> dict:
+def _token_test_dict(report: TokenTestReport) -> dict:
     return {
         "ok": bool(report.ok),
-        "attempts": getattr(report, "attempts", 0),
+        "attempts": report.attempts,
         "checks": [{"name": c.name, "ok": bool(c.ok), "reason": c.reason} for c in report.checks],
-        "not_checked": list(getattr(report, "not_checked", []) or []),
+        "not_checked": list(report.not_checked),
     }
 
 
