@@ -47,7 +47,7 @@ from screens.error import ErrorScreen, unexpected
 from screens.header import WizardHeader
 from screens.widgets.paste_signin import PastePanel, PasteSubmitted
 from wizard.clock import Cancelled
-from wizard.errors import PastedAddressError, RoleError, SignInError, WizardError
+from wizard.errors import PastedAddressError, SignInError, WizardError
 
 
 #: What `SignInScreen` answers when the person chooses the manual checklist instead.
@@ -126,11 +126,7 @@ class SignInScreen(Screen):
             if cancel.is_set():
                 return
             self.app.call_from_thread(self.checking_roles, who, cancel)
-            role_error = None
-            try:
-                self.session.check_roles()  # before any plan or write
-            except RoleError as error:
-                role_error = error
+            role_error = self.session.role_problem()  # before any plan or write
         except Cancelled:
             return
         except Exception as exc:  # every failure is shown, never a traceback
@@ -278,10 +274,7 @@ class SignInScreen(Screen):
             if cancel.is_set():
                 return
             self.app.call_from_thread(self.checking_roles, who, cancel)
-            try:
-                self.session.check_roles()  # before any plan or write, as after a device code
-            except RoleError as error:
-                role_error = error
+            role_error = self.session.role_problem()  # before any plan or write, as after a device code
         except PastedAddressError as error:
             if not cancel.is_set():
                 self.app.call_from_thread(self.paste_refused, error, cancel)

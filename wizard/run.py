@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from wizard.clock import Clock
-from wizard.errors import EXIT_BAD_INPUT, InputError, WizardError
+from wizard.errors import EXIT_BAD_INPUT, InputError, RoleError, WizardError
 
 if TYPE_CHECKING:
     from wizard.apply import Applied, StepProgress
@@ -470,6 +470,15 @@ class Run:
         the admin holds: then Microsoft decides at the first write."""
         self.role_warning = self.make_setup().check_roles() or ""
         return self.role_warning or None
+
+    def role_problem(self) -> RoleError | None:
+        """`check_roles()`, with a missing role as a value instead of raised (the TUI shows it on
+        the sign-in screen and offers another account)."""
+        try:
+            self.check_roles()
+        except RoleError as error:
+            return error
+        return None
 
     def find_existing(self, client_id: str | None = None) -> list[AppSummary]:
         """Registrations this vendor's could be (verify mode picks one)."""
