@@ -123,18 +123,31 @@ class SignInScreen(Screen):
                     return
                 self.app.call_from_thread(self.show_code, code, cancel)
                 who = self.session.wait_signin(cancel)
-            if cancel.is_set():
-                return
-            self.app.call_from_thread(self.checking_roles, who, cancel)
-            role_error = self.session.role_problem()  # before any plan or write
         except Cancelled:
             return
         except Exception as exc:  # every failure is shown, never a traceback
-            if not cancel.is_set():
-                self.app.call_from_thread(self.failed, unexpected(exc), cancel)
+            self._fail_from_worker(exc, cancel)
+            return
+        self._check_roles_from_worker(who, cancel)
+
+    def _check_roles_from_worker(self, who, cancel: threading.Event) -> None:
+        """In the worker, after any way of signing in: the role check, before any plan or write."""
+        if cancel.is_set():
+            return
+        self.app.call_from_thread(self.checking_roles, who, cancel)
+        try:
+            role_error = self.session.role_problem()
+        except Cancelled:
+            return
+        except Exception as exc:  # Graph failed while reading the roles: shown, never a traceback
+            self._fail_from_worker(exc, cancel)
             return
         if not cancel.is_set():
             self.app.call_from_thread(self.signed_in, who, cancel, role_error)
+
+    def _fail_from_worker(self, exc: Exception, cancel: threading.Event) -> None:
+        if not cancel.is_set():
+            self.app.call_from_thread(self.failed, unexpected(exc), cancel)
 
     # -- called on the event loop by the worker ----------------------------------------
 
@@ -268,23 +281,16 @@ class SignInScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="signin")
     def finish_paste_worker(self, address: str, cancel: threading.Event) -> None:
-        role_error = None
         try:
             who = self.session.finish_paste(address)
-            if cancel.is_set():
-                return
-            self.app.call_from_thread(self.checking_roles, who, cancel)
-            role_error = self.session.role_problem()  # before any plan or write, as after a device code
         except PastedAddressError as error:
             if not cancel.is_set():
                 self.app.call_from_thread(self.paste_refused, error, cancel)
             return
         except Exception as exc:  # every failure is shown, never a traceback
-            if not cancel.is_set():
-                self.app.call_from_thread(self.failed, unexpected(exc), cancel)
+            self._fail_from_worker(exc, cancel)
             return
-        if not cancel.is_set():
-            self.app.call_from_thread(self.signed_in, who, cancel, role_error)
+        self._check_roles_from_worker(who, cancel)  # as after a device code
 
     def paste_refused(self, error: PastedAddressError, cancel: threading.Event) -> None:
         if cancel is not self.cancel:
