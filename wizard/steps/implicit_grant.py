@@ -2,8 +2,11 @@
 tokens" boxes, `web.implicitGrantSettings.enableIdTokenIssuance` / `enableAccessTokenIssuance`
 (https://learn.microsoft.com/graph/api/resources/implicitgrantsettings).
 
-Kind: `implicit`, one step per box that differs. In the checklist the two boxes go into the
-Authentication item of `wizard.steps.redirect_uris` (one blade, one item).
+Kind: `implicit`, one step per box that differs. A new app gets both boxes in its create body
+(`Desired.application_body`); the plan still lists each box it turns on ("with the new
+registration"), so the plan says every change apply makes, as the checklist and verify do,
+and apply then only checks it. In the checklist the two boxes go into the Authentication
+item of `wizard.steps.redirect_uris` (one blade, one item).
 """
 
 from __future__ import annotations
@@ -26,8 +29,11 @@ class ImplicitGrant(StepKind[Compared]):
 
     def diff(self, given: Compared) -> list[Step]:
         desired, app = given.desired, given.app
-        if app is None:
-            return []  # in the create body
+        if app is None:  # in the create body: a box turned on is a change all the same (off is the default)
+            return [Step(f"implicit:{key}", f"Turn on implicit grant of {WORDS[key]} (Authentication)", "implicit",
+                         {"key": key, "value": True, "with_create": True})
+                    for key, wanted in (("enableIdTokenIssuance", desired.id_tokens),
+                                        ("enableAccessTokenIssuance", desired.access_tokens)) if wanted]
         grant = (app.get("web") or {}).get("implicitGrantSettings") or {}
         steps = []
         for key, wanted in (("enableIdTokenIssuance", desired.id_tokens),
@@ -41,12 +47,14 @@ class ImplicitGrant(StepKind[Compared]):
     def apply(self, step: Step, run: Applier) -> str:
         web = run.web()
         if bool(web["implicitGrantSettings"].get(step.data["key"])) == step.data["value"]:
-            return "already set"
+            return "set with the new registration" if step.data.get("with_create") else "already set"
         web["implicitGrantSettings"][step.data["key"]] = step.data["value"]
         run.patch_app({"web": web})
         return ""
 
     def verify_line(self, step: Step, vendor: str) -> str | None:
+        if step.data.get("with_create"):
+            return None  # part of "the app registration does not exist"
         words = WORDS.get(step.data.get("key", ""), "access tokens")
         on = bool(step.data.get("value"))
         return f"Implicit grant of {words} is {'off' if on else 'on'}; {vendor} needs it {'on' if on else 'off'}"
