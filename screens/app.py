@@ -79,7 +79,8 @@ class WizardApp(App[int]):
                     step = "questions"
 
                 elif step == "questions":
-                    screen = QuestionsScreen(s.profile, s.draft(), mode=s.mode, problem=problem)
+                    screen = QuestionsScreen(s.profile, s.draft(), mode=s.mode, problem=problem,
+                                             field_help=s.field_help)
                     problem = None
                     result = await self.push_screen_wait(screen)
                     s.mode = screen.mode
@@ -245,7 +246,7 @@ def session_from_args(args) -> WizardSession:
     clock = Clock()
     options = ConnectOptions.from_args(args, demo_auto_approve=3.0)
     return WizardSession(clock=clock, connect=lambda: connect(options, clock), tenant_hint=options.tenant_hint,
-                         tenant=options.tenant,
+                         tenant=options.tenant, demo_mode=options.demo,
                          manual=bool(args.manual), remember=bool(args.remember), auth=args.auth or "device")
 
 

@@ -18,6 +18,7 @@ updated with the raw text as the user types, so nothing typed is lost on Esc.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -99,9 +100,13 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
         Binding("ctrl+s", "submit", "Continue"),
     ]
 
-    def __init__(self, profile, answers: dict, mode: str = "create", problem=None) -> None:
-        """`problem`: an `AnswerProblem` (screens.plan) to show under its field on arrival."""
+    def __init__(self, profile, answers: dict, mode: str = "create", problem=None,
+                 field_help: Callable[[Any], str] | None = None) -> None:
+        """`problem`: an `AnswerProblem` (screens.plan) to show under its field on arrival.
+        `field_help`: the help under each field as the run words it (`Run.field_help`: with --demo
+        it lists the demo tenant's accounts); default the profile's help."""
         super().__init__()
+        self.field_help = field_help or (lambda question: question.help or "")
         self.profile = profile
         self.draft = answers
         self.mode = mode if mode in MODES else "create"
@@ -143,7 +148,7 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
         with Vertical(classes="field", id=f"field-{question.key}"):
             yield Label(f"{escape(question.label)}{optional}{several}", classes="label")
             value = self.draft.get(question.key, question.default)
-            hint = question.help or ""
+            hint = self.field_help(question)
             if question.kind == "choice" and question.choices:
                 yield ChoiceSet(choice_labels(question), as_text(value), id=f"input-{question.key}",
                                 compact=True, classes="choice")

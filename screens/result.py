@@ -56,8 +56,8 @@ class ResultScreen(Screen[None]):
                               id="result-snippet")
             followup = _followup(profile, self.session.answers)
             if followup:
-                yield Static(f"Then, in the {profile.name} console:", classes="result-heading",
-                             markup=False)
+                heading = self.session.followup_intro() or f"Then, in the {profile.name} console:"
+                yield Static(heading, classes="result-heading", markup=False)
                 for number, step in enumerate(followup, 1):
                     yield HangingRow(f"{number:2d}.", step, markup=False, classes="result-followup")
             notes = list(profile.notes) + self.session.result_notes()

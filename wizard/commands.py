@@ -62,6 +62,7 @@ class Report:
     snippet: dict | None = None
     secret: dict | None = None
     followup: list[str] = field(default_factory=list)
+    followup_intro: str = ""  # --demo: the steps are what would come next with a real tenant
     in_order: bool | None = None  # verify: True when nothing needs changing
     notes: list[str] = field(default_factory=list)  # plan notes (e.g. what a lookup found)
     candidates: list[dict] = field(default_factory=list)  # same-name registrations the wizard did not make
@@ -85,6 +86,8 @@ class Report:
             data["in_order"] = self.in_order
         if self.followup:
             data["followup"] = self.followup
+            if self.followup_intro:
+                data["followup_intro"] = self.followup_intro
         if self.notes:
             data["notes"] = self.notes
         if self.candidates:
@@ -151,7 +154,7 @@ class Context:
         self.cancel = cancel
         self.clock = Clock()
         self.run = Run(clock=self.clock, connect=lambda: (_target(args, self.clock, self), self.sim),
-                       remember=bool(getattr(args, "remember", False)))
+                       remember=bool(getattr(args, "remember", False)), demo_mode=bool(getattr(args, "demo", False)))
         self.sim: Any = None
         vendor = getattr(args, "vendor", None)
         if vendor:
@@ -346,6 +349,8 @@ def _target(args: Any, clock: Clock, ctx: Any) -> Any:
 
     target, sim = connect(ConnectOptions.from_args(args, demo_auto_approve=0), clock)
     ctx.sim = sim
+    if sim is not None:
+        _say(ctx.run.demo_tenant_note())  # each headless --demo command gets a fresh tenant
     return target
 
 
@@ -559,6 +564,7 @@ def cmd_apply(ctx: Context) -> int:
     snippet = run.snippet(secret_value=os.environ.get(SECRET_ENV, "").strip() or None)
     ctx.report.snippet = _snippet_dict(snippet, args.show_secret)
     ctx.report.followup = ctx.profile.followup_steps(run.answers)
+    ctx.report.followup_intro = run.followup_intro()
     ctx.report.steps = progress.list()
     ctx.count_requests()
     return EXIT_OK if passed else EXIT_TOKEN_TEST
@@ -620,6 +626,7 @@ def cmd_snippet(ctx: Context) -> int:
     ctx.report.tenant_id, ctx.report.client_id = tenant_id, client_id
     ctx.report.snippet = _snippet_dict(snippet, ctx.args.show_secret)
     ctx.report.followup = ctx.profile.followup_steps(answers)
+    ctx.report.followup_intro = ctx.run.followup_intro()
     return EXIT_OK
 
 
@@ -665,7 +672,7 @@ def print_text(report: Report) -> None:
         for note in report.notes:
             print(f"  • {note}", file=out)
     if report.followup:
-        print("\nNext, in the vendor's console:", file=out)
+        print("\n" + (report.followup_intro or "Next, in the vendor's console:"), file=out)
         for number, line in enumerate(report.followup, start=1):
             print(f"  {number}. {line}", file=out)
     if report.graph_requests:

@@ -91,6 +91,48 @@ def _directory_roles(graph: Any) -> list[dict]:
             if item.get("@odata.type") == "#microsoft.graph.directoryRole"]
 
 
+def of_user(graph: Any, user_id: str) -> frozenset[str]:
+    """The active directory roles of another user (a mailbox or service account the admin named),
+    direct and through role-assignable groups: `GET /users/{id}/transitiveMemberOf/microsoft.graph.directoryRole`
+    (least privileged: User.Read.All, which the sign-in asks for when an account is looked up;
+    https://learn.microsoft.com/graph/api/user-list-transitivememberof). A role Graph returns
+    without its name (limited information for an object type the token may not read) is "a
+    directory role". Empty when none, or when Graph would not say (nothing to warn about then)."""
+    from urllib.parse import quote
+
+    path = f"/users/{quote(user_id, safe='')}/transitiveMemberOf"
+    try:
+        try:
+            entries = graph.get_all(f"{path}/microsoft.graph.directoryRole",
+                                    params={"$select": "id,displayName,roleTemplateId"})
+        except GraphError as exc:
+            if exc.status not in (400, 404):
+                raise
+            entries = [item for item in graph.get_all(path)
+                       if item.get("@odata.type") == "#microsoft.graph.directoryRole"]
+    except GraphError as exc:
+        log.info("could not read the directory roles of user %s: %s (%s)", user_id, exc.code, exc.status)
+        return frozenset()
+    names = set()
+    for role in entries:
+        template = str(role.get("roleTemplateId") or "")
+        names.add(ROLE_NAMES.get(template) or str(role.get("displayName") or "") or "a directory role")
+    return frozenset(names)
+
+
+def admin_account_warning(email: str, label: str, vendor: str, held: Iterable[str]) -> str:
+    """The plain warning for a mailbox or service account that is an administrator."""
+    names = sorted(held)
+    what = f"the {_or(names)} role" if len(names) == 1 else f"the roles {_and(names)}"
+    return (f"Warning: {email} ({label}) is an administrator: it holds {what}. {vendor} needs no administrator "
+            "role for this account, and whoever holds its sign-in could then manage your tenant. Use an ordinary "
+            "account without admin roles (the wizard goes on with this one if you keep it).")
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _jwt_claims(token: str) -> dict:
     """The payload of a JWT, unverified (only read for `wids`; Microsoft checks the token)."""
     import base64

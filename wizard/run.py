@@ -57,6 +57,19 @@ if TYPE_CHECKING:
     from wizard.tokencache import CacheStore
     from wizard.tokentest import TokenTestReport
 
+#: The steps of the wizard, in order: (id, title shown in the header).
+STEPS: tuple[tuple[str, str], ...] = (
+    ("vendor", "Vendor"),
+    ("questions", "Details"),
+    ("signin", "Sign in"),
+    ("pick", "Existing app"),  # verify mode only
+    ("plan", "Plan"),
+    ("apply", "Apply"),
+    ("secret", "Client secret"),  # vendors with a client secret (the step is passed over when one is kept)
+    ("tokentest", "Token test"),
+    ("result", "Result"),
+)
+
 #: The secret choice on a re-run whose app already has a valid client secret.
 KEEP = "keep"  # the vendor already has it: no new secret (the default)
 NEW = "new"  # create another one (the old one keeps working until it is removed)
@@ -206,6 +219,8 @@ class Run:
     #: the paste-back link for "paste" and "browser" (MSAL's browser wait cannot be cancelled).
     auth: str = "device"
     state_dir: Any = None  # where the engine keeps its journal; None: the user's state dir
+    #: --demo, known before the demo tenant is built (its accounts are shown in the field help)
+    demo_mode: bool = False
 
     profile: Profile | None = None
     answers: dict = field(default_factory=dict)
@@ -314,7 +329,70 @@ class Run:
 
     @property
     def demo(self) -> bool:
-        return self.sim is not None
+        """--demo: the in-process simulated tenant (built, or to be built on first need)."""
+        return self.sim is not None or self.demo_mode
+
+    # -- what --demo shows about its tenant --------------------------------------
+
+    def demo_accounts(self) -> list[tuple[str, str]]:
+        """--demo only: the demo tenant's accounts, (address, what it is: mailbox and role),
+        ordinary accounts first; [] against any other tenant. From the seed the demo tenant is
+        built from (`wizard.simtenant.seed`), so the list cannot drift from the tenant."""
+        if not self.demo:
+            return []
+        from wizard.simtenant import seed
+
+        domain = self.sim.domain if self.sim is not None else seed.DEMO_DOMAIN
+        found = seed.accounts(domain)
+        return sorted(found, key=lambda a: a[1].endswith("Administrator"))
+
+    def demo_accounts_sentence(self) -> str:
+        """'The demo tenant's accounts: calendar-sync@… (shared mailbox, no admin role), …', or ''."""
+        found = self.demo_accounts()
+        if not found:
+            return ""
+        return "The demo tenant's accounts: " + ", ".join(f"{a} ({what})" for a, what in found) + "."
+
+    def field_help(self, question: Any) -> str:
+        """A question's help as the form shows it: with --demo, an account question (mailbox,
+        service account) also lists the demo tenant's accounts."""
+        text = question.help or ""
+        if question.kind == "email":
+            text = f"{text} {self.demo_accounts_sentence()}".strip()
+        return text
+
+    def followup_intro(self) -> str:
+        """--demo: the words before the vendor-console steps (this was the simulated tenant; the
+        steps are what would come next for real). '' otherwise: the front end's own heading."""
+        if not self.demo:
+            return ""
+        name = self.profile.name.split(" — ")[0] if self.profile is not None else "the vendor"
+        return (f"This was the simulated demo tenant: nothing was set up in a real tenant or in {name}. "
+                f"With your real tenant, these would be the next steps in {name}'s console:")
+
+    #: Headless --demo: the demo tenant lives only as long as one command.
+    DEMO_TENANT_NOTE = ("--demo: a new simulated tenant for this command only; it is gone when the command ends, so "
+                        "a later `--demo verify` or `--demo secrets` finds nothing this command made. For a tenant that "
+                        "persists between commands, run `m365-wizard simtenant serve` in another terminal and pass "
+                        "`--simtenant URL --ca-bundle FILE` (as it prints them) to each command.")
+
+    def demo_tenant_note(self) -> str:
+        """What a headless --demo command says first (see `DEMO_TENANT_NOTE`), or ''."""
+        return self.DEMO_TENANT_NOTE if self.demo else ""
+
+    # -- the steps a person goes through ---------------------------------------
+
+    def steps(self) -> list[tuple[str, str]]:
+        """The wizard's steps for this vendor and mode, (id, title): the one source of every
+        "Step N of M". Fixed once the vendor and mode are chosen (nothing the tenant says
+        changes the count): a step this run turns out not to need (a kept secret) is passed
+        over, not taken out. LoopMeeting has no secret step; verify mode has "Existing app"."""
+        steps = list(STEPS)
+        if self.mode != "verify":
+            steps = [s for s in steps if s[0] != "pick"]
+        if self.profile is not None and not self.secret_needed:
+            steps = [s for s in steps if s[0] != "secret"]
+        return steps
 
     # -- sign-in (blocking: from a worker thread) -------------------------------
 
@@ -462,6 +540,7 @@ class Run:
                 raise RuntimeError("make_setup() before sign-in")
             self.setup = Setup(self.vendor, self.answers, self.graph, self.who, self.ensure_connected(),
                                clock=self.clock, state_dir=self.journal_dir())
+            self.setup.account_hint = self.demo_accounts_sentence()
         return self.setup
 
     def check_roles(self) -> str | None:

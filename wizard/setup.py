@@ -105,6 +105,8 @@ class Setup:
         self.enterprise_app_id = ""
         # [lookups] value name → wizard.autodiscover.Found, or the AutodiscoverError that says why not
         self.lookups: dict[str, Any] = {}
+        # --demo: the demo tenant's accounts in words, added to a "not a user in this tenant" error
+        self.account_hint = ""
         # Registration or enterprise app: chosen once, here; every difference lives in it.
         self.vendor = vendor_kind(profile)
 
@@ -144,8 +146,10 @@ class Setup:
 
     def plan(self, existing: AppSummary | None = None) -> Plan:
         """Read the tenant and return what would change. Writes nothing."""
-        self.last_plan = self.vendor.plan(self, existing)
-        return self.last_plan
+        plan = self.vendor.plan(self, existing)
+        plan.notes[:0] = [w for w in self.account_warnings() if w not in plan.notes]
+        self.last_plan = plan
+        return plan
 
     # ------------------------------------------------------------------ lookups
 
@@ -203,11 +207,41 @@ class Setup:
         mailbox's server."""
         user = self.find_user(email, "id,userPrincipalName,mail,displayName,assignedPlans")
         if user is None:
-            raise self.answer_error("mailbox", f"{email} is not a user in this tenant; the Calendar needs an address with a mailbox",
-                                     example=f"calendar@{email.split('@')[-1]}")
+            raise self.unknown_user("mailbox", email, "the Calendar needs an address with a mailbox",
+                                    example=f"calendar@{email.split('@')[-1]}")
         if not user.get("mail"):
             raise self.answer_error("mailbox", f"{email} is a user but has no mailbox (no email address in Exchange Online)")
         return user
+
+    def unknown_user(self, key: str, email: str, why: str = "", example: str = "") -> InputError:
+        """"Not a user in this tenant": with `--demo` it lists the demo tenant's accounts
+        (`account_hint`) and gives one of them as the example."""
+        message = f"{email} is not a user in this tenant" + (f"; {why}" if why else "")
+        if self.account_hint:
+            message += f". {self.account_hint}"
+            try:
+                example = self.profile.question(key).example or example
+            except InputError:
+                pass
+        return self.answer_error(key, message, example=example)
+
+    def account_warnings(self) -> list[str]:
+        """A plain warning for each mailbox or service account answer that holds an administrator
+        role (directly or through a group: `wizard.roles.of_user`). Such an account needs no admin
+        role, and whoever holds its sign-in (the vendor's product) could then manage the tenant."""
+        warnings = []
+        for question in self.profile.questions:
+            if question.kind != "email":
+                continue
+            value = self.answers.get(question.key)
+            for email in (value if isinstance(value, (list, tuple)) else [value] if value else []):
+                user = self.find_user(str(email), "id,userPrincipalName,mail,displayName")
+                if user is None:
+                    continue
+                held = roles.of_user(self.graph, str(user["id"]))
+                if held:
+                    warnings.append(roles.admin_account_warning(str(email), question.label, self.profile.name.split(" — ")[0], held))
+        return warnings
 
     def answer_error(self, key: str, message: str, example: str = "") -> InputError:
         """An answer the tenant proved wrong, named by its question's label (key kept for --set)."""

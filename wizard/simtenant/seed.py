@@ -39,6 +39,17 @@ DEMO_USERS = (
 )
 
 
+def accounts(domain: str = DEMO_DOMAIN, users=DEMO_USERS) -> list[tuple[str, str]]:
+    """The demo tenant's accounts in words, for `--demo`'s field help and "not a user" errors:
+    (address, what it is), e.g. ("appadmin@contoso.onmicrosoft.com", "mailbox, Application Administrator").
+    Read from the same table `build` seeds the tenant with (never a second copy)."""
+    out = []
+    for local, _display, _given, _surname, role, mailbox in users:
+        kind = ("shared mailbox" if local in UNLICENSED else "mailbox") if mailbox else "no mailbox"
+        out.append((f"{local}@{domain}", f"{kind}, {catalog.ROLE_NAMES[role][0] if role else 'no admin role'}"))
+    return out
+
+
 def organization(tenant_id: str, domain: str, name: str, now: float) -> dict:
     """GET /organization: https://learn.microsoft.com/en-us/graph/api/resources/organization"""
     return resources.new(

@@ -57,6 +57,7 @@ class EnterpriseCompared:
     users: list[dict]  # the service accounts to assign (Graph user objects)
     assigned: frozenset[str] = frozenset()  # principal ids already assigned to the app
     chosen_app_id: str = ""  # the app ID the admin chose among several of that name (--client-id-app)
+    demo: bool = False  # --demo: the simulated tenant does the vendor's consent by itself
 
 
 @dataclass(frozen=True)

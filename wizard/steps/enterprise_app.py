@@ -43,10 +43,14 @@ class EnterpriseAppWait(StepKind[EnterpriseCompared]):
         if given.sp is not None:
             return []
         name = given.name
-        return [Step("wait_enterprise_app",
-                     f"Wait for the {name} enterprise application: do the 'Get Access Token' consent in "
-                     f"{name} Central Config now", "wait_enterprise_app",
-                     {"name": name, "hint": given.hint, "app_id": given.chosen_app_id})]
+        if given.demo:  # nobody is to open the real console for the simulated tenant
+            sentence = (f"Wait for the {name} enterprise application (demo: the simulated tenant does {name}'s "
+                        "'Get Access Token' consent by itself in a few seconds)")
+        else:
+            sentence = (f"Wait for the {name} enterprise application: do the 'Get Access Token' consent in "
+                        f"{name} Central Config now")
+        return [Step("wait_enterprise_app", sentence, "wait_enterprise_app",
+                     {"name": name, "hint": given.hint, "app_id": given.chosen_app_id, "demo": given.demo})]
 
     def apply(self, step: Step, run: Applier) -> str:
         """Poll (bounded) until the vendor's app appears after the admin's consent."""
@@ -63,7 +67,8 @@ class EnterpriseAppWait(StepKind[EnterpriseCompared]):
                     f"The {name} enterprise application did not appear within {int(waited // 60)} minutes.",
                     next_step=step.data.get("hint") or "Do the vendor's consent, then run the wizard again.",
                 )
-            run.retrying(step, f"Not there yet ({_times(checks)}); waiting for the consent in {name} Central Config")
+            where = "the simulated tenant's own consent (demo)" if step.data.get("demo") else f"the consent in {name} Central Config"
+            run.retrying(step, f"Not there yet ({_times(checks)}); waiting for {where}")
             run.clock.sleep(POLL_SECONDS, run.cancel)
             waited += POLL_SECONDS
 

@@ -72,7 +72,7 @@ class EnterpriseAppVendor(VendorKind):
         for email in service_accounts(setup.answers):
             user = setup.find_user(email)
             if user is None:
-                raise setup.answer_error("service_account", f"{email} is not a user in this tenant")
+                raise setup.unknown_user("service_account", email)
             users.append(user)
         sp = find_enterprise_sp(setup.graph, self.app_name, setup.tenant_id, setup.enterprise_app_id)
         notes: list[str] = []
@@ -86,7 +86,12 @@ class EnterpriseAppVendor(VendorKind):
                              + ", ".join(p.name for p in permissions))
         hint = self.profile.notes[0] if self.profile.notes else ""
         found, kind_notes = steps.diff(self.kinds, steps.EnterpriseCompared(
-            self.app_name, hint, sp, users, frozenset(assigned), setup.enterprise_app_id))
+            self.app_name, hint, sp, users, frozenset(assigned), setup.enterprise_app_id, demo=setup.target.demo))
+        if setup.target.demo and sp is None:
+            notes.insert(0, f"Demo: this is the simulated tenant. It plays {self.app_name}'s part: the {self.app_name} "
+                            "enterprise application appears by itself a few seconds after the wizard starts waiting. "
+                            f"With a real tenant you would do the consent in {self.app_name} Central Config "
+                            "(Get Access Token) at this point.")
         return Plan(steps=found, permissions=permissions, nothing_to_do=not found, existing=Existing(sp=sp),
                     notes=notes + kind_notes)
 
