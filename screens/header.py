@@ -38,7 +38,7 @@ class WizardHeader(Widget):
         step_id = getattr(self.app, "step_id", "")
         vendor = tenant = right = ""
         if session is not None:
-            vendor, tenant = session.short_vendor_name, session.tenant_label
+            vendor, tenant = session.short_vendor_name, session.header_tenant
             steps = session.steps()
             ids = [s for s, _ in steps]
             if step_id in ids:

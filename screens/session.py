@@ -3,7 +3,7 @@
 Every decision (what to create, whether a secret is made, what to refuse, when to ask)
 belongs to `wizard.run.Run`, which the headless commands use too. This subclass only adds
 what a screen needs to *show*: the text typed so far for each vendor (kept when going
-back), the header's tenant and vendor words, and the list of steps for "Step N of M".
+back), the header's tenant and vendor words, ("Step N of M" counts `Run.steps()`).
 
 Methods that block (sign-in, Graph calls) are the engine's and are called from thread
 workers, never from the event loop.
@@ -13,20 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from wizard.run import STEPS as RUN_STEPS
 from wizard.run import Run
 
-#: The steps of the wizard, in order: (id, title shown in the header).
-STEPS: tuple[tuple[str, str], ...] = (
-    ("vendor", "Vendor"),
-    ("questions", "Details"),
-    ("signin", "Sign in"),
-    ("pick", "Existing app"),  # verify mode only
-    ("plan", "Plan"),
-    ("apply", "Apply"),
-    ("secret", "Client secret"),
-    ("tokentest", "Token test"),
-    ("result", "Result"),
-)
+#: The steps of the wizard (`Run.steps()` decides which a run goes through: one source for every counter).
+STEPS = RUN_STEPS
 
 
 @dataclass
@@ -55,18 +46,14 @@ class WizardSession(Run):
                 return self.who.username.split("@", 1)[1]
             return self.who.tenant_id
         if self.sim is not None:
-            return f"{self.sim.domain} (demo)"
+            return self.sim.domain
         return self.tenant_hint
 
-    def steps(self) -> list[tuple[str, str]]:
-        """The steps for this vendor: no secret step when no secret is made."""
-        steps = list(STEPS)
-        if self.mode != "verify":
-            steps = [s for s in steps if s[0] != "pick"]
-        no_secret = not self.secret_needed or (self.view is not None and not self.secret_to_create)
-        if self.profile is not None and no_secret:
-            steps = [s for s in steps if s[0] != "secret"]
-        return steps
+    @property
+    def header_tenant(self) -> str:
+        """The header's tenant: with --demo marked "(demo)" on every screen, before and after sign-in."""
+        label = self.tenant_label
+        return f"{label} (demo)" if self.demo and "demo" not in label else label
 
     # -- text typed -------------------------------------------------------
 

@@ -14,6 +14,7 @@ import sys
 from wizard import __version__
 from wizard.errors import (
     EXIT_BAD_INPUT,
+    EXIT_DRIFT,
     EXIT_INTERRUPTED,
     EXIT_MICROSOFT,
     EXIT_OK,
@@ -55,12 +56,15 @@ vendors: {vendors}
 exit codes:
   {EXIT_OK} done, {EXIT_BAD_INPUT} bad input, {EXIT_SIGNIN} sign-in failed or blocked,
   {EXIT_ROLE} insufficient directory role, {EXIT_MICROSOFT} Microsoft error,
-  {EXIT_TOKEN_TEST} token test failed, {EXIT_INTERRUPTED} interrupted
+  {EXIT_TOKEN_TEST} token test failed, {EXIT_DRIFT} drift: `verify` found differences it did not (all) repair,
+  {EXIT_INTERRUPTED} interrupted
 
 examples:
   m365-wizard --demo                      the full wizard against a simulated tenant
   m365-wizard --tenant contoso.com        the wizard against your tenant
   m365-wizard --demo apply --vendor pexip --set addin_fqdn=px01.example.com --json
+                                          (each headless --demo command gets a new tenant; one that
+                                          persists: `simtenant serve`, then --simtenant URL --ca-bundle FILE)
   m365-wizard verify --vendor pexip --set addin_fqdn=px01.example.com --yes
   m365-wizard secrets --json              every secret of the wizard's registrations, expiry first
   m365-wizard rotate --vendor pexip --secret-file new-secret.txt
@@ -81,7 +85,8 @@ PROFILE_HELP = ("a vendor profile file (TOML) outside the package: that vendor, 
 COMMAND_HELP = {
     "plan": "show what would change, write nothing",
     "apply": "create or repair the registration, consent, secret, token test",
-    "verify": "compare an existing registration with the vendor's needs; repair on confirmation (--yes)",
+    "verify": "compare an existing registration with the vendor's needs; repair on confirmation (--yes); "
+              "exit 7 when differences remain",
     "test": "get a token with a client id and secret, check its claims (no admin sign-in)",
     "snippet": "print the vendor's settings block",
     "secrets": "list the client secrets of the wizard's registrations (or --all) and when they expire",
@@ -164,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Connect a vendor product to Microsoft 365: create and check its Entra app registration.",
         epilog=EPILOG.format(
             vendors=", ".join(vendor_ids()), EXIT_OK=EXIT_OK, EXIT_BAD_INPUT=EXIT_BAD_INPUT, EXIT_SIGNIN=EXIT_SIGNIN,
-            EXIT_ROLE=EXIT_ROLE, EXIT_MICROSOFT=EXIT_MICROSOFT, EXIT_TOKEN_TEST=EXIT_TOKEN_TEST,
+            EXIT_ROLE=EXIT_ROLE, EXIT_MICROSOFT=EXIT_MICROSOFT, EXIT_TOKEN_TEST=EXIT_TOKEN_TEST, EXIT_DRIFT=EXIT_DRIFT,
             EXIT_INTERRUPTED=EXIT_INTERRUPTED),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -217,7 +222,7 @@ def _add_global_copies(sub: argparse.ArgumentParser, name: str) -> None:
     """
     group = sub.add_argument_group("global options (also accepted before the command)")
     keep = argparse.SUPPRESS
-    group.add_argument("--demo", action="store_true", default=keep, help="use the built-in simulated tenant")
+    group.add_argument("--demo", action="store_true", default=keep, help="use the built-in simulated tenant (new for each command)")
     group.add_argument("--tenant", default=keep, help="tenant domain or GUID")
     group.add_argument("--cloud", default=keep, choices=["global", "usgov", "china"], help="national cloud")
     if name not in COMMANDS_WITH_APP:
@@ -235,7 +240,8 @@ def _add_global_copies(sub: argparse.ArgumentParser, name: str) -> None:
 def _add_global_options(parser: argparse.ArgumentParser) -> None:
     """Options before the command (and of the interactive wizard)."""
     parser.add_argument("--version", action="version", version=f"m365-wizard {__version__}")
-    parser.add_argument("--demo", action="store_true", help="use the built-in simulated tenant (no Microsoft account, no network)")
+    parser.add_argument("--demo", action="store_true", help="use the built-in simulated tenant (no Microsoft account, no network; a new one for each "
+                        "headless command: `simtenant serve` + --simtenant URL keeps one)")
     parser.add_argument("--tenant", default=None, help="tenant domain or GUID (default: organizations, then the signed-in tenant)")
     parser.add_argument("--cloud", default="global", choices=["global", "usgov", "china"], help="national cloud (default: global)")
     parser.add_argument("--client-id", default=None, help="your organisation's public client for sign-in (env M365_WIZARD_CLIENT_ID; default: Microsoft Graph Command Line Tools)")

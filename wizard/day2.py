@@ -27,7 +27,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, TextIO
 
-from wizard.errors import EXIT_OK, EXIT_TOKEN_TEST, InputError, MicrosoftError
+from wizard.errors import EXIT_DRIFT, EXIT_OK, EXIT_TOKEN_TEST, InputError, MicrosoftError
 from wizard.steps import kind_of
 
 if TYPE_CHECKING:
@@ -71,11 +71,13 @@ def verify(setup: Setup, client_id: str | None = None) -> Verification:
         found = [a for a in found if a.match in ("uniqueName", "journal", "enterprise_app")]
     if not found:
         what = f"with the Application (client) ID {client_id}" if client_id else f"made by the wizard for {setup.profile.name}"
-        raise MicrosoftError(
-            f"No app registration {what} was found in this tenant.",
-            next_step="Pass --client-id-app with the Application (client) ID from the app's Overview page, "
-                      "or create it with `m365-wizard apply`.",
-        )
+        next_step = ("Pass --client-id-app with the Application (client) ID from the app's Overview page, "
+                     "or create it with `m365-wizard apply`.")
+        if setup.target.demo:  # the demo tenant of an earlier `--demo apply` is gone
+            next_step = ("The --demo tenant is new for every command, so it holds nothing an earlier `--demo apply` "
+                         "made. For a tenant that persists between commands: `m365-wizard simtenant serve` in another "
+                         "terminal, then `--simtenant URL --ca-bundle FILE` (as it prints them) on both commands.")
+        raise MicrosoftError(f"No app registration {what} was found in this tenant.", next_step=next_step)
     existing = found[0]
     plan = setup.plan(existing=existing)
     vendor = setup.profile.name
@@ -181,6 +183,7 @@ def run_verify(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = N
             lines += [f"  ✗ {d.found}.\n      fix: {d.fix}" for d in result.differences]
         lines += [f"  • {n}" for n in result.plan.notes]
         fixable = [d for d in result.differences if not d.step_id == "secret"]
+        left = result.differences
         if fixable:
             lines = _show_now(ctx, lines)
             if _confirm(f"Repair these {len(fixable)} difference(s) now?", ctx.args, stdin):
@@ -191,8 +194,9 @@ def run_verify(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = N
                 data["steps"] = progress.list()
                 again = verify(setup, result.existing.client_id)
                 data["in_order_after"] = again.in_order
-                lines.append("Repaired." if all(d.step_id == "secret" for d in again.differences)
-                             else "Some differences remain: " + "; ".join(d.found for d in again.differences))
+                left = again.differences
+                lines.append("Repaired." if all(d.step_id == "secret" for d in left)
+                             else "Some differences remain: " + "; ".join(d.found for d in left))
             else:
                 lines.append("Nothing was changed. Run again with --yes to repair.")
         if any(d.step_id == "secret" for d in result.differences):
@@ -200,7 +204,13 @@ def run_verify(args: Any, *, stdin: TextIO | None = None, out: TextIO | None = N
                          f"--client-id-app {result.existing.client_id} --secret-file PATH")
         ctx.count_requests()
         data["graph_requests"], data["graph_writes"] = ctx.report.graph_requests, ctx.report.graph_writes
-        return EXIT_OK, data, lines
+        # Drift has its own exit code, so a script can tell: differences found and still there at
+        # the end (not repaired, only partly, or an expiring secret that only `rotate` renews).
+        remaining = left if data["repaired"] else result.differences
+        data["drift"] = bool(remaining)
+        if remaining:
+            lines.append(f"Exit code {EXIT_DRIFT}: the registration still differs from what {ctx.profile.name} needs.")
+        return (EXIT_DRIFT if remaining else EXIT_OK), data, lines
 
     return _run(args, body, out=out)
 

@@ -8,7 +8,8 @@ ever goes into any of these fields.
 
 Exit codes of the headless CLI (documented in `m365-wizard --help`):
     0 done, 2 bad input, 3 sign-in failed or blocked, 4 insufficient role,
-    5 Microsoft error, 6 token test failed, 130 interrupted.
+    5 Microsoft error, 6 token test failed, 7 drift found (verify: differences left unrepaired),
+    130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ EXIT_SIGNIN = 3
 EXIT_ROLE = 4
 EXIT_MICROSOFT = 5
 EXIT_TOKEN_TEST = 6
+EXIT_DRIFT = 7  # verify: the registration differs from what the vendor needs, and it was not (all) repaired
 EXIT_INTERRUPTED = 130
 
 

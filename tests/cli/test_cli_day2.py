@@ -18,6 +18,7 @@ import pytest
 
 from test_cli_demo import PEXIP, clock, journal_dir, run, shared_sim  # noqa: F401 (fixtures)
 from wizard import cli
+from wizard.errors import EXIT_DRIFT
 from wizard.simtenant import testing
 
 DAY = 86400.0
@@ -147,9 +148,10 @@ def test_verify_yes_repairs_a_drifted_app(capsys, shared_sim, clock, journal_dir
     client_id, _, _ = apply_pexip(capsys, tmp_path)
     object_id = drift(shared_sim, client_id)
 
-    # in a script without --yes: every difference on stdout, nothing written
+    # in a script without --yes: every difference on stdout, nothing written, and drift's own exit code
     code, out, err = run(capsys, "--demo", "verify", *PEXIP)
-    assert code == 0, err
+    assert code == EXIT_DRIFT == 7, err
+    assert "Exit code 7: the registration still differs" in out
     assert f"The Web redirect URI {REDIRECT} is missing" in out
     assert "https://old.example.com/cb is not one" in out and "Implicit grant of ID tokens is on" in out
     assert "Nothing was changed. Run again with --yes" in out
@@ -166,6 +168,29 @@ def test_verify_yes_repairs_a_drifted_app(capsys, shared_sim, clock, journal_dir
 
     code, out, _ = run(capsys, "--demo", "verify", *PEXIP, "--json")
     assert code == 0 and json.loads(out)["in_order"] is True and json.loads(out)["graph_writes"] == 0
+    assert json.loads(out)["drift"] is False
+
+
+def test_verify_drift_exit_code_in_json_and_when_the_repair_is_declined(capsys, shared_sim, clock, journal_dir,
+                                                                       tmp_path, no_terminal):
+    client_id, _, _ = apply_pexip(capsys, tmp_path)
+    drift(shared_sim, client_id)
+    code, out, err = run(capsys, "--demo", "verify", *PEXIP, "--json")
+    data = json.loads(out)
+    assert code == EXIT_DRIFT, err
+    assert data["drift"] is True and data["repaired"] is False and data["differences"]
+    assert "error" not in data  # drift is a finding, not a failure
+
+
+def test_drift_exit_code_is_in_help_and_readme(capsys):
+    from pathlib import Path
+
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    text = capsys.readouterr().out
+    assert f"{EXIT_DRIFT} drift" in text
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert f"{EXIT_DRIFT} drift" in readme
 
 
 # --------------------------------------------------------------------------- manual
