@@ -79,8 +79,9 @@ class WizardApp(App[int]):
                     step = "questions"
 
                 elif step == "questions":
+                    resume = s.take_resume()  # the last run's answers, when it did not finish
                     screen = QuestionsScreen(s.profile, s.draft(), mode=s.mode, problem=problem,
-                                             field_help=s.field_help)
+                                             field_help=s.field_help, resume=resume)
                     problem = None
                     result = await self.push_screen_wait(screen)
                     s.mode = screen.mode
@@ -180,6 +181,7 @@ class WizardApp(App[int]):
             await self.fail(exc)
             return
         s.forget_secret()
+        s.finish()  # the run went to its end: its answers are not offered again
         self.exit(EXIT_OK)
 
     def after_signin(self) -> str:
@@ -246,7 +248,7 @@ def session_from_args(args) -> WizardSession:
     clock = Clock()
     options = ConnectOptions.from_args(args, demo_auto_approve=3.0)
     return WizardSession(clock=clock, connect=lambda: connect(options, clock), tenant_hint=options.tenant_hint,
-                         tenant=options.tenant, demo_mode=options.demo,
+                         tenant=options.tenant, demo_mode=options.demo, keep_last_run=True, place=options.place,
                          manual=bool(args.manual), remember=bool(args.remember), auth=args.auth or "device")
 
 

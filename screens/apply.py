@@ -130,9 +130,9 @@ class ApplyScreen(Screen):
         status.update({
             "working": "Working… Esc stops safely: a re-run continues where it stopped.",
             "stopping": "Stopping at the next safe point…",
-            "stopped": "Stopped. Nothing is half-done: running the wizard again continues "
-                       "where it stopped. r continues now, Esc goes back to the plan "
-                       "(read again from Microsoft).",
+            "stopped": f"Stopped. {self.session.stop_summary()} Running the wizard again "
+                       "continues where it stopped. r continues now, Esc goes back to the plan "
+                       "(read again from Microsoft).".replace("  ", " "),
             # The reason itself, here: a role failure comes before any step row could show one.
             "failed": f"Failed: {escape(self._reason())} Fix what it says, then press r "
                       "to try again: done steps are not repeated. Esc goes back to the plan.",

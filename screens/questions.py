@@ -10,6 +10,9 @@ accounts) take several values separated by commas.
 
 Below the questions: create a new registration, or verify an existing one.
 
+Starting a vendor again after a run that did not finish, the fields hold that run's answers
+and a box above them says so, and what that run had done (`WizardSession.take_resume`).
+
 Returns `QuestionsResult(answers, mode)`, or None when the user pressed Esc
 (back to the vendor list). The `answers` dict passed in is the draft: it is
 updated with the raw text as the user types, so nothing typed is lost on Esc.
@@ -101,12 +104,14 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
     ]
 
     def __init__(self, profile, answers: dict, mode: str = "create", problem=None,
-                 field_help: Callable[[Any], str] | None = None) -> None:
+                 field_help: Callable[[Any], str] | None = None, resume: list[str] | None = None) -> None:
         """`problem`: an `AnswerProblem` (screens.plan) to show under its field on arrival.
         `field_help`: the help under each field as the run words it (`Run.field_help`: with --demo
-        it lists the demo tenant's accounts); default the profile's help."""
+        it lists the demo tenant's accounts); default the profile's help.
+        `resume`: the sentences of the last run's offer (its answers are in `answers` already)."""
         super().__init__()
         self.field_help = field_help or (lambda question: question.help or "")
+        self.resume = resume
         self.profile = profile
         self.draft = answers
         self.mode = mode if mode in MODES else "create"
@@ -118,6 +123,8 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
         yield WizardHeader()
         with VerticalScroll(id="form"):
             yield Static(f"A few details for [b]{escape(self.profile.name)}[/b].", id="intro")
+            if self.resume:
+                yield Static("\n".join(self.resume), id="resume", markup=False)
             for question in self.profile.questions:
                 yield from self.compose_field(question)
             yield Label("What should the wizard do?", classes="label")

@@ -26,6 +26,7 @@ class WizardSession(Run):
 
     tenant_hint: str = ""  # what the header shows before sign-in
     drafts: dict[str, dict] = field(default_factory=dict)  # vendor id -> raw text typed
+    offered: set[str] = field(default_factory=set)  # vendors whose last run was offered already
 
     # -- what the header shows -------------------------------------------
 
@@ -60,3 +61,22 @@ class WizardSession(Run):
     def draft(self) -> dict:
         """Raw text typed for the current vendor (kept when going back)."""
         return self.drafts.setdefault(self.vendor.id, {})
+
+    def take_resume(self) -> list[str] | None:
+        """The first time a vendor's questions are shown: when the engine offers its last run's
+        answers (`Run.resume_offer`) and nothing is typed yet, they fill the draft; returns the
+        offer's sentences for the screen (else None)."""
+        vendor = self.vendor.id
+        if vendor in self.offered:
+            return None
+        self.offered.add(vendor)
+        draft = self.draft()
+        if any(str(v).strip() for v in draft.values()):
+            return None
+        offer = self.resume_offer()
+        if offer is None:
+            return None
+        for key, value in offer.answers.items():
+            draft[key] = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        self.mode = offer.mode
+        return offer.words(self.short_vendor_name)

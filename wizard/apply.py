@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from wizard.permissions import PermissionResolver
 
 PENDING, RUNNING, RETRYING, DONE, FAILED, SKIPPED = "pending", "running", "retrying", "done", "failed", "skipped"
+#: A step stopped by the user (Esc, Ctrl+C) at a wait: Microsoft had accepted its change, or not yet.
+STOPPED_AFTER_CHANGE = ("changed in Microsoft before the stop (the wizard was still waiting for it to show); "
+                        "a re-run checks it and finishes anything missing")
+STOPPED_BEFORE_CHANGE = "not done: the wizard stopped before making this change"
 
 
 @dataclass(frozen=True)
@@ -178,8 +182,16 @@ class Applier:
             raise Cancelled()  # between steps: everything done so far is in the journal
         self._current = step
         self.emit(step, RUNNING)
+        changes = self.graph.changes
         try:
             detail = action()
+        except Cancelled:
+            # Stopped mid-step (at a wait): say what really happened, never "failed".
+            if self.graph.changes > changes:
+                self.emit(step, DONE, STOPPED_AFTER_CHANGE)
+            else:
+                self.emit(step, PENDING, STOPPED_BEFORE_CHANGE)
+            raise
         except BaseException as exc:
             self.emit(step, FAILED, failure_words(exc))
             raise

@@ -175,7 +175,8 @@ class GraphClient:
         self._rng = rng or random.Random()
         self._count_lock = threading.Lock()
         self.requests = 0
-        self.writes = 0
+        self.writes = 0  # write requests sent (attempts, whatever the answer)
+        self.changes = 0  # write requests Microsoft accepted (a 2xx answer)
 
     # -- the verbs -------------------------------------------------------
 
@@ -325,6 +326,9 @@ class GraphClient:
                 continue
             if response.status_code >= 400:
                 raise self._error(method, path, response, client_request_id)
+            if method != "GET":
+                with self._count_lock:
+                    self.changes += 1
             if raw:
                 return response.content
             if response.status_code == 204 or not response.content:

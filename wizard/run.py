@@ -117,6 +117,15 @@ class ConnectOptions:
         )
 
     @property
+    def place(self) -> str:
+        """Where Microsoft is, as a short key (the last-run record of each vendor is kept per place)."""
+        if self.demo:
+            return "demo"
+        if self.simtenant:
+            return f"simtenant-{self.simtenant}"
+        return f"{self.cloud or 'global'}-{self.tenant or 'organizations'}"
+
+    @property
     def tenant_hint(self) -> str:
         """The tenant in words before anyone signed in (the TUI's header)."""
         if self.demo:
@@ -221,6 +230,10 @@ class Run:
     state_dir: Any = None  # where the engine keeps its journal; None: the user's state dir
     #: --demo, known before the demo tenant is built (its accounts are shown in the field help)
     demo_mode: bool = False
+    #: The TUI keeps a record of each vendor's last run (`wizard.resume`: answers, how far it got,
+    #: never a secret) and offers its answers when the same vendor is started again.
+    keep_last_run: bool = False
+    place: str = ""  # where Microsoft is, as the record's key ("demo", a cloud and --tenant …)
 
     profile: Profile | None = None
     answers: dict = field(default_factory=dict)
@@ -246,6 +259,7 @@ class Run:
     report: TokenTestReport | None = None
 
     _demo_state: Any = field(default=None, repr=False)
+    _last: Any = field(default=None, repr=False)  # this run's LastRun record (wizard.resume)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # -- vendor and answers -----------------------------------------------------
@@ -267,6 +281,7 @@ class Run:
             self.forget_plan()
             self.existing = None
         self.answers, self.mode = dict(answers), mode
+        self._record_answers()
 
     def forget_plan(self) -> None:
         """Drop the plan and what followed it (answers changed, another account, new vendor)."""
@@ -633,9 +648,21 @@ class Run:
 
     def apply(self, on_progress: Progress | None = None, cancel: threading.Event | None = None) -> Applied:
         """Carry out the plan (roles checked again by the engine; nothing written without them)."""
+        from wizard.clock import Cancelled
+        from wizard.resume import APPLIED, FAILED, STOPPED
+
         view = self.check_ready()
         setup = self.make_setup()
-        self.applied = setup.apply(view.plan, on_progress, cancel)
+        on_progress = self._record_apply(view, on_progress)
+        try:
+            self.applied = setup.apply(view.plan, on_progress, cancel)
+        except Cancelled:
+            self._record_stage(STOPPED)
+            raise
+        except Exception:
+            self._record_stage(FAILED)
+            raise
+        self._record_stage(APPLIED)
         extra = setup.result_notes(self.applied.client_id)  # innovaphone: the allow-list PowerShell with the app id
         if extra:
             from wizard import ews
@@ -643,6 +670,111 @@ class Run:
             view.replaced_notes = [n for n in view.notes if n.startswith("Since " + ews.BLOCKING_SINCE)]
             view.notes = [n for n in view.notes if n not in view.replaced_notes] + extra
         return self.applied
+
+    # -- the last run (resume) -------------------------------------------------
+
+    def resume_offer(self) -> Any:
+        """The last run of this vendor here, if it did not finish: its answers (only those the
+        vendor's questions still ask) and how far it got (`wizard.resume.LastRun`); else None."""
+        from dataclasses import replace
+
+        from wizard.resume import LastRuns
+
+        if not self.keep_last_run or self.profile is None:
+            return None
+        record = LastRuns(self.state_dir).read(self.place, self.profile.id)
+        if record is None or not record.interrupted:
+            return None
+        known = {q.key for q in self.profile.questions}
+        answers = {k: v for k, v in record.answers.items() if k in known and v not in (None, "", [])}
+        if not answers:
+            return None
+        return replace(record, answers=answers, mode=record.mode if record.mode in ("create", "verify") else "create")
+
+    def finish(self) -> None:
+        """The run went to its end: nothing is offered next time."""
+        from wizard.resume import FINISHED
+
+        self._record_stage(FINISHED)
+
+    def stop_summary(self) -> str:
+        """After a stop or failure in Apply: how many planned changes were really made."""
+        record = self._last
+        if record is None or not record.steps:
+            return ""
+        done, total = len(record.done_steps), len(record.steps)
+        if not done:
+            return f"None of the {total} changes was made."
+        return f"{done} of {total} changes were made (marked ok); the others were not."
+
+    @property
+    def _tenant_words(self) -> str:
+        if self.who is not None:
+            return self.who.username.split("@", 1)[1] if "@" in self.who.username else self.who.tenant_id
+        return self.sim.domain if self.sim is not None else (self.tenant or "")
+
+    def _save_last(self, record: Any) -> None:
+        from wizard.resume import LastRuns
+
+        self._last = record
+        if self.keep_last_run:
+            try:
+                LastRuns(self.state_dir).write(self.place, record)
+            except OSError:
+                pass  # a state folder that cannot be written never stops a run
+
+    def _record_answers(self) -> None:
+        """New answers: recorded; the same answers as an interrupted run's keep what it did."""
+        from dataclasses import replace
+
+        from wizard.resume import ANSWERED, LastRun, LastRuns, plain_answers
+
+        if not self.keep_last_run or self.profile is None:
+            return
+        plain = plain_answers(self.answers)
+        old = self._last or LastRuns(self.state_dir).read(self.place, self.profile.id)
+        if (old is not None and old.vendor == self.profile.id and old.interrupted and old.steps
+                and old.answers == plain and old.mode == self.mode):
+            self._save_last(replace(old, saved=self.clock.now()))  # still the truth about the tenant
+            return
+        self._save_last(LastRun(self.profile.id, plain, self.mode, ANSWERED, tenant=self._tenant_words,
+                                demo=self.sim is not None, saved=self.clock.now()))
+
+    def _record_stage(self, stage: str) -> None:
+        from dataclasses import replace
+
+        if self._last is not None:
+            self._save_last(replace(self._last, stage=stage, saved=self.clock.now()))
+
+    def _record_apply(self, view: PlanView, on_progress: Progress | None) -> Progress | None:
+        """Apply starts: the planned changes are recorded as not done, then each as it ends."""
+        from wizard.resume import APPLYING, LastRun, StepRecord, plain_answers
+
+        if not self.keep_last_run:
+            return on_progress
+        steps = [StepRecord(s.id, s.sentence) for s in view.plan.steps]
+        if self.secret_to_create and not any(s.id == "secret" for s in steps):
+            steps.append(StepRecord("secret", "Create a new client secret (its value is shown once)"))
+        self._save_last(LastRun(self.vendor.id, plain_answers(self.answers), self.mode, APPLYING,
+                                tenant=self._tenant_words, demo=self.sim is not None, saved=self.clock.now(),
+                                steps=tuple(steps)))
+        return self._recorded(on_progress)
+
+    def _recorded(self, on_progress: Progress | None) -> Progress | None:
+        """`on_progress`, and each step's end written to the last-run record first."""
+        from wizard.resume import with_step
+
+        if not self.keep_last_run:
+            return on_progress
+
+        def report(progress: StepProgress) -> None:
+            record = self._last
+            if record is not None and progress.state != "running" and progress.state != "retrying":
+                self._save_last(with_step(record, progress.step_id, progress.sentence, progress.state,
+                                          progress.detail))
+            if on_progress is not None:
+                on_progress(progress)
+        return report
 
     def result_notes(self) -> list[str]:
         """Notes for the result beyond the profile's (innovaphone: the EWS allow list with the app id)."""
@@ -695,7 +827,7 @@ class Run:
 
         setup = self.make_setup()
         with shielded(cancel):
-            self.secret = setup.create_secret(self.applied, on_progress=on_progress)
+            self.secret = setup.create_secret(self.applied, on_progress=self._recorded(on_progress))
             if deliver_to:
                 self.secret_file = self.secret.save_to_file(deliver_to)
                 self.secret_delivered()
