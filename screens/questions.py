@@ -124,7 +124,9 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
         with VerticalScroll(id="form"):
             yield Static(f"A few details for [b]{escape(self.profile.name)}[/b].", id="intro")
             if self.resume:
-                yield Static("\n".join(self.resume), id="resume", markup=False)
+                from screens.widgets.hanging import WrappedText
+
+                yield WrappedText("\n".join(self.resume), id="resume", markup=False)
             for question in self.profile.questions:
                 yield from self.compose_field(question)
             yield Label("What should the wizard do?", classes="label")

@@ -93,7 +93,9 @@ class LastRun:
                APPLIED: "made its changes; it stopped after Apply"}.get(self.stage, "did not finish")
         lines.append(f"It {how}: {len(done)} of {total} changes were made.")
         lines += [f"  done: {s.sentence}" for s in done]
-        if self.demo and done:
+        under_way = [s for s in self.steps if s.state in ("running", "retrying")]
+        lines += [f"  under way when it stopped (the wizard checks it again): {s.sentence}" for s in under_way]
+        if self.demo and (done or under_way):
             lines.append("The demo tenant starts empty each time, so none of that is in it now.")
         elif len(done) < total:
             lines.append("Continue: the wizard reads the tenant again and does only what is still missing.")

@@ -769,7 +769,7 @@ class Run:
 
         def report(progress: StepProgress) -> None:
             record = self._last
-            if record is not None and progress.state != "running" and progress.state != "retrying":
+            if record is not None and progress.state != "retrying":  # "running": under way, if killed now
                 self._save_last(with_step(record, progress.step_id, progress.sentence, progress.state,
                                           progress.detail))
             if on_progress is not None:

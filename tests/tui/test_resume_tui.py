@@ -90,7 +90,7 @@ async def test_a_stopped_apply_shows_done_and_not_done_then_a_restart_brings_the
     async with app2.run_test(size=(80, 24)) as pilot:
         await to_questions(pilot, app2, "pexip")
         field = app2.screen.query_one("#input-addin_fqdn")
-        resume = str(app2.screen.query_one("#resume", Static).render())
+        resume = " ".join(str(app2.screen.query_one("#resume", Static).render()).split())
         assert field.value == "px01.vc.example.com"
         assert "was stopped during Apply: 1 of" in resume
         assert "done: Create the app registration 'Pexip Scheduling Personal VMRs'" in resume
