@@ -349,24 +349,35 @@ class Run:
 
     # -- what --demo shows about its tenant --------------------------------------
 
-    def demo_accounts(self) -> list[tuple[str, str]]:
-        """--demo only: the demo tenant's accounts, (address, what it is: mailbox and role),
-        ordinary accounts first; [] against any other tenant. From the seed the demo tenant is
-        built from (`wizard.simtenant.seed`), so the list cannot drift from the tenant."""
+    def demo_accounts(self) -> list[tuple[str, str, str]]:
+        """--demo only: the demo tenant's accounts, (address, "mailbox" | "shared mailbox" | "",
+        directory role or ""), ordinary accounts first; [] against any other tenant. From the seed
+        the demo tenant is built from (`wizard.simtenant.seed`), so the list cannot drift from it."""
         if not self.demo:
             return []
         from wizard.simtenant import seed
 
         domain = self.sim.domain if self.sim is not None else seed.DEMO_DOMAIN
-        found = seed.accounts(domain)
-        return sorted(found, key=lambda a: a[1].endswith("Administrator"))
+        return sorted(seed.accounts(domain), key=lambda a: bool(a[2]))
 
     def demo_accounts_sentence(self) -> str:
-        """'The demo tenant's accounts: calendar-sync@… (shared mailbox, no admin role), …', or ''."""
+        """'The demo tenant's accounts (each with a mailbox): jane@…, calendar-sync@… (shared
+        mailbox); administrators: admin@… (Global Administrator), …', or '' outside the demo."""
         found = self.demo_accounts()
         if not found:
             return ""
-        return "The demo tenant's accounts: " + ", ".join(f"{a} ({what})" for a, what in found) + "."
+
+        def words(address: str, mailbox: str, role: str) -> str:
+            facts = [f for f in (mailbox if mailbox != "mailbox" else "", "" if mailbox else "no mailbox", role) if f]
+            return f"{address} ({', '.join(facts)})" if facts else address
+
+        plain = [words(*a) for a in found if not a[2]]
+        admins = [words(*a) for a in found if a[2]]
+        every = " (each with a mailbox)" if all(a[1] for a in found) else ""
+        text = f"The demo tenant's accounts{every}: " + ", ".join(plain)
+        if admins:
+            text += "; administrators: " + ", ".join(admins)
+        return text + "."
 
     def field_help(self, question: Any) -> str:
         """A question's help as the form shows it: with --demo, an account question (mailbox,

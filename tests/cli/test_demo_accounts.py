@@ -70,10 +70,10 @@ def test_field_help_lists_the_demo_accounts_with_their_roles_only_in_demo():
     assert text.startswith(question.help)
     for local, _display, _given, _surname, _role, _mailbox in seed.DEMO_USERS:
         assert f"{local}@{seed.DEMO_DOMAIN}" in text
-    assert "admin@contoso.onmicrosoft.com (mailbox, Global Administrator)" in text
-    assert "calendar-sync@contoso.onmicrosoft.com (shared mailbox, no admin role)" in text
-    # ordinary accounts come first: they are the ones to pick
-    assert text.index("loopmeeting-svc@") < text.index("admin@contoso")
+    assert "admin@contoso.onmicrosoft.com (Global Administrator)" in text
+    assert "calendar-sync@contoso.onmicrosoft.com (shared mailbox)" in text
+    # ordinary accounts come first (they are the ones to pick), the administrators named as such
+    assert text.index("loopmeeting-svc@") < text.index("; administrators: ") < text.index("admin@contoso")
 
     real = Run()
     real.choose_vendor("loopmeeting")
@@ -92,8 +92,8 @@ def test_not_a_user_error_lists_the_demo_accounts_and_a_valid_example(tmp_path):
     error = caught.value
     assert error.key == "mailbox"
     assert "calendar@contoso.onmicrosoft.com is not a user in this tenant" in error.message
-    assert "The demo tenant's accounts: " in error.message
-    assert "appadmin@contoso.onmicrosoft.com (mailbox, Application Administrator)" in error.message
+    assert "The demo tenant's accounts (each with a mailbox): " in error.message
+    assert "appadmin@contoso.onmicrosoft.com (Application Administrator)" in error.message
     assert error.example == "calendar-sync@contoso.onmicrosoft.com"
     # the example the error gives is itself accepted
     run.set_answers(run.vendor.validate({"mailbox": error.example}))

@@ -40,9 +40,9 @@ async def test_demo_field_help_lists_the_accounts_and_a_real_tenant_does_not():
         await to_questions(pilot, app, "loopmeeting")
         text = flat(text_of(app.screen))
         placeholder = app.screen.query_one("#input-service_account").placeholder
-    assert "The demo tenant's accounts:" in text
-    assert f"loopmeeting-svc@{DOMAIN} (mailbox, no admin role)" in text
-    assert f"admin@{DOMAIN} (mailbox, Global Administrator)" in text
+    assert "The demo tenant's accounts (each with a mailbox):" in text
+    assert "(each with a mailbox)" in text and f"loopmeeting-svc@{DOMAIN}; administrators:" in text
+    assert f"admin@{DOMAIN} (Global Administrator)" in text
     assert placeholder == f"e.g. loopmeeting-svc@{DOMAIN}"  # an example that works in the demo tenant
 
     app = make_app()  # not --demo
@@ -63,7 +63,7 @@ async def test_not_a_user_is_shown_under_the_field_with_the_demo_accounts():
         await pilot.pause()
         error = flat(str(app.screen.query_one("#error-mailbox").render()))
     assert f"calendar@{DOMAIN} is not a user in this tenant" in error
-    assert f"calendar-sync@{DOMAIN} (shared mailbox, no admin role)" in error
+    assert f"calendar-sync@{DOMAIN} (shared mailbox)" in error
     assert f"for example: calendar-sync@{DOMAIN}" in error
 
 

@@ -39,14 +39,15 @@ DEMO_USERS = (
 )
 
 
-def accounts(domain: str = DEMO_DOMAIN, users=DEMO_USERS) -> list[tuple[str, str]]:
-    """The demo tenant's accounts in words, for `--demo`'s field help and "not a user" errors:
-    (address, what it is), e.g. ("appadmin@contoso.onmicrosoft.com", "mailbox, Application Administrator").
+def accounts(domain: str = DEMO_DOMAIN, users=DEMO_USERS) -> list[tuple[str, str, str]]:
+    """The demo tenant's accounts, for `--demo`'s field help and "not a user" errors:
+    (address, mailbox: "mailbox" | "shared mailbox" | "", directory role name or ""), e.g.
+    ("appadmin@contoso.onmicrosoft.com", "mailbox", "Application Administrator").
     Read from the same table `build` seeds the tenant with (never a second copy)."""
     out = []
     for local, _display, _given, _surname, role, mailbox in users:
-        kind = ("shared mailbox" if local in UNLICENSED else "mailbox") if mailbox else "no mailbox"
-        out.append((f"{local}@{domain}", f"{kind}, {catalog.ROLE_NAMES[role][0] if role else 'no admin role'}"))
+        kind = ("shared mailbox" if local in UNLICENSED else "mailbox") if mailbox else ""
+        out.append((f"{local}@{domain}", kind, catalog.ROLE_NAMES[role][0] if role else ""))
     return out
 
 
