@@ -6,12 +6,20 @@ registration) → plan → apply → secret → token test → result. Each step
 answering None means "back": the flow goes to the previous step and every
 answer is kept in the `WizardSession`.
 
-Keys everywhere: F1 (or `?` outside a text field) opens help for the current
-step; `q` (outside a text field), ctrl+q and ctrl+c leave, after asking when a
-change is under way.
+Keys everywhere (the README and the help screen say the same):
+- F1 opens help for the current step, even in a text field; `?` does too outside one.
+- ctrl+q (or ctrl+c, or `q` outside a text field) leaves the wizard. Once there is
+  something to lose (answers typed, a sign-in, a change under way) it asks first;
+  ctrl+q or ctrl+c again on that question leaves.
+- Esc goes back one step; on the first step it asks before leaving.
+- In a text field letters type: `q` and `?` are letters there.
+No single letter both leaves and does something else: `q` is never bound by a screen
+(the result screen's `q` finishes, which is leaving too).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
@@ -20,6 +28,9 @@ from textual.reactive import reactive
 
 from screens.session import WizardSession
 from wizard.errors import EXIT_INTERRUPTED, EXIT_OK
+
+if TYPE_CHECKING:
+    from screens.confirm import ConfirmScreen
 
 #: Steps during which leaving would cut a change in half (or lose the secret).
 CHANGING = ("apply", "secret", "tokentest")
@@ -34,10 +45,13 @@ class WizardApp(App[int]):
     BINDINGS = [
         Binding("f1", "help", "Help", priority=True),
         Binding("question_mark", "help", "Help", show=False),
-        Binding("q", "leave", "Quit", show=False),
-        Binding("ctrl+q", "leave", "Quit", priority=True),
-        Binding("ctrl+c", "leave", "Quit", show=False, priority=True),
+        Binding("q", "leave(False)", "Quit", show=False),
+        Binding("ctrl+q", "leave(True)", "Quit", priority=True),
+        Binding("ctrl+c", "leave(True)", "Quit", show=False, priority=True),
     ]
+
+    #: The "Leave the wizard?" question while it is on screen (ctrl+q again answers it).
+    leave_question: ConfirmScreen | None = None
 
     step_id: reactive[str] = reactive("vendor")
     """The step the flow is on; the header shows it as "Step N of M"."""
@@ -72,9 +86,11 @@ class WizardApp(App[int]):
 
                 if step == "vendor":
                     vendor = await self.push_screen_wait(VendorScreen(s.profile.id if s.profile else None))
-                    if vendor is None:
-                        self.exit(EXIT_OK)
-                        return
+                    if vendor is None:  # Esc on the first step: leave, but never without asking
+                        if await self.ask_to_leave("Leave the wizard?"):
+                            self.exit(EXIT_OK)
+                            return
+                        continue
                     s.choose_vendor(vendor)
                     step = "questions"
 
@@ -212,27 +228,70 @@ class WizardApp(App[int]):
         """True from the first write until the token test is done."""
         return self.step_id in CHANGING
 
-    def action_leave(self) -> None:
-        """q / ctrl+q / ctrl+c: leave, asking first when a change is under way."""
+    def something_to_lose(self) -> bool:
+        """True once leaving would lose something: a change under way, a sign-in, or answers typed."""
+        if self.change_under_way():
+            return True
+        if self.step_id == "result":  # all done: leaving is finishing
+            return False
+        s = self.session
+        return bool(s.answers) or s.who is not None or self.answers_typed()
+
+    def answers_typed(self) -> bool:
+        """True when a field of the current vendor holds more than its default (a field shows its
+        default from the start, so the draft has it without anything typed)."""
+        from screens.questions import as_text
+
+        s = self.session
+        if s.profile is None:
+            return False
+        draft = s.drafts.get(s.profile.id, {})
+        return any(str(draft.get(q.key, "")).strip() != as_text(q.default).strip()
+                   for q in s.profile.questions if q.key in draft)
+
+    async def ask_to_leave(self, question: str) -> bool:
+        """Ask "leave?" (Leave / Stay); True when the person chose to leave."""
         from screens.confirm import ConfirmScreen
 
-        if isinstance(self.screen, ConfirmScreen):
+        screen = ConfirmScreen(question, yes="Leave", no="Stay")
+        self.leave_question = screen
+        try:
+            return bool(await self.push_screen_wait(screen))
+        finally:
+            self.leave_question = None
+
+    def action_leave(self, again_leaves: bool = False) -> None:
+        """q / ctrl+q / ctrl+c: leave, asking first when there is something to lose.
+
+        On the "leave?" question itself, ctrl+q or ctrl+c (`again_leaves`) answers
+        Leave; `q` does nothing there (y and n answer it).
+        """
+        from screens.confirm import ConfirmScreen
+
+        if self.leave_question is not None and self.screen is self.leave_question:
+            if again_leaves:
+                self.leave_question.dismiss(True)
             return
-        if not self.change_under_way():
+        if isinstance(self.screen, ConfirmScreen):  # another question is open: answer it first
+            return
+        if not self.something_to_lose():
             self.session.forget_secret()
             self.exit(EXIT_INTERRUPTED)
             return
-        question = "A change is under way. Leave the wizard now?"
-        if self.session.secret is not None:
-            question += " The client secret will not be shown again."
-        question += " Run the wizard again later: it continues where it stopped."
+        if self.change_under_way():
+            question = "A change is under way. Leave the wizard now?"
+            if self.session.secret is not None:
+                question += " The client secret will not be shown again."
+            question += " Run the wizard again later: it continues where it stopped."
+        else:
+            question = "Leave the wizard now?"
+        self.ask_and_leave(question)
 
-        def answered(leave: bool | None) -> None:
-            if leave:
-                self.session.forget_secret()
-                self.exit(EXIT_INTERRUPTED)
-
-        self.push_screen(ConfirmScreen(question, yes="Leave", no="Stay"), answered)
+    @work(exclusive=True, exit_on_error=False, group="leave")
+    async def ask_and_leave(self, question: str) -> None:
+        if await self.ask_to_leave(question):
+            self.session.forget_secret()
+            self.exit(EXIT_INTERRUPTED)
 
 
 def session_from_args(args) -> WizardSession:

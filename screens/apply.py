@@ -23,11 +23,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from screens.header import WizardHeader
 from screens.widgets.threads import call_if_shown
 from screens.widgets.step_list import StepList
+from screens.widgets.footer import WizardFooter
 from wizard.clock import Cancelled
 
 
@@ -61,7 +62,7 @@ class ApplyScreen(Screen):
         yield StepList(steps, id="apply-steps")
         yield Static("", id="apply-action", markup=False)
         yield Static("", id="apply-status")
-        yield Footer()
+        yield WizardFooter()
 
     def on_mount(self) -> None:
         self.query_one("#apply-action", Static).border_title = "Your turn"

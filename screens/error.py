@@ -41,6 +41,7 @@ class ErrorScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("c", "copy_ids", "Copy support ids"),
+        Binding("q", "app.leave(False)", "Quit", show=False),  # a modal hides the app's own q
     ]
 
     def __init__(self, error: BaseException) -> None:

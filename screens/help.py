@@ -32,11 +32,12 @@ def numbered(text: str, step: str, session) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    """The step's help in a scrollable window; Esc, F1, `?` or `q` closes it."""
+    """The step's help in a scrollable window; Esc, F1 or `?` closes it (`q` leaves, as everywhere)."""
 
     CSS_PATH = "help.tcss"
     BINDINGS = [
-        Binding("escape,f1,question_mark,q", "close", "Close help"),
+        Binding("escape,f1,question_mark", "close", "Close help"),
+        Binding("q", "app.leave(False)", "Quit", show=False),  # a modal hides the app's own q
         Binding("up", "scroll('up')", show=False),
         Binding("down", "scroll('down')", show=False),
     ]

@@ -22,7 +22,14 @@ the settings the product asks for).
 
 - **Up / Down** move, **Enter** picks.
 - Type a few letters to filter the list (for example `pex`).
-- **Esc** leaves the wizard.
+- **Esc** asks whether to leave the wizard.
+
+Keys on every step:
+
+- **F1** this help (also `?` outside a text field); **Esc**, F1 or `?` close it.
+- **Tab** / **Shift+Tab** move; **Enter** goes on; **Esc** goes back one step.
+- **Ctrl+Q** leaves (`q` too, outside a text field). Once you typed an answer
+  or signed in, it asks first; Ctrl+Q again leaves.
 """,
     "questions": """\
 # Step 2: a few details
@@ -32,6 +39,10 @@ name of your server or the address of a service account. Each field shows an
 example.
 
 - **Tab** / **Shift+Tab** move between fields; **Enter** goes to the next one.
+  After the last field, Tab goes to **Continue**, then Back.
+- The focused field has a bar at its left; the cursor starts at the end of
+  its text, so typing adds to it.
+- On a choice, **Up / Down** move and **Enter** chooses and moves on.
 - Fields that take several values: separate them with commas.
 - *Create a new registration* sets everything up. *Verify an existing
   registration* only compares and offers repairs.
@@ -49,6 +60,9 @@ Application Administrator plus consent rights).
 3. Come back: the wizard continues by itself.
 
 - **c** copies the code to your clipboard (through the terminal).
+- **o** shows the QR code full-screen when it does not fit beside the code
+  (**o** or Esc closes it).
+- **p** signs in with a link instead (paste back the address you land on).
 - **Esc** cancels and goes back.
 
 If sign-in is blocked by your organisation (Conditional Access, or device

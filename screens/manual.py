@@ -28,12 +28,13 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from screens.widgets.field_input import FieldInput
 from screens.header import WizardHeader
 from screens.widgets.hanging import HangingRow
 from screens.widgets.threads import call_if_shown
+from screens.widgets.footer import WizardFooter
 from wizard.clock import Cancelled
 from wizard.errors import InputError, WizardError
 
@@ -162,7 +163,7 @@ class ManualScreen(Screen):
             yield Vertical(id="mn-checks")
             yield Vertical(id="mn-snippet")
         yield Static("", id="mn-status", markup=False)
-        yield Footer()
+        yield WizardFooter()
 
     def _hide_secret(self) -> None:
         self.query_one("#mn-secret-label").display = False

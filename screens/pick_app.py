@@ -17,12 +17,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, LoadingIndicator, OptionList, Static
+from textual.widgets import Input, Label, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.widgets.field_input import FieldInput
 from screens.header import WizardHeader
 from screens.widgets.threads import call_if_shown
+from screens.widgets.footer import WizardFooter
 
 #: Why a registration is listed, in words.
 MATCHES = {
@@ -63,7 +64,7 @@ class PickAppScreen(Screen):
         yield Label("Not listed? Type its Application (client) ID and press Enter:", id="pa-id-label")
         yield FieldInput(placeholder="a GUID, from Entra > App registrations > Overview", id="pa-id", compact=True)
         yield Static("Up/Down and Enter pick · Esc goes back to the questions.", id="pa-keys")
-        yield Footer()
+        yield WizardFooter()
 
     def on_mount(self) -> None:
         self.query_one("#pa-list").display = False

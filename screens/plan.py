@@ -38,11 +38,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, LoadingIndicator, Static
+from textual.widgets import LoadingIndicator, Static
 
 from screens.header import WizardHeader
 from screens.widgets.hanging import HangingRow
 from screens.widgets.threads import call_if_shown
+from screens.widgets.footer import WizardFooter
 from wizard.errors import InputError, WizardError
 from wizard.permissions import PermissionInfo
 from wizard.run import KEEP, NEW
@@ -126,7 +127,7 @@ class PlanScreen(Screen):
         with VerticalScroll(id="plan-body"):
             yield Static("Reading the current app registration from Microsoft…", id="plan-wait")
             yield LoadingIndicator()
-        yield Footer()
+        yield WizardFooter()
 
     def on_mount(self) -> None:
         self.compute_plan()

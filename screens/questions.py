@@ -28,11 +28,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from screens.header import WizardHeader
 from screens.widgets.choice import ChoiceSet, MarkedButton
 from screens.widgets.field_input import FieldInput
+from screens.widgets.footer import WizardFooter
 from wizard.errors import InputError
 
 MODES = ("create", "verify")
@@ -51,6 +52,16 @@ class ModeButton(MarkedButton):
     Textual draws "●" in both states and tells them apart by colour alone, which
     is lost with NO_COLOR and hard to see with 16 colours.
     """
+
+
+class ModeSet(RadioSet):
+    """The create / verify choice: Enter chooses and moves on to Continue (space only chooses)."""
+
+    BINDINGS = [Binding("enter", "choose", "Choose")]
+
+    def action_choose(self) -> None:
+        self.action_toggle_button()
+        self.screen.query_one("#continue", Button).focus()
 
 
 def choice_labels(question) -> list[tuple[str, str]]:
@@ -131,13 +142,13 @@ class QuestionsScreen(Screen[QuestionsResult | None]):
                 yield from self.compose_field(question)
             yield Label("What should the wizard do?", classes="label")
             create, verify = self.mode_labels()
-            with RadioSet(id="mode", compact=True, classes="choice"):
+            with ModeSet(id="mode", compact=True, classes="choice"):
                 yield ModeButton(create, value=self.mode == "create", id="mode-create")
                 yield ModeButton(verify, value=self.mode == "verify", id="mode-verify")
-            with Horizontal(id="buttons"):
-                yield Button("Back (Esc)", id="back", compact=True)
+            with Horizontal(id="buttons"):  # Continue first: Tab after the last field lands on it
                 yield Button("Continue", id="continue", variant="primary", compact=True)
-        yield Footer()
+                yield Button("Back (Esc)", id="back", compact=True)
+        yield WizardFooter()
 
     def mode_labels(self) -> tuple[str, str]:
         """The two choices in words that fit the vendor (LoopMeeting's app already exists)."""

@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from screens.header import WizardHeader
 from screens.widgets.hanging import HangingRow
 from screens.widgets.snippet_view import SnippetView
+from screens.widgets.footer import WizardFooter
 from wizard.run import STORED_PLACEHOLDER  # noqa: F401 (tests read it from here)
 
 
@@ -65,7 +66,7 @@ class ResultScreen(Screen[None]):
                 yield Static("Notes:", classes="result-heading")
                 for note in notes:
                     yield HangingRow(" •", note, markup=False, classes="result-note")
-        yield Footer()
+        yield WizardFooter()
 
     def on_mount(self) -> None:
         self.query_one(SnippetView).focus()

@@ -26,13 +26,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, LoadingIndicator, Static
+from textual.widgets import LoadingIndicator, Static
 
 from screens.header import WizardHeader
 from screens.widgets.threads import call_if_shown
 from screens.widgets.save_prompt import SavePrompt
 from screens.widgets.secret_reveal import SecretReveal
 from screens.widgets.snippet_view import default_save_dir
+from screens.widgets.footer import WizardFooter
 
 if TYPE_CHECKING:
     from wizard.secret import NewSecret
@@ -82,7 +83,7 @@ class SecretScreen(Screen[bool]):
             )
             yield Static("Creating the client secret…", id="secret-wait")
             yield LoadingIndicator()
-        yield Footer()
+        yield WizardFooter()
 
     def on_mount(self) -> None:
         if self.session.secret is not None:

@@ -24,7 +24,8 @@ In the paste state the field has the focus, so its keys are ctrl keys: ctrl+l co
 ctrl+o shows its QR code (where it fits), ctrl+t signs in at the demo tenant's page and fills
 the field (demo only), ctrl+n the manual checklist.
 
-Keys: `c` copies the code (OSC 52, works over SSH), `a` approves the code as
+Keys: `o` shows the QR code full-screen where it does not fit beside the code (never `q`:
+`q` leaves the wizard on every screen), `c` copies the code (OSC 52, works over SSH), `a` approves the code as
 the demo admin (demo tenant only), `r` tries again after a failure, `m` (after a failure)
 answers `MANUAL` for the admin-center checklist, `u` (once signed in) signs in as
 another account, Esc goes back, Enter continues once signed in with the role. Failures (declined, expired, Conditional Access,
@@ -41,11 +42,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from screens.error import ErrorScreen, unexpected
 from screens.header import WizardHeader
 from screens.widgets.paste_signin import PastePanel, PasteSubmitted
+from screens.widgets.footer import WizardFooter
 from wizard.clock import Cancelled
 from wizard.errors import PastedAddressError, SignInError, WizardError
 
@@ -60,6 +62,7 @@ class SignInScreen(Screen):
     CSS_PATH = "signin.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back"),
+        Binding("o", "show_qr", "QR code"),
         Binding("c", "copy_code", "Copy code"),
         Binding("a", "approve", "Approve (demo)"),
         Binding("r", "retry", "Try again"),
@@ -88,7 +91,7 @@ class SignInScreen(Screen):
             yield Static("", id="note", markup=False)
             yield Vertical(id="code-area")
             yield Static("Asking Microsoft for a sign-in code…", id="status")
-        yield Footer()
+        yield WizardFooter()
 
     def on_mount(self) -> None:
         if self.session.auth in ("paste", "browser") and self.session.who is None:
@@ -324,6 +327,8 @@ class SignInScreen(Screen):
         """Show each key only when it does something now."""
         if action == "copy_code":
             return self.state == "waiting"
+        if action == "show_qr":  # only while the QR code does not fit beside the code
+            return self.state == "waiting" and self.code_panel() is not None and self.code_panel().qr_hidden
         if action == "approve":
             return self.state == "waiting" and self.session.can_approve
         if action == "retry":
@@ -345,6 +350,18 @@ class SignInScreen(Screen):
         if action == "proceed":
             return self.state == "done"
         return True
+
+    def code_panel(self):
+        """The device-code panel while a code is shown, else None."""
+        from screens.widgets.device_code import DeviceCodePanel
+
+        panels = self.query(DeviceCodePanel)
+        return panels.first() if panels else None
+
+    def action_show_qr(self) -> None:
+        panel = self.code_panel()
+        if panel is not None:
+            panel.action_show_qr()
 
     def action_back(self) -> None:
         self.cancel.set()

@@ -23,12 +23,13 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from screens.header import WizardHeader
 from screens.widgets.hanging import HangingRow
 from screens.widgets.threads import call_if_shown
 from screens.widgets.step_list import StepList
+from screens.widgets.footer import WizardFooter
 from wizard.clock import Cancelled
 
 
@@ -73,7 +74,7 @@ class TokenTestScreen(Screen):
             yield Static("", id="tt-wait")
             yield Vertical(id="tt-checks")
         yield Static("", id="tt-status")
-        yield Footer()
+        yield WizardFooter()
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh_wait)

@@ -5,7 +5,8 @@ user's own profile files (profiles folder, `--profile PATH`) marked "local", eac
 with one line on what will be set up; a local file that cannot be used is listed,
 greyed, with the reason. Keyboard only: the filter box has the focus, so
 typing narrows the list at once ("pex" leaves Pexip), Up/Down move the
-highlight in the list below and Enter picks. Esc answers None (leave).
+highlight in the list below and Enter picks (Tab to the list, then Enter, picks too).
+Esc answers None: the app asks before leaving.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.widgets.field_input import FieldInput
 from screens.header import WizardHeader
+from screens.widgets.footer import WizardFooter
 
 
 def matches(profile, words: str) -> bool:
@@ -33,7 +35,7 @@ class VendorScreen(Screen[str | None]):
 
     CSS_PATH = "vendor.tcss"
     BINDINGS = [
-        Binding("escape", "leave", "Quit"),
+        Binding("escape", "leave", "Leave"),
         Binding("up", "move(-1)", "Up", show=False),
         Binding("down", "move(1)", "Down", show=False),
         Binding("enter", "pick", "Pick", show=True),
@@ -58,7 +60,7 @@ class VendorScreen(Screen[str | None]):
             yield OptionList(id="vendors")
             yield Static("", id="nothing")
             yield Static("", id="detail")
-        yield Footer()
+        yield WizardFooter()
 
     def on_mount(self) -> None:
         self.refill("")

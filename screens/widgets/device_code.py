@@ -5,7 +5,8 @@ any device (a phone is fine), types the code and signs in there. This panel
 shows the code in large spaced type, the URL, a QR code of the URL beside them
 and a live countdown. Everything fits an 80x24 terminal; when the space given
 to the panel is too small for the QR code (16 lines, 33 columns), the QR code
-is hidden and `q` shows it full-screen instead.
+is hidden and `o` shows it full-screen instead (the sign-in screen's key; `q` is
+never used here: it leaves the wizard everywhere).
 
 The countdown reads the time from the injected `wizard.clock.Clock`, so tests
 pass a `FakeClock` and the picture does not change between runs.
@@ -41,7 +42,7 @@ class DeviceCodePanel(Vertical, can_focus=True):
     """The code, the URL, a QR code of the URL and a countdown to expiry.
 
     `expires_at` is seconds since the epoch (or a `datetime`), compared with
-    `clock.now()`. Press `q` to show the QR code full-screen.
+    `clock.now()`. Press `o` to show the QR code full-screen.
     """
 
     DEFAULT_CSS = """
@@ -93,7 +94,10 @@ class DeviceCodePanel(Vertical, can_focus=True):
     }
     """
 
-    BINDINGS = [Binding("q", "show_qr", "QR code full-screen")]
+    BINDINGS = [Binding("o", "show_qr", "QR code", show=False)]
+
+    #: The key that shows the QR code full-screen (the sign-in screen binds it too).
+    QR_KEY = "o"
 
     def __init__(self, user_code: str, verification_uri: str, expires_at, clock, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -141,8 +145,14 @@ class DeviceCodePanel(Vertical, can_focus=True):
         too_narrow = too_narrow or too_short
         self.set_class(too_narrow, "-no-qr")
         self.query_one("#dc-scan", Static).update(
-            "(press q for a QR code)" if too_narrow else "(or scan the QR code)"
+            f"(press {self.QR_KEY} for a QR code)" if too_narrow else "(or scan the QR code)"
         )
+        self.screen.refresh_bindings()  # the screen's QR key shows only while the QR is hidden
+
+    @property
+    def qr_hidden(self) -> bool:
+        """True when the QR code does not fit beside the text (the key shows it full-screen)."""
+        return self.has_class("-no-qr")
 
     def action_show_qr(self) -> None:
         """Show the QR code of the URL full-screen."""

@@ -16,6 +16,9 @@ Pasting (bracketed paste): `Input` keeps only the first line of a paste. A
 `FieldInput` keeps all of it; the lines are joined with `join` (", " for fields
 that take several values, so a pasted list of URIs stays a list; " " otherwise,
 so a wrong paste is visible and checked, never silently cut).
+
+Focus: arriving in a field puts the cursor at the end of its text and selects
+nothing (Textual's `Input` selects all, so one key would replace a whole Client ID).
 """
 
 from __future__ import annotations
@@ -28,8 +31,13 @@ class FieldInput(Input):
     """An `Input` that handles bursts of keys in order and keeps every pasted line."""
 
     def __init__(self, *args, join: str = " ", **kwargs) -> None:
+        kwargs.setdefault("select_on_focus", False)
         super().__init__(*args, **kwargs)
         self.join = join
+
+    def _on_focus(self, event: events.Focus) -> None:
+        # Runs before Input._on_focus (which then places the terminal cursor here).
+        self.cursor_position = len(self.value)
 
     async def _on_key(self, event: events.Key) -> None:
         focused = self.app.focused

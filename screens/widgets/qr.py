@@ -17,7 +17,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Middle
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
+
+from screens.widgets.footer import WizardFooter
 
 
 def qr_lines(text: str) -> list[str]:
@@ -70,7 +72,11 @@ class QrScreen(ModalScreen[None]):
         content-align: center middle;
     }
     """
-    BINDINGS = [Binding("escape,q,enter", "back", "Back")]
+    # `o` toggles (the key that opened it); never `q`, which leaves the wizard everywhere.
+    BINDINGS = [
+        Binding("escape,enter,o", "back", "Back"),
+        Binding("q", "app.leave(False)", "Quit", show=False),  # a modal hides the app's own q
+    ]
 
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -81,7 +87,7 @@ class QrScreen(ModalScreen[None]):
             with Center():
                 yield QrCode(self.text)
             yield Label(f"Scan to open {self.text}", markup=False)
-        yield Footer()
+        yield WizardFooter()
 
     def action_back(self) -> None:
         self.dismiss(None)

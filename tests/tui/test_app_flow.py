@@ -85,11 +85,49 @@ async def test_question_mark_types_in_a_field_but_opens_help_elsewhere():
         assert isinstance(app.screen, HelpScreen)
 
 
-async def test_leaving_before_any_change_needs_no_confirmation():
+async def test_leaving_before_anything_is_typed_needs_no_confirmation():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_questions(pilot, app)  # the fields hold their defaults only
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+    assert app.return_value == 130
+
+
+async def test_leaving_once_an_answer_is_typed_asks_and_ctrl_q_again_leaves():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await to_questions(pilot, app)
-        await pilot.press("ctrl+c")
+        await pilot.press(*"px01")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert "Leave the wizard now?" in text_of(app.screen)
+        await pilot.press("q")  # q does not answer the question (y / n do)
+        assert app.is_running and isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionsScreen)
+        assert app.screen.query_one("#input-addin_fqdn", Input).value == "px01"
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("ctrl+q")  # ctrl+q twice leaves
+        await pilot.pause()
+    assert app.return_value == 130
+
+
+async def test_q_outside_a_field_asks_like_ctrl_q_and_types_inside_one():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_questions(pilot, app)
+        await pilot.press(*"px01.example.com")  # q-less answer, then q inside the field types
+        field = app.screen.query_one("#input-addin_fqdn", Input)
+        await pilot.press("q")
+        assert field.value == "px01.example.comq" and isinstance(app.screen, QuestionsScreen)
+        await pilot.press("backspace")
+        app.screen.query_one("#continue").focus()
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
         await pilot.pause()
     assert app.return_value == 130
 
@@ -101,6 +139,7 @@ async def test_leaving_while_a_change_is_under_way_asks_first():
         app.step_id = "apply"  # as if the apply step were running
         await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert "A change is under way" in text_of(app.screen)
         await pilot.press("n")
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, QuestionsScreen)
@@ -111,15 +150,37 @@ async def test_leaving_while_a_change_is_under_way_asks_first():
     assert app.return_value == 130
 
 
-async def test_escape_on_the_vendor_list_leaves():
+async def test_escape_on_the_vendor_list_asks_before_leaving():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, VendorScreen), "the vendor list")
         await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("escape")  # Esc again answers "Stay": two Escs never leave
+        await wait_for(pilot, lambda: isinstance(app.screen, VendorScreen), "the vendor list again")
+        assert app.is_running
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
         await pilot.pause()
     assert app.return_value == 0
 
 
+async def test_help_closes_with_escape_f1_or_question_mark_and_q_still_leaves():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_questions(pilot, app)
+        await pilot.press("f1")  # F1 works in a text field
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, QuestionsScreen)
+        await pilot.press("f1")
+        await pilot.press("escape")
+        assert isinstance(app.screen, QuestionsScreen)
+        await pilot.press("f1")
+        await pilot.press("q")  # q leaves here too (nothing typed yet: at once)
+        await pilot.pause()
+    assert app.return_value == 130
 
 
 def test_loopmeeting_has_no_secret_step():

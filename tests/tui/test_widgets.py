@@ -103,7 +103,7 @@ async def test_device_code_countdown_follows_the_injected_clock():
         assert app.query_one("#dc-countdown").has_class("-expired")
 
 
-async def test_device_code_shows_qr_beside_text_at_80x24_and_q_opens_it():
+async def test_device_code_shows_qr_beside_text_at_80x24_and_o_opens_it():
     clock = FakeClock()
     app = device_app(clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -112,8 +112,11 @@ async def test_device_code_shows_qr_beside_text_at_80x24_and_q_opens_it():
         assert qr.display and qr.region.height == 16
         assert qr.region.right <= 80 and qr.region.bottom <= 23
         panel.focus()
-        await pilot.press("q")
+        await pilot.press("o")
         assert isinstance(app.screen, QrScreen)
+        await pilot.press("o")  # the same key closes it again; never q (q leaves the wizard)
+        assert not isinstance(app.screen, QrScreen)
+        await pilot.press("o")
         await pilot.press("escape")
         assert not isinstance(app.screen, QrScreen)
 
@@ -124,7 +127,7 @@ async def test_device_code_hides_qr_when_too_narrow():
     async with app.run_test(size=(60, 24)) as pilot:
         await pilot.pause()
         assert app.query_one(DeviceCodePanel).has_class("-no-qr")
-        assert "press q" in str(app.query_one("#dc-scan").render())
+        assert "press o for a QR code" in str(app.query_one("#dc-scan").render())
 
 
 def test_snapshot_device_code(snap_compare):
