@@ -6,11 +6,19 @@ import threading
 
 from textual.widgets import Static
 
+import sys
+from pathlib import Path
+
 from screens.app import WizardApp
 from screens.questions import QuestionsScreen
 from screens.session import WizardSession
 from screens.vendor import VendorScreen
 from wizard.clock import Cancelled, FakeClock
+
+
+#: The wizard's shared styles (focus marks, scroll-bar gap): test apps that host one screen use
+#: them too, so their snapshots look like the real app.
+APP_CSS = str(Path(sys.modules[WizardApp.__module__].__file__).with_name("app.tcss"))
 
 
 class GateClock(FakeClock):

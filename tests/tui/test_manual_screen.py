@@ -8,6 +8,8 @@ the terminal uses manual mode.
 from __future__ import annotations
 
 import pytest
+
+from app_helpers import APP_CSS
 from textual.app import App
 
 from conftest import run_vendor
@@ -20,6 +22,7 @@ SIZE = (80, 24)
 
 
 class ScreenApp(App):
+    CSS_PATH = APP_CSS
     NO_RESULT = object()
 
     def __init__(self, session) -> None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import copy
 
 import pytest
+
+from app_helpers import APP_CSS
 from textual.app import App
 
 from conftest import ADMIN, make_sim, sign_in
@@ -47,6 +49,7 @@ NEW_APP_DEFAULTS = {"parentalControlSettings.legalAgeGroupRule"}
 
 
 class PlanApp(App):
+    CSS_PATH = APP_CSS
     def __init__(self, session) -> None:
         super().__init__()
         self.session = session

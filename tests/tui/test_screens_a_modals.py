@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from app_helpers import APP_CSS
 from textual.app import App
 from textual.widgets import Static
 
@@ -18,6 +20,7 @@ pytestmark = pytest.mark.anyio
 
 class Host(App):
     """Shows one modal over a plain background and records what it answered."""
+    CSS_PATH = APP_CSS
 
     def __init__(self, screen) -> None:
         super().__init__()

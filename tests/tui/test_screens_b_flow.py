@@ -8,6 +8,8 @@ is checked.
 from __future__ import annotations
 
 import pytest
+
+from app_helpers import APP_CSS
 from textual.app import App
 
 from screens.apply import ApplyScreen
@@ -38,6 +40,7 @@ def fake_engine_session(**setup_options) -> WizardSession:
 
 class ScreenApp(App):
     """Shows one screen and keeps what it returned."""
+    CSS_PATH = APP_CSS
 
     NO_RESULT = object()
 
