@@ -138,3 +138,27 @@ def test_snapshot_questions_filled_in_from_an_interrupted_run(snap_compare, tmp_
         await pilot.pause()
 
     assert snap_compare(resumed_app(tmp_path, record), terminal_size=(80, 24), run_before=shown)
+
+
+def test_snapshot_apply_stopped_while_the_new_app_replicates(snap_compare, tmp_path):
+    """80x24: Esc while the new registration replicates: it is marked made, the rest not made."""
+    from wizard.simtenant import SimTenant
+
+    clock = HoldClock()
+    sim = SimTenant(scenario="demo", clock=clock, auto_approve_after=None)
+    session = session_on(sim, clock, tmp_path / "state")
+    app = make_app(session)
+
+    async def stopped(pilot):
+        await to_questions(pilot, app, "pexip")
+        await pilot.press(*"px01.vc.example.com", "ctrl+s")
+        await sign_in_and_plan(pilot, app, session)
+        clock.hold.set()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: showing(app, ApplyScreen), "the apply screen")
+        await wait_for(pilot, clock.holding.is_set, "a wait during apply", tries=1000)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.state == "stopped", "the stop", tries=1000)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=stopped)
