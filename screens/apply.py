@@ -126,16 +126,18 @@ class ApplyScreen(Screen):
         self.state = state
         if state != "working":
             self.show_action(False)
+        summary = self.session.stop_summary() if state in ("stopped", "failed") else ""
+        made = f"{summary} " if summary else ""  # what the engine says was really made
         status = self.query_one("#apply-status", Static)
         status.set_classes(f"-{state}")
         status.update({
             "working": "Working… Esc stops safely: a re-run continues where it stopped.",
             "stopping": "Stopping at the next safe point…",
-            "stopped": f"Stopped. {self.session.stop_summary()} Running the wizard again "
+            "stopped": f"Stopped. {made}Running the wizard again "
                        "continues where it stopped. r continues now, Esc goes back to the plan "
-                       "(read again from Microsoft).".replace("  ", " "),
+                       "(read again from Microsoft).",
             # The reason itself, here: a role failure comes before any step row could show one.
-            "failed": f"Failed: {escape(self._reason())} Fix what it says, then press r "
+            "failed": f"Failed: {escape(self._reason())} {made}Fix what it says, then press r "
                       "to try again: done steps are not repeated. Esc goes back to the plan.",
             "done": "All changes are in place. Press Enter to continue.",
         }[state] + (" m gives a checklist to hand to an admin who has the role." if self._lacks_role() else ""))

@@ -758,11 +758,10 @@ class Run:
             self._save_last(replace(self._last, stage=stage, saved=self.clock.now()))
 
     def _record_apply(self, view: PlanView, on_progress: Progress | None) -> Progress | None:
-        """Apply starts: the planned changes are recorded as not done, then each as it ends."""
+        """Apply starts: the planned changes are recorded as not done, then each as it ends (in
+        memory for `stop_summary`; on disk too with `keep_last_run`)."""
         from wizard.resume import APPLYING, LastRun, StepRecord, plain_answers
 
-        if not self.keep_last_run:
-            return on_progress
         steps = [StepRecord(s.id, s.sentence) for s in view.plan.steps]
         if self.secret_to_create and not any(s.id == "secret" for s in steps):
             steps.append(StepRecord("secret", "Create a new client secret (its value is shown once)"))
@@ -774,9 +773,6 @@ class Run:
     def _recorded(self, on_progress: Progress | None) -> Progress | None:
         """`on_progress`, and each step's end written to the last-run record first."""
         from wizard.resume import with_step
-
-        if not self.keep_last_run:
-            return on_progress
 
         def report(progress: StepProgress) -> None:
             record = self._last
