@@ -1,109 +1,206 @@
-"""Time to first frame of `m365-wizard --demo` against a bare Textual app (80x24, headless),
-`--help` time, and peak RSS of a full demo run (headless CLI and TUI start-up).
+"""Time to first frame of `m365-wizard --demo` against a bare Textual app, side by side in one run;
+`--help` time; peak RSS of the TUI to its first frame and of a headless demo run.
 
-    .venv/bin/python bench/first_frame.py [--runs 5]
+    .venv/bin/python bench/first_frame.py [--pairs 9]
 
-Each measurement is a fresh subprocess (a cold interpreter, warm OS file cache): the clock
-starts just before the process is spawned and stops when the app's Ready event fires
-(Textual sends it once the DOM is ready and the first frame has been rendered), headless,
-at 80x24. The two apps run alternately in the same loop, so their ratio is fair.
+How the first frame is measured (the same way for both apps):
+
+- each start is a fresh process (a cold interpreter, a warm OS file cache) in its own
+  pseudo-terminal of 80x24 (TIOCSWINSZ; COLUMNS/LINES/TEXTUAL_* removed from the environment),
+  TERM=xterm-256color, HOME and the XDG folders in an empty temporary folder (no local profiles);
+- the wizard is started as a user starts it: its console script (`m365-wizard --demo`), through
+  `wizard.cli.main`; the bare app is a script with one `Static`, run by the same interpreter;
+- the clock (perf_counter, in this process) starts just before the spawn and stops when the
+  terminal has received every marker text of the app's first screen (bare: "hello"; wizard: the
+  vendor screen's question and the five vendors' names) and, after them, the start of the
+  frame's bottom row (ESC[24;1H: Textual writes a frame top to bottom, one cursor move per row).
+  That is what a user sees: nothing is patched in the app, and no event inside the app is
+  trusted to mean "painted" (the terminal answers no queries, so Textual writes no
+  synchronized-update brackets to cut frames at);
+- then the process is killed and its peak RSS read (wait4);
+- one warm-up pair is not counted; the pairs alternate the order (bare first, then wizard first),
+  so a drift in the machine's load hits both apps alike; medians are printed with min and max,
+  and the ratio both as median(wizard) / median(bare) and as the median of the per-pair ratios.
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import platform
+import pty
+import select
+import signal
 import statistics
+import struct
 import subprocess
 import sys
+import tempfile
+import termios
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIZE = (80, 24)
 
-DRIVER = r"""
-import sys, time
-t_spawn = float(sys.argv[2])
-which = sys.argv[1]
+BARE = """\
 from textual.app import App
-if which == "bare":
-    from textual.widgets import Static
-    class Bare(App):
-        def compose(self):
-            yield Static("hello")
-        def on_ready(self):
-            def done():
-                print(f"FIRST_FRAME {time.time() - t_spawn:.4f}", flush=True)
-                self.exit()
-            self.call_after_refresh(done)
-    Bare().run(headless=True, size=(80, 24))
-else:
-    from wizard.cli import build_parser
-    from screens.app import WizardApp, session_from_args
-    parent = getattr(WizardApp, "on_ready", None)
-    def on_ready(self):
-        if parent is not None:
-            parent(self)
-        def done():
-            print(f"FIRST_FRAME {time.time() - t_spawn:.4f}", flush=True)
-            self.exit()
-        self.call_after_refresh(done)
-    WizardApp.on_ready = on_ready  # a subclass defined in -c could not find its CSS
-    args = build_parser().parse_args(["--demo"])
-    WizardApp(session_from_args(args)).run(headless=True, size=(80, 24))
+from textual.widgets import Static
+
+
+class Bare(App):
+    def compose(self):
+        yield Static("hello")
+
+
+Bare().run()
 """
 
-
-def first_frame(which: str) -> float:
-    start = time.time()
-    out = subprocess.run([sys.executable, "-c", DRIVER, which, repr(start)], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120, env=dict(os.environ, TERM="xterm-256color"))
-    for line in out.stdout.splitlines():
-        if line.startswith("FIRST_FRAME"):
-            return float(line.split()[1])
-    raise RuntimeError(f"{which}: no frame\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+#: Text every app's first screen shows: the frame counts once all of it has been written.
+MARKERS = {
+    "bare": ("hello",),
+    "wizard": ("Which product are you connecting", "FlexO (oomnis)", "innovaphone Calendar",
+               "LoopMeeting", "Pexip VMR Scheduling", "SyncSign SOPS"),
+}
+LAST_ROW = f"\x1b[{SIZE[1]};1H".encode()  # Textual starts each line of a frame with the cursor move to it
 
 
-def wall(argv: list[str]) -> float:
+def wizard_command() -> list[str]:
+    """`m365-wizard --demo` as installed (its console script), run by this interpreter."""
+    script = os.path.join(os.path.dirname(sys.executable), "m365-wizard")
+    if os.path.exists(script):
+        return [sys.executable, script, "--demo"]
+    return [sys.executable, "-m", "wizard", "--demo"]
+
+
+def clean_env(home: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("TEXTUAL") and k not in ("COLUMNS", "LINES")}
+    env.update(TERM="xterm-256color", HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
+               XDG_DATA_HOME=os.path.join(home, ".local", "share"), XDG_STATE_HOME=os.path.join(home, ".local", "state"),
+               XDG_CACHE_HOME=os.path.join(home, ".cache"))
+    return env
+
+
+def first_frame(argv: list[str], markers: tuple[str, ...], env: dict[str, str], timeout: float = 60.0) -> tuple[float, float]:
+    """Seconds from spawn to the end of the first frame showing every marker, and peak RSS (MiB)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
     start = time.perf_counter()
-    subprocess.run(argv, cwd=ROOT, capture_output=True, timeout=300, check=False)
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env,
+                            start_new_session=True, close_fds=True)
+    os.close(slave)
+    raw = b""  # everything the app wrote to its terminal
+    wanted = [m.encode() for m in markers]
+    elapsed = None
+    try:
+        while elapsed is None:
+            left = timeout - (time.perf_counter() - start)
+            if left <= 0:
+                raise RuntimeError(f"{argv}: no frame with {markers} within {timeout:.0f} s; got:\n{_tail(raw)}")
+            ready, _, _ = select.select([master], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                chunk = b""
+            if not chunk:
+                raise RuntimeError(f"{argv}: ended before its first frame:\n{_tail(raw)}")
+            raw += chunk
+            ends = [raw.find(m) for m in wanted]
+            if -1 in ends:
+                continue
+            after = max(e + len(m) for e, m in zip(ends, wanted))
+            if raw.find(LAST_ROW, after) != -1:  # the frame with every marker reached the bottom row
+                elapsed = time.perf_counter() - start
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _, _, usage = os.wait4(proc.pid, 0)
+        proc.returncode = -9
+        os.close(master)
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def _tail(raw: bytes) -> str:
+    return raw[-2000:].decode(errors="replace")
+
+
+def wall(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=ROOT, capture_output=True, timeout=300, check=False, env=env)
     return time.perf_counter() - start
 
 
-def peak_rss_mb(argv: list[str]) -> tuple[float, int]:
-    """Peak resident set size of a child process (ru_maxrss of the finished child), MiB."""
-    code = (
-        "import resource, subprocess, sys\n"
-        "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    kib, rc = out.stdout.split()
-    return int(kib) / 1024, int(rc)
+def peak_rss_mb(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Peak resident set size of a finished child process (wait4), MiB, and its exit code."""
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    return usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def spread(values: list[float], unit: float = 1000.0) -> str:
+    return (f"median {statistics.median(values) * unit:.0f} ms  "
+            f"(min {min(values) * unit:.0f}, max {max(values) * unit:.0f}, n={len(values)})")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pairs", "--runs", type=int, default=9, help="alternating pairs counted (default 9, at least 7)")
+    parser.add_argument("--no-headless-demo", action="store_true", help="skip the ~15 s headless `--demo apply` run")
     args = parser.parse_args()
-    print(f"machine: nproc={os.cpu_count()} cpu={_cpu()} python={platform.python_version()}")
-    bare, wizard = [], []
-    for _ in range(args.runs):
-        bare.append(first_frame("bare"))
-        wizard.append(first_frame("wizard"))
-    mb, mw = statistics.median(bare), statistics.median(wizard)
-    print(f"first frame, bare Textual app   : median {mb * 1000:.0f} ms  (min {min(bare) * 1000:.0f}, max {max(bare) * 1000:.0f}, n={args.runs})")
-    print(f"first frame, m365-wizard --demo : median {mw * 1000:.0f} ms  (min {min(wizard) * 1000:.0f}, max {max(wizard) * 1000:.0f}, n={args.runs})")
-    print(f"ratio wizard / bare             : {mw / mb:.2f}")
-    helps = [wall([sys.executable, "-m", "wizard", "--help"]) for _ in range(args.runs)]
-    print(f"m365-wizard --help              : median {statistics.median(helps) * 1000:.0f} ms")
-    demo = [sys.executable, "-m", "wizard", "--demo", "apply", "--vendor", "pexip", "--set", "addin_fqdn=px01.example.com", "--json"]
-    start = time.perf_counter()
-    rss, rc = peak_rss_mb(demo)
-    print(f"--demo apply pexip (headless)   : peak RSS {rss:.0f} MiB, wall {time.perf_counter() - start:.1f} s (real clock: demo replication and secret delays), exit {rc}")
-    tui_rss, _ = peak_rss_mb([sys.executable, "-c", DRIVER, "wizard", repr(time.time())])
-    bare_rss, _ = peak_rss_mb([sys.executable, "-c", DRIVER, "bare", repr(time.time())])
-    print(f"TUI to first frame              : peak RSS {tui_rss:.0f} MiB (bare Textual app {bare_rss:.0f} MiB)")
+    if args.pairs < 7:
+        parser.error("--pairs: at least 7 (the goal is a median of at least 7 alternating pairs)")
+    print(f"machine: nproc={os.cpu_count()} cpu={_cpu()} python={platform.python_version()} "
+          f"textual={_version('textual')} load={os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory(prefix="m365-bench-") as home:
+        env = clean_env(home)
+        bare_script = os.path.join(home, "bare_app.py")
+        with open(bare_script, "w") as handle:
+            handle.write(BARE)
+        commands = {"bare": [sys.executable, bare_script], "wizard": wizard_command()}
+        times: dict[str, list[float]] = {"bare": [], "wizard": []}
+        rss: dict[str, list[float]] = {"bare": [], "wizard": []}
+        ratios = []
+        for index in range(args.pairs + 1):  # pair 0 warms the file cache and is not counted
+            order = ("bare", "wizard") if index % 2 else ("wizard", "bare")
+            pair = {}
+            for which in order:
+                pair[which], mib = first_frame(commands[which], MARKERS[which], env)
+                if index:
+                    times[which].append(pair[which])
+                    rss[which].append(mib)
+            if index:
+                ratios.append(pair["wizard"] / pair["bare"])
+        mb, mw = statistics.median(times["bare"]), statistics.median(times["wizard"])
+        print(f"terminal: pty {SIZE[0]}x{SIZE[1]}, TERM=xterm-256color; wizard: {' '.join(os.path.basename(a) for a in commands['wizard'][1:])}")
+        print(f"first frame, bare Textual app   : {spread(times['bare'])}")
+        print(f"first frame, m365-wizard --demo : {spread(times['wizard'])}")
+        print(f"ratio median(wizard)/median(bare): {mw / mb:.2f}")
+        print(f"ratio per pair                  : median {statistics.median(ratios):.2f} "
+              f"(min {min(ratios):.2f}, max {max(ratios):.2f}): {' '.join(f'{r:.2f}' for r in ratios)}")
+        print(f"TUI to first frame              : peak RSS {statistics.median(rss['wizard']):.0f} MiB "
+              f"(bare Textual app {statistics.median(rss['bare']):.0f} MiB)")
+        helps = [wall([*commands["wizard"][:-1], "--help"], env) for _ in range(args.pairs)]
+        print(f"m365-wizard --help              : {spread(helps)}")
+        if not args.no_headless_demo:
+            demo = [*commands["wizard"], "apply", "--vendor", "pexip", "--set", "addin_fqdn=px01.example.com", "--json"]
+            start = time.perf_counter()
+            mib, rc = peak_rss_mb(demo, env)
+            print(f"--demo apply pexip (headless)   : peak RSS {mib:.0f} MiB, wall {time.perf_counter() - start:.1f} s "
+                  f"(real clock: demo replication and secret delays), exit {rc}")
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "?"
 
 
 def _cpu() -> str:
