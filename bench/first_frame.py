@@ -17,6 +17,8 @@ How the first frame is measured (the same way for both apps):
   That is what a user sees: nothing is patched in the app, and no event inside the app is
   trusted to mean "painted" (the terminal answers no queries, so Textual writes no
   synchronized-update brackets to cut frames at);
+- .pyc files as after `pip install` (PYTHONPYCACHEPREFIX in the temporary folder; the warm-up pair
+  writes them; `--no-bytecode-cache` measures a start that compiles every module of the project);
 - then the process is killed and its peak RSS read (wait4);
 - one warm-up pair is not counted; the pairs alternate the order (bare first, then wizard first),
   so a drift in the machine's load hits both apps alike; medians are printed with min and max,
@@ -73,9 +75,13 @@ def wizard_command() -> list[str]:
     return [sys.executable, "-m", "wizard", "--demo"]
 
 
-def clean_env(home: str) -> dict[str, str]:
+def clean_env(home: str, bytecode_cache: bool = True) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("TEXTUAL") and k not in ("COLUMNS", "LINES")}
+           if not k.startswith("TEXTUAL") and k not in ("COLUMNS", "LINES", "PYTHONDONTWRITEBYTECODE")}
+    if bytecode_cache:  # as after `pip install` (it compiles every module): .pyc files, kept out of the tree
+        env["PYTHONPYCACHEPREFIX"] = os.path.join(home, "pycache")
+    else:  # every module of the project compiled from source at each start
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(TERM="xterm-256color", HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
                XDG_DATA_HOME=os.path.join(home, ".local", "share"), XDG_STATE_HOME=os.path.join(home, ".local", "state"),
                XDG_CACHE_HOME=os.path.join(home, ".cache"))
@@ -150,6 +156,8 @@ def spread(values: list[float], unit: float = 1000.0) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", "--runs", type=int, default=9, help="alternating pairs counted (default 9, at least 7)")
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="no .pyc for the project's modules (PYTHONDONTWRITEBYTECODE=1): each start compiles them")
     parser.add_argument("--no-headless-demo", action="store_true", help="skip the ~15 s headless `--demo apply` run")
     args = parser.parse_args()
     if args.pairs < 7:
@@ -157,7 +165,7 @@ def main() -> None:
     print(f"machine: nproc={os.cpu_count()} cpu={_cpu()} python={platform.python_version()} "
           f"textual={_version('textual')} load={os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory(prefix="m365-bench-") as home:
-        env = clean_env(home)
+        env = clean_env(home, bytecode_cache=not args.no_bytecode_cache)
         bare_script = os.path.join(home, "bare_app.py")
         with open(bare_script, "w") as handle:
             handle.write(BARE)
@@ -176,7 +184,9 @@ def main() -> None:
             if index:
                 ratios.append(pair["wizard"] / pair["bare"])
         mb, mw = statistics.median(times["bare"]), statistics.median(times["wizard"])
-        print(f"terminal: pty {SIZE[0]}x{SIZE[1]}, TERM=xterm-256color; wizard: {' '.join(os.path.basename(a) for a in commands['wizard'][1:])}")
+        print(f"terminal: pty {SIZE[0]}x{SIZE[1]}, TERM=xterm-256color; wizard: "
+              f"{' '.join(os.path.basename(a) for a in commands['wizard'][1:])}; .pyc: "
+              + ("none (compiled at each start)" if args.no_bytecode_cache else "cached (PYTHONPYCACHEPREFIX, filled by the warm-up pair)"))
         print(f"first frame, bare Textual app   : {spread(times['bare'])}")
         print(f"first frame, m365-wizard --demo : {spread(times['wizard'])}")
         print(f"ratio median(wizard)/median(bare): {mw / mb:.2f}")
