@@ -19,6 +19,7 @@ No single letter both leaves and does something else: `q` is never bound by a sc
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -62,16 +63,21 @@ class WizardApp(App[int]):
         self.start_vendor = vendor
 
     def on_mount(self) -> None:
+        if not gc.isenabled():  # paused for start-up by the CLI: back on after the first step's frame
+            self.screen_change_signal.subscribe(self, self._first_screen)
         self.run_flow()
+
+    def _first_screen(self, _screen: object) -> None:
+        self.screen_change_signal.unsubscribe(self)
+        self.call_after_refresh(resume_collector)
 
     # -- the flow --------------------------------------------------------------------
 
     @work(exclusive=True, exit_on_error=False, group="flow")
     async def run_flow(self) -> None:
         """Every step in order; None from a screen goes back one step."""
-        # Screens are imported here, not at the top: the first frame stays fast.
-        from screens.questions import QuestionsScreen
-        from screens.signin import MANUAL, SignInScreen
+        # Each screen is imported at its step, not at the top: the first frame needs only the
+        # vendor screen (tests/tui/test_startup_imports.py keeps it so).
         from screens.vendor import VendorScreen
 
         s = self.session
@@ -95,6 +101,8 @@ class WizardApp(App[int]):
                     step = "questions"
 
                 elif step == "questions":
+                    from screens.questions import QuestionsScreen
+
                     resume = s.take_resume()  # the last run's answers, when it did not finish
                     screen = QuestionsScreen(s.profile, s.draft(), mode=s.mode, problem=problem,
                                              field_help=s.field_help, resume=resume)
@@ -111,6 +119,8 @@ class WizardApp(App[int]):
                         step = self.after_signin() if s.who is not None else "signin"
 
                 elif step == "signin":
+                    from screens.signin import MANUAL, SignInScreen
+
                     who = await self.push_screen_wait(SignInScreen(s))
                     if who == MANUAL:
                         step = "manual"
@@ -155,6 +165,7 @@ class WizardApp(App[int]):
 
                 elif step == "apply":
                     from screens.apply import ApplyScreen
+                    from screens.signin import MANUAL
 
                     applied = await self.push_screen_wait(ApplyScreen(s))
                     if applied == MANUAL:  # the account lacks the role: the checklist for one who has it
@@ -292,6 +303,17 @@ class WizardApp(App[int]):
         if await self.ask_to_leave(question):
             self.session.forget_secret()
             self.exit(EXIT_INTERRUPTED)
+
+
+def resume_collector() -> None:
+    """Garbage collection on again after start-up (`wizard.cli._run_tui` paused it).
+
+    What start-up made stays alive for the whole run (modules, classes, styles), so it is moved
+    out of the collector's sight (`gc.freeze`) instead of being scanned at every full collection.
+    """
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def session_from_args(args) -> WizardSession:

@@ -108,12 +108,14 @@ def _months(text: str) -> int:
     return value
 
 
-def _add_command_options(sub: argparse.ArgumentParser, name: str, vendor: bool = True) -> None:
-    """The options of one headless command (after the command's name)."""
+def _add_command_options(sub: argparse.ArgumentParser, name: str, vendor: bool = True,
+                         ids: tuple[str, ...] | None = None) -> None:
+    """The options of one headless command (after the command's name); `ids`: the vendor ids."""
     # SUPPRESS: an absent --vendor must not overwrite one given before the command.
     vendor_help = "only this vendor's registrations" if name == "secrets" else "the vendor product (required)"
     if vendor:
-        sub.add_argument("--vendor", choices=vendor_ids(), default=argparse.SUPPRESS, help=vendor_help)
+        sub.add_argument("--vendor", choices=vendor_ids() if ids is None else ids, default=argparse.SUPPRESS,
+                         help=vendor_help)
         sub.add_argument("--profile", metavar="PATH", default=argparse.SUPPRESS, help=PROFILE_HELP)
     if name in ("plan", "apply", "verify", "test", "snippet", "manual"):
         sub.add_argument("--set", dest="set", action="append", default=[], metavar="KEY=VALUE",
@@ -164,20 +166,21 @@ def build_parser() -> argparse.ArgumentParser:
     Global options come before the command: `m365-wizard --demo apply --vendor pexip …`.
     Without a command the interactive wizard starts (`m365-wizard --demo --vendor pexip`).
     """
+    ids = vendor_ids()  # once: it lists the profile folders
     parser = argparse.ArgumentParser(
         prog="m365-wizard",
         description="Connect a vendor product to Microsoft 365: create and check its Entra app registration.",
         epilog=EPILOG.format(
-            vendors=", ".join(vendor_ids()), EXIT_OK=EXIT_OK, EXIT_BAD_INPUT=EXIT_BAD_INPUT, EXIT_SIGNIN=EXIT_SIGNIN,
+            vendors=", ".join(ids), EXIT_OK=EXIT_OK, EXIT_BAD_INPUT=EXIT_BAD_INPUT, EXIT_SIGNIN=EXIT_SIGNIN,
             EXIT_ROLE=EXIT_ROLE, EXIT_MICROSOFT=EXIT_MICROSOFT, EXIT_TOKEN_TEST=EXIT_TOKEN_TEST, EXIT_DRIFT=EXIT_DRIFT,
             EXIT_INTERRUPTED=EXIT_INTERRUPTED),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_global_options(parser)
+    _add_global_options(parser, ids)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands (headless, for scripts)")
     for name, text in COMMAND_HELP.items():
         sub = commands.add_parser(name, help=text, description=text)
-        _add_command_options(sub, name)
+        _add_command_options(sub, name, ids=ids)
         _add_global_copies(sub, name)
     prof = commands.add_parser(
         "profile", help="check FILE | new [FILE] | list: vendor profile files of your own (docs/profiles.md)",
@@ -237,8 +240,8 @@ def _add_global_copies(sub: argparse.ArgumentParser, name: str) -> None:
                        help="write a debug log (credentials redacted)")
 
 
-def _add_global_options(parser: argparse.ArgumentParser) -> None:
-    """Options before the command (and of the interactive wizard)."""
+def _add_global_options(parser: argparse.ArgumentParser, ids: tuple[str, ...] | None = None) -> None:
+    """Options before the command (and of the interactive wizard); `ids`: the vendor ids."""
     parser.add_argument("--version", action="version", version=f"m365-wizard {__version__}")
     parser.add_argument("--demo", action="store_true", help="use the built-in simulated tenant (no Microsoft account, no network; a new one for each "
                         "headless command: `simtenant serve` + --simtenant URL keeps one)")
@@ -250,7 +253,8 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--simtenant-remote", action="store_true",
                         help="allow --simtenant on another host (its sign-in is NOT Microsoft's)")
     parser.add_argument("--ca-bundle", metavar="PATH", default=None, help="trust this CA file (a simulated tenant, or a TLS-inspecting proxy)")
-    parser.add_argument("--vendor", choices=vendor_ids(), default=None, help="start the wizard with this vendor picked")
+    parser.add_argument("--vendor", choices=vendor_ids() if ids is None else ids, default=None,
+                        help="start the wizard with this vendor picked")
     parser.add_argument("--profile", metavar="PATH", default=None, help=PROFILE_HELP)
     parser.add_argument("--manual", action="store_true",
                         help="manual mode: a checklist for the Entra admin center instead of signing in (see below)")
@@ -433,15 +437,26 @@ def _print_bad_input(exc, as_json: bool) -> None:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
+    import gc
+
+    # Start-up creates ~100k objects that all stay alive (Textual, the screens, the profiles):
+    # collecting them on the way costs more than any garbage they leave. The app turns the
+    # collector back on once its first screen is painted (screens.app.resume_collector).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        from screens.app import run_app  # lazy: Textual is heavy
-    except ImportError as exc:  # pragma: no cover - only when installed without the UI
-        print(f"m365-wizard: the interactive wizard cannot start: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        return run_app(args)
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        try:
+            from screens.app import run_app  # lazy: Textual is heavy
+        except ImportError as exc:  # pragma: no cover - only when installed without the UI
+            print(f"m365-wizard: the interactive wizard cannot start: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        try:
+            return run_app(args)
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _install_sigterm() -> None:
