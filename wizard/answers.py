@@ -24,7 +24,6 @@ repeatable questions (a list, or one string with commas/spaces/new lines between
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 import stat
@@ -412,6 +411,8 @@ class FileData:
 
     @property
     def sha256(self) -> str:
+        import hashlib  # lazy: OpenSSL's libcrypto is not needed to load the profiles
+
         return hashlib.sha256(self.data).hexdigest()
 
     @property
