@@ -88,12 +88,15 @@ def clean_env(home: str, bytecode_cache: bool = True) -> dict[str, str]:
     return env
 
 
-def first_frame(argv: list[str], markers: tuple[str, ...], env: dict[str, str], timeout: float = 60.0) -> tuple[float, float]:
-    """Seconds from spawn to the end of the first frame showing every marker, and peak RSS (MiB)."""
+def first_frame(argv: list[str], markers: tuple[str, ...], env: dict[str, str], timeout: float = 60.0,
+                cwd: str = ROOT) -> tuple[float, float, float]:
+    """Seconds from spawn to the end of the first frame showing every marker, peak RSS (MiB), and the
+    CPU seconds the process used until it was killed (user + system: steadier than wall time when
+    the machine is shared)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env,
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env,
                             start_new_session=True, close_fds=True)
     os.close(slave)
     raw = b""  # everything the app wrote to its terminal
@@ -128,22 +131,22 @@ def first_frame(argv: list[str], markers: tuple[str, ...], env: dict[str, str], 
         _, _, usage = os.wait4(proc.pid, 0)
         proc.returncode = -9
         os.close(master)
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def _tail(raw: bytes) -> str:
     return raw[-2000:].decode(errors="replace")
 
 
-def wall(argv: list[str], env: dict[str, str]) -> float:
+def wall(argv: list[str], env: dict[str, str], cwd: str = ROOT) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, cwd=ROOT, capture_output=True, timeout=300, check=False, env=env)
+    subprocess.run(argv, cwd=cwd, capture_output=True, timeout=300, check=False, env=env)
     return time.perf_counter() - start
 
 
-def peak_rss_mb(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
+def peak_rss_mb(argv: list[str], env: dict[str, str], cwd: str = ROOT) -> tuple[float, int]:
     """Peak resident set size of a finished child process (wait4), MiB, and its exit code."""
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     return usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
@@ -158,6 +161,9 @@ def main() -> None:
     parser.add_argument("--pairs", "--runs", type=int, default=9, help="alternating pairs counted (default 9, at least 7)")
     parser.add_argument("--no-bytecode-cache", action="store_true",
                         help="no .pyc for the project's modules (PYTHONDONTWRITEBYTECODE=1): each start compiles them")
+    parser.add_argument("--wizard-root", metavar="DIR", default=None,
+                        help="run `python -m wizard --demo` from another checkout (e.g. a worktree of an older "
+                             "commit) instead of the installed console script: before/after in the same conditions")
     parser.add_argument("--no-headless-demo", action="store_true", help="skip the ~15 s headless `--demo apply` run")
     args = parser.parse_args()
     if args.pairs < 7:
@@ -170,36 +176,45 @@ def main() -> None:
         with open(bare_script, "w") as handle:
             handle.write(BARE)
         commands = {"bare": [sys.executable, bare_script], "wizard": wizard_command()}
+        where = {"bare": ROOT, "wizard": ROOT}
+        if args.wizard_root:
+            commands["wizard"] = [sys.executable, "-m", "wizard", "--demo"]
+            where["wizard"] = os.path.abspath(args.wizard_root)
         times: dict[str, list[float]] = {"bare": [], "wizard": []}
         rss: dict[str, list[float]] = {"bare": [], "wizard": []}
+        cpu: dict[str, list[float]] = {"bare": [], "wizard": []}
         ratios = []
         for index in range(args.pairs + 1):  # pair 0 warms the file cache and is not counted
             order = ("bare", "wizard") if index % 2 else ("wizard", "bare")
             pair = {}
             for which in order:
-                pair[which], mib = first_frame(commands[which], MARKERS[which], env)
+                pair[which], mib, seconds = first_frame(commands[which], MARKERS[which], env, cwd=where[which])
                 if index:
                     times[which].append(pair[which])
                     rss[which].append(mib)
+                    cpu[which].append(seconds)
             if index:
                 ratios.append(pair["wizard"] / pair["bare"])
         mb, mw = statistics.median(times["bare"]), statistics.median(times["wizard"])
         print(f"terminal: pty {SIZE[0]}x{SIZE[1]}, TERM=xterm-256color; wizard: "
-              f"{' '.join(os.path.basename(a) for a in commands['wizard'][1:])}; .pyc: "
+              f"{' '.join(os.path.basename(a) for a in commands['wizard'][1:])} in {where['wizard']}; .pyc: "
               + ("none (compiled at each start)" if args.no_bytecode_cache else "cached (PYTHONPYCACHEPREFIX, filled by the warm-up pair)"))
         print(f"first frame, bare Textual app   : {spread(times['bare'])}")
         print(f"first frame, m365-wizard --demo : {spread(times['wizard'])}")
         print(f"ratio median(wizard)/median(bare): {mw / mb:.2f}")
         print(f"ratio per pair                  : median {statistics.median(ratios):.2f} "
               f"(min {min(ratios):.2f}, max {max(ratios):.2f}): {' '.join(f'{r:.2f}' for r in ratios)}")
+        print(f"CPU to first frame, bare        : {spread(cpu['bare'])}")
+        print(f"CPU to first frame, wizard      : {spread(cpu['wizard'])}")
+        print(f"CPU ratio median(wizard)/median(bare): {statistics.median(cpu['wizard']) / statistics.median(cpu['bare']):.2f}")
         print(f"TUI to first frame              : peak RSS {statistics.median(rss['wizard']):.0f} MiB "
               f"(bare Textual app {statistics.median(rss['bare']):.0f} MiB)")
-        helps = [wall([*commands["wizard"][:-1], "--help"], env) for _ in range(args.pairs)]
+        helps = [wall([*commands["wizard"][:-1], "--help"], env, where["wizard"]) for _ in range(args.pairs)]
         print(f"m365-wizard --help              : {spread(helps)}")
         if not args.no_headless_demo:
             demo = [*commands["wizard"], "apply", "--vendor", "pexip", "--set", "addin_fqdn=px01.example.com", "--json"]
             start = time.perf_counter()
-            mib, rc = peak_rss_mb(demo, env)
+            mib, rc = peak_rss_mb(demo, env, where["wizard"])
             print(f"--demo apply pexip (headless)   : peak RSS {mib:.0f} MiB, wall {time.perf_counter() - start:.1f} s "
                   f"(real clock: demo replication and secret delays), exit {rc}")
 
