@@ -107,6 +107,7 @@ class Setup:
         self.lookups: dict[str, Any] = {}
         # --demo: the demo tenant's accounts in words, added to a "not a user in this tenant" error
         self.account_hint = ""
+        self.users_seen: dict[str, dict] = {}  # address → user found by find_user (the plan's own lookups)
         # Registration or enterprise app: chosen once, here; every difference lives in it.
         self.vendor = vendor_kind(profile)
 
@@ -195,6 +196,8 @@ class Setup:
             "$filter": f"mail eq {quote(email)} or userPrincipalName eq {quote(email)}",
             "$select": select,
         })
+        if users:
+            self.users_seen[email.lower()] = users[0]
         return users[0] if users else None
 
     def check_mailbox(self, email: str) -> dict:
@@ -235,7 +238,7 @@ class Setup:
                 continue
             value = self.answers.get(question.key)
             for email in (value if isinstance(value, (list, tuple)) else [value] if value else []):
-                user = self.find_user(str(email), "id,userPrincipalName,mail,displayName")
+                user = self.users_seen.get(str(email).lower()) or self.find_user(str(email))
                 if user is None:
                     continue
                 held = roles.of_user(self.graph, str(user["id"]))
