@@ -174,12 +174,28 @@ def resources_() -> dict[str, CatalogResource]:
     return out
 
 
-def resource(resource_: str) -> CatalogResource:
-    """Find a resource by key ("graph"), appId, or display name ("Microsoft Graph")."""
+def is_app_id(value: str) -> bool:
+    """Is `value` shaped like an appId (a GUID, 8-4-4-4-12 hex digits)? Any other API is named by its
+    appId in a profile."""
+    parts = str(value or "").strip().split("-")
+    return [len(p) for p in parts] == [8, 4, 4, 4, 12] and all(c in "0123456789abcdefABCDEF" for c in "".join(parts))
+
+
+def find(resource_: str) -> CatalogResource | None:
+    """A bundled resource by key ("graph"), appId, or display name ("Microsoft Graph"); None when
+    the catalogue does not have it (any other API: its service principal is read at run time)."""
     wanted = str(resource_).strip().lower()
     for res in resources_().values():
         if wanted in (res.key, res.app_id, res.name.lower()):
             return res
+    return None
+
+
+def resource(resource_: str) -> CatalogResource:
+    """Find a resource by key ("graph"), appId, or display name ("Microsoft Graph")."""
+    found = find(resource_)
+    if found is not None:
+        return found
     known = ", ".join(resources_())
     raise InputError("resource", f"'{resource_}' is not a known API; known: {known}")
 

@@ -591,11 +591,11 @@ def cmd_test(ctx: Context) -> int:
     if result is None:  # typed values: a refusal is a wrong value, said within ~15 s
         report.checks.append(tokentest.typed_failure(code, secret, attempts, ctx.clock.monotonic() - started, True))
     else:
-        from wizard import catalog
+        from wizard.permissions import in_token
 
         resource = ctx.target.resource_for(ctx.profile.token_resource).rstrip("/")
-        roles = [p.name for p in ctx.profile.permissions if p.type == "application" and ctx.target.resource_for(
-            catalog.resource(p.resource_app_id).token_resource).rstrip("/") == resource]
+        roles = [p.name for p in ctx.profile.permissions
+                 if p.type == "application" and in_token(p, resource, ctx.target.resource_for)]
         claims = tokentest.decode_claims(result["access_token"])
         report.checks.extend(tokentest.claim_checks(claims, tenant_id=tenant_id, client_id=client_id, roles_needed=roles))
     report.not_checked = tokentest.delegated_not_checked(ctx.profile)

@@ -258,7 +258,8 @@ def run_token_test(
     token's `roles` claim proves the consent. A secret created in the last minute may
     be refused for a few seconds (AADSTS7000215): retried up to `max_wait` seconds.
     """
-    from wizard import catalog, tokentest
+    from wizard import tokentest
+    from wizard.permissions import in_token
 
     report = tokentest.TokenTestReport()
     if not vendor_kind(profile).needs_secret:
@@ -280,8 +281,7 @@ def run_token_test(
                                                      not keep_waiting))
         return report
     report.checks.append(tokentest.Check("token", True, f"Microsoft issued a token for {resource} (attempt {attempts})"))
-    roles = [p.name for p in profile.permissions if p.type == "application"
-             and resource_for(catalog.resource(p.resource_app_id).token_resource).rstrip("/") == resource.rstrip("/")]
+    roles = [p.name for p in profile.permissions if p.type == "application" and in_token(p, resource, resource_for)]
     claims = tokentest.decode_claims(result["access_token"])
     report.checks += tokentest.claim_checks(claims, tenant_id=pasted.tenant_id, client_id=pasted.client_id,
                                             roles_needed=roles)

@@ -70,7 +70,9 @@ TOP: tuple[Key, ...] = (
     Key("token_test", "string", "How the result is tested: `app_roles` (a client-credentials token carries the "
         "application permissions), `delegated_grant` (the consent grant is in place), `enterprise_app`.",
         '"app_roles"', required=True, enum=("@token_tests",)),
-    Key("token_resource", "string", "The API the test token is for.", '"https://graph.microsoft.com"', required=True),
+    Key("token_resource", "string", "The API the test token is for: its resource URI, or for another API its "
+        "appId, `api://<appId>` or an identifier URI of its service principal.", '"https://graph.microsoft.com"',
+        required=True),
     Key("enterprise_app_name", "string", "kind enterprise_app: the vendor's application's name.", '"LoopMeeting"'),
     Key("followup", "array", "Steps left in the vendor's console, shown after the snippet; `{key}` is an answer.",
         '["Paste the values into RoomSign > Settings."]', items="string"),
@@ -111,9 +113,12 @@ TABLES: dict[str, tuple[Key, ...]] = {
         Key("max_kb", "integer", "kind file: the size limit in KB.", "100", minimum=1),
     ),
     "permission": (
-        Key("resource", "string", "The API: `graph` (Microsoft Graph) or `exchange` (Office 365 Exchange Online).",
+        Key("resource", "string", "The API: `graph` (Microsoft Graph), `exchange` (Office 365 Exchange Online), or "
+            "any other API's appId (a GUID: a vendor's own multi-tenant API, SharePoint, Dynamics…), whose service "
+            "principal the wizard reads from the tenant at run time (it must already be in the tenant).",
             '"graph"', required=True),
-        Key("name", "string", "The permission's name, Microsoft's spelling (any Microsoft Graph permission).",
+        Key("name", "string", "The permission's name, Microsoft's spelling (any Microsoft Graph permission); for "
+            "another API its delegated scope value or application role value, as that API publishes it.",
             '"Place.Read.All"', required=True),
         Key("type", "string", "`delegated` (on behalf of a signed-in user) or `application` (no user); the "
             "permission must exist in that form.", '"application"', required=True, enum=("delegated", "application")),

@@ -126,7 +126,7 @@ admin_consent = true              # the wizard grants tenant-wide admin consent
 secret_needed = true              # a client secret is created and shown once
 secret_default_months = 12        # 1 to 24
 token_test = "app_roles"          # app_roles | delegated_grant | enterprise_app
-token_resource = "https://graph.microsoft.com"
+token_resource = "https://graph.microsoft.com" # the API the test token is for (another API: "api://<appId>")
 # redirect_uris = ["https://{{server}}/oauth/callback"]   # Web redirect URIs; {{key}} = an answer
 followup = ["Enter the values above in My Product > Settings > Microsoft 365."]
 
@@ -149,6 +149,13 @@ type = "application"
 resource = "graph"
 name = "User.Read.All"
 type = "application"
+
+# Any other API by its appId (a vendor's own multi-tenant API, SharePoint, Dynamics…): the wizard reads
+# its service principal from the tenant at run time; token_resource may then be "api://<appId>".
+# [[permissions]]
+# resource = "00000000-0000-0000-0000-000000000000"   # the API's appId
+# name = "Rooms.Read.All"                             # its app role value (or scope value, delegated)
+# type = "application"
 
 # The settings block to paste into the product, in the product's own words.
 [[snippet]]
@@ -205,6 +212,11 @@ def run_check(path: str, out: TextIO, err: TextIO) -> int:
     profile = load_profile(path)
     print(f"{path}: OK — {profile.id} ({profile.name}), {len(profile.permissions)} permission(s), "
           f"{len(profile.snippet)} snippet row(s)", file=out)
+    others = sorted({p.resource_app_id for p in profile.permissions if not p.bundled})
+    for app_id in others:
+        names = ", ".join(f"{p.name} ({p.type})" for p in profile.permissions if p.resource_app_id == app_id)
+        print(f"  API {app_id}: {names} — checked for shape only; the wizard reads this API's service principal "
+              "in the tenant at run time and resolves the names there (plan shows the result).", file=out)
     return EXIT_OK
 
 

@@ -121,21 +121,32 @@ class ProfileError(WizardError):
 
 @dataclass(frozen=True)
 class Permission:
-    """One permission the registration requests; ids come from `wizard.catalog`."""
+    """One permission the registration requests. For a bundled API (`graph`, `exchange`) the ids
+    come from `wizard.catalog`; any other API is named by its appId and resolved from the tenant
+    at run time (`wizard.permissions.PermissionResolver`)."""
 
-    resource: str  # "graph" | "exchange"
+    resource: str  # "graph" | "exchange" | the appId of any other API
     resource_app_id: str
-    name: str  # Microsoft's spelling, e.g. "Calendars.ReadWrite"
+    name: str  # Microsoft's spelling, e.g. "Calendars.ReadWrite"; another API's value as it publishes it
     type: str  # "delegated" | "application"
 
     @property
+    def bundled(self) -> bool:
+        """Is the API in the bundled catalogue (else it is known only from the tenant)?"""
+        return catalog.find(self.resource) is not None
+
+    @property
     def id(self) -> str:
-        """The published id (catalog): a Scope id for delegated, a Role id for application."""
+        """The published id (catalog): a Scope id for delegated, a Role id for application.
+        Another API's ids are known only from the tenant (`PermissionResolver.resolve`)."""
+        if not self.bundled:
+            raise InputError(self.name, f"is a permission of the API {self.resource_app_id}, whose ids are read "
+                             "from the tenant at run time")
         return catalog.lookup(self.resource, self.name, self.type)
 
     @property
     def description(self) -> str:
-        return catalog.describe(self.resource, self.name)
+        return catalog.describe(self.resource, self.name) if self.bundled else ""
 
 
 @dataclass(frozen=True)
@@ -606,10 +617,20 @@ def parse_profile(text: str, source: str) -> Profile:
         _check_keys(source, where, p, _PERMISSION_KEYS, _format.required(_format.TABLES["permission"]))
         if p["type"] not in ("delegated", "application"):
             raise _fail(source, f"{where}.type", f"must be 'delegated' or 'application', not '{p['type'][:30]}'")
-        try:
-            res = catalog.resource(p["resource"])
-        except InputError as err:
-            raise _fail(source, f"{where}.resource", err.message) from None
+        res = catalog.find(p["resource"])
+        if res is None:
+            if not catalog.is_app_id(p["resource"]):
+                raise _fail(source, f"{where}.resource", f"'{p['resource'][:60]}' is not graph, exchange or an "
+                            "API's appId (a GUID such as 00000003-0000-0000-c000-000000000000)")
+            # Any other API: its service principal is read from the tenant at run time
+            # (wizard.permissions); here only the name's shape can be checked.
+            name = p["name"].strip()
+            if not name or any(c.isspace() for c in name) or len(name) > 120:
+                raise _fail(source, f"{where}.name", f"'{p['name'][:60]}' must be a permission's value "
+                            "(one word such as Rooms.Read.All), as the API publishes it")
+            app_id = p["resource"].strip().lower()
+            permissions.append(Permission(app_id, app_id, name, p["type"]))
+            continue
         try:
             perm = catalog.permission(p["resource"], p["name"])
         except InputError as err:

@@ -79,7 +79,8 @@ def rotate(
     `months`: lifetime (default: the profile's default, else 24); an app management
     policy may shorten it (see `wizard.secret`).
     """
-    from wizard import catalog, tokentest
+    from wizard import tokentest
+    from wizard.permissions import in_token
     from wizard.secret import create_secret
 
     if profile is not None and not getattr(profile, "secret_needed", True):
@@ -117,7 +118,7 @@ def rotate(
         roles = []
         if profile is not None:
             roles = [p.name for p in profile.permissions if p.type == "application"
-                     and resource_for(catalog.resource(p.resource_app_id).token_resource).rstrip("/") == resource.rstrip("/")]
+                     and in_token(p, resource, resource_for)]
         claims = tokentest.decode_claims(result["access_token"])
         report.checks += tokentest.claim_checks(claims, tenant_id=tenant_id, client_id=app.client_id,
                                                 roles_needed=roles)

@@ -91,7 +91,7 @@ class Setup:
         self.consecutive_reads = consecutive_reads or (3 if target.demo else 5)
         self.max_wait = max_wait
         self.enterprise_app_wait = enterprise_app_wait
-        self.resolver = PermissionResolver(graph)
+        self.resolver = PermissionResolver(graph, f"{target.authority_host.rstrip('/')}/{self.tenant_id}")
         self.unique_name = unique_name_for(profile, self.answers)
         self.journal = Journal(self.tenant_id, self.unique_name, state_dir)
         from wizard.runlock import RunLock

@@ -93,3 +93,33 @@ async def test_a_profile_file_in_tmp_path_runs_through_the_tui_to_its_snippet(tm
     checks = {c.name: c for c in session.report.checks}
     assert all(c.ok for c in checks.values())
     assert "Place.Read.All" in checks["application permissions"].reason
+
+
+async def test_a_profile_for_another_api_shows_its_name_on_the_plan_and_passes_the_token_test(tmp_path):
+    """Issue 18 item 4: permissions of an API named by appId are resolved from the tenant; the plan
+    screen names the API as the tenant's service principal does."""
+    from profile_files import FABROOMS
+
+    from screens.plan import PlanScreen
+    from wizard import profiles
+
+    path = tmp_path / "fabrooms.toml"
+    path.write_text(FABROOMS, "utf-8")
+    session = make_session()
+    app = make_app(session, vendor=profiles.vendor_from_options(None, str(path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: showing(app, QuestionsScreen), "the questions")
+        await pilot.press("ctrl+s")
+        from screens.signin import SignInScreen
+
+        await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "waiting", "the code")
+        session.sim.approve_device_code(session.device_code.user_code, as_user="admin@contoso.onmicrosoft.com")
+        session.clock.gate.set()
+        await walk(pilot, app, session, until=lambda name: name == "PlanScreen")
+        await wait_for(pilot, lambda: "Rooms.Read.All" in text_of(app.screen), "the plan's permissions")
+        shown = text_of(app.screen)
+        assert "Fabrikam Rooms API" in shown
+        await walk(pilot, app, session, until=lambda name: name == "ResultScreen")
+    checks = {c.name: c for c in session.report.checks}
+    assert all(c.ok for c in checks.values()), checks
+    assert checks["application permissions"].reason == "the token carries Rooms.Read.All"

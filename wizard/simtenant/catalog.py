@@ -115,6 +115,7 @@ class ResourceApp:
     service_principal_names: tuple[str, ...]
     scopes: tuple[Scope, ...]
     roles: tuple[Role, ...]
+    owner_tenant: str = MICROSOFT_OWNER_TENANT  # appOwnerOrganizationId of its service principal
 
 
 GRAPH = ResourceApp(
@@ -145,8 +146,29 @@ AZURE_SM = ResourceApp(
                                                                                  "organization users (preview)"),),
     (),
 )
+# A third-party multi-tenant API, as a vendor's own API appears in a customer's tenant once its
+# service principal exists (https://learn.microsoft.com/en-us/entra/identity/enterprise-apps/create-service-principal-cross-tenant).
+# FICTIONAL: "Fabrikam" is Microsoft's sample company name; the appId, the owner tenant and the permission
+# ids are made up for the simulated tenant (no real API has them). A profile names it by appId
+# (`resource = "<appId>"`); the wizard resolves its permissions from this service principal at run time.
+FABRIKAM_APP_ID = "6f1d3c2a-9b4e-4a7d-8c15-2e0b9f7a4d61"
+FABRIKAM_OWNER_TENANT = "b7e0c4d2-5a1f-4e8b-9c3d-7f2a6e1b0c94"
+FABRIKAM_RESOURCE = f"api://{FABRIKAM_APP_ID}"
+FABRIKAM = ResourceApp(
+    FABRIKAM_APP_ID, "Fabrikam Rooms API", FABRIKAM_RESOURCE,
+    (FABRIKAM_APP_ID, FABRIKAM_RESOURCE),
+    (Scope("Rooms.Read", "0c7e5b1a-3f2d-4e6a-9b8c-1d4f7a2e5c30", False, "Read room bookings as the signed-in user",
+           "Allows the app to read the room bookings the signed-in user can see."),
+     Scope("Rooms.ReadWrite", "4a9d2e6f-1b3c-4d5e-8f7a-6c2b9e0d1a47", True, "Book rooms as the signed-in user",
+           "Allows the app to read and make room bookings on behalf of the signed-in user.")),
+    (Role("Rooms.Read.All", "8e3b6a1d-2c4f-4b7e-a9d0-5f1c3e7b2a68", "Read all room bookings",
+          "Allows the app to read every room's bookings without a signed-in user."),
+     Role("Bookings.ReadWrite.All", "2d5f8c3e-7a1b-4c9d-b6e2-0a4f9d3c1b75", "Read and write all bookings",
+          "Allows the app to read and make bookings of every room without a signed-in user.")),
+    FABRIKAM_OWNER_TENANT,
+)
 # Resources seeded after the users (so the earlier objects keep their seeded ids).
-LATER_RESOURCES = (AZURE_SM,)
+LATER_RESOURCES = (AZURE_SM, FABRIKAM)
 
 # First-party public clients that can run the device-code flow.
 PUBLIC_CLIENTS = {

@@ -123,9 +123,10 @@ SERVICE_PRINCIPAL_WRITABLE = {"accountEnabled", "appRoleAssignmentRequired", "de
 
 
 def resource_service_principal(object_id: str, resource: catalog.ResourceApp, now: float) -> dict:
-    """Microsoft Graph / Exchange Online: a first-party resource with its permissions."""
+    """Microsoft Graph / Exchange Online (a first-party resource) or another tenant's multi-tenant API,
+    with its permissions."""
     sp = new_service_principal(object_id, {"appId": resource.app_id, "displayName": resource.display_name},
-                               now, catalog.MICROSOFT_OWNER_TENANT)
+                               now, resource.owner_tenant)
     sp["servicePrincipalNames"] = list(resource.service_principal_names)
     sp["appRoles"] = [published_app_role(r) for r in resource.roles]
     sp["oauth2PermissionScopes"] = [published_scope(s) for s in resource.scopes]

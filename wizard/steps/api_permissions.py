@@ -45,8 +45,13 @@ def permission_name(resource_app_id: str, perm_id: str, typ: str) -> str:
 
 
 def api_words(permission: Permission) -> str:
-    """The API as the 'Request API permissions' pane names it."""
-    return "Office 365 Exchange Online" if permission.resource == "exchange" else "Microsoft Graph"
+    """The API as the 'Request API permissions' pane names it (another API: by its appId, which the
+    pane's 'APIs my organization uses' search finds)."""
+    if permission.resource == "exchange":
+        return "Office 365 Exchange Online"
+    if permission.resource == "graph":
+        return "Microsoft Graph"
+    return f"API {permission.resource_app_id}"
 
 
 class ApiPermissions(StepKind[Compared]):
@@ -117,6 +122,9 @@ class ApiPermissions(StepKind[Compared]):
         if any(p.resource == "exchange" for p in permissions):
             help_text += (" Office 365 Exchange Online is under 'APIs my organization uses' (search 'Office 365 "
                           "Exchange Online').")
+        if any(p.resource not in ("graph", "exchange") for p in permissions):
+            help_text += (" Any other API is under 'APIs my organization uses': search for its appId (the vendor's "
+                          "API must already be in the tenant).")
         return [ChecklistItem("Add the API permissions", values, given.link(MENU_API), given.opener + help_text)]
 
 

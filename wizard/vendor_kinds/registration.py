@@ -16,12 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from wizard import catalog, consent, ews, replication, roles, steps, tokentest
+from wizard import consent, ews, replication, roles, steps, tokentest
 from wizard.answers import as_guid
 from wizard.apply import DONE, FAILED, RETRYING, RUNNING, Applied, Applier, StepProgress
 from wizard.errors import InputError, MicrosoftError
 from wizard.graph import GraphError, quote
-from wizard.permissions import APPLICATION, DELEGATED
+from wizard.permissions import APPLICATION, DELEGATED, in_token
 from wizard.plan import Plan, desired_state, make_plan, read_existing, read_logo
 from wizard.portal import MENU_OVERVIEW, ChecklistItem, portal_link
 from wizard.plan import WIZARD_TAG
@@ -248,7 +248,7 @@ class RegistrationVendor(VendorKind):
         claims = tokentest.decode_claims(result["access_token"])
         in_cloud = setup.target.resource_for
         roles_needed = [p.name for p in self.profile.permissions if p.type == APPLICATION
-                        and in_cloud(catalog.resource(p.resource_app_id).token_resource).rstrip("/") == resource.rstrip("/")]
+                        and in_token(p, resource, in_cloud, setup.resolver.identifier_uris(p.resource_app_id))]
         missing = [r for r in roles_needed if r not in set(claims.get("roles") or [])]
         waited = 0.0
         if missing and self._roles_assigned(setup, client_id, missing):
@@ -279,7 +279,8 @@ class RegistrationVendor(VendorKind):
         except GraphError:
             return False
         wanted = {p.name: p for p in self.profile.permissions if p.type == APPLICATION and p.name in names}
-        return all(p.id in assigned for p in wanted.values()) and len(wanted) == len(set(names))
+        return (all(setup.resolver.resolve(p).id in assigned for p in wanted.values())
+                and len(wanted) == len(set(names)))
 
     @staticmethod
     def _wait_for_roles(setup: Setup, client_id: str, secret_value: str, resource: str, missing: list[str],
