@@ -143,11 +143,13 @@ class Applier:
         self.emit(step, RETRYING, detail)
 
     def _on_retry(self, notice: Any) -> None:
+        from wizard.clock import seconds_words
+
         if self._current is None:
             return
         why = "Microsoft Graph is throttling requests" if notice.reason == "throttled" else (
             "Microsoft Graph is busy" if notice.reason == "unavailable" else "the connection dropped")
-        self.emit(self._current, RETRYING, f"{why}; waiting {notice.wait:.0f} s (attempt {notice.attempt + 1})")
+        self.emit(self._current, RETRYING, f"{why}; waiting {seconds_words(notice.wait)} (attempt {notice.attempt + 1})")
 
     def replicating(self, what: str) -> Callable[[int, float], None]:
         """An `on_attempt` for `wizard.replication` that says "still replicating <what>"."""

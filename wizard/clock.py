@@ -108,3 +108,12 @@ class AnyEvent:
                 return False
             self.events[0].wait(left) if self.events else time.sleep(left)
         return True
+
+
+def seconds_words(seconds: float) -> str:
+    """A wait in words: `less than a second` for 0.249 (never "0 s"), else whole seconds rounded up."""
+    import math
+
+    if seconds < 1:
+        return "less than a second"
+    return f"{math.ceil(seconds - 1e-9)} s"

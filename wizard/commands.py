@@ -521,7 +521,9 @@ def cmd_apply(ctx: Context) -> int:
     progress = Progress()
     progress.seed(_plan_steps(view.plan, "pending"))
     run.check_ready()  # a same-name registration unanswered: SameNameExists, exit 2, nothing written
-    _say(f"Applying {len(view.plan.steps)} step(s) for {ctx.profile.name}:")
+    count = len(view.plan.steps)
+    _say(f"Nothing to change for {ctx.profile.name}: the registration already matches." if not count else
+         f"Applying {count} step{'' if count == 1 else 's'} for {ctx.profile.name}:")
     try:
         applied = run.apply(progress, ctx.cancel)
     finally:

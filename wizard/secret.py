@@ -194,6 +194,7 @@ def create_secret(
     Directory_ConcurrencyViolation is waited out (bounded, said through `on_note`).
     """
     from wizard.graph import ConnectionLost, GraphError
+    from wizard.clock import seconds_words
     from wizard.replication import backoff, gave_up, is_concurrency_error
 
     display_name = secret_display_name(vendor_name, now)
@@ -239,7 +240,7 @@ def create_secret(
                 if busy_waited + wait > CONCURRENCY_MAX_WAIT:
                     raise gave_up("the app's other changes (Directory_ConcurrencyViolation)", busy_waited, exc) from None
                 note(f"Microsoft is still settling other changes to the app (Directory_ConcurrencyViolation); "
-                     f"trying again in {wait:.0f} s, attempt {busy_tries + 1}")
+                     f"trying again in {seconds_words(wait)}, attempt {busy_tries + 1}")
                 clock.sleep(wait, cancel)
                 busy_waited += wait
                 continue  # same name: nothing was created, and a straggler would be swept below
@@ -267,7 +268,8 @@ def create_secret(
                     next_step="Ask your Entra administrator what lifetime the policy allows.",
                     code=exc.code, request_id=exc.request_id,
                 ) from None
-            notes = [(f"Your organisation's policy does not allow a {current}-month secret; "
+            # The note names the lifetime that was asked for, not the last one refused on the way down.
+            notes = [(f"Your organisation's policy does not allow a {months}-month secret; "
                       f"the wizard created one valid {nxt} months instead.")]
             note(f"Your organisation's policy does not allow a {current}-month secret; trying {nxt} months.")
             current = nxt

@@ -72,6 +72,16 @@ def test_cli_apply_rides_out_throttling_on_every_write(capsys, clock, monkeypatc
     assert all(rule.seen >= 2 for rule in rules)  # refused once, then retried
     assert clock.slept.count(float(retry_after)) >= len(rules)
     tenant_invariants(sim, "pexip", finished=True)
+    # The wait in words: never "waiting 0 s" for 0.249 s (issue 17 item 7).
+    assert "waiting 0 s" not in err
+    assert ("waiting less than a second" if retry_after == "0.249" else "waiting 3 s") in err, err
+
+
+def test_seconds_words_never_say_zero():
+    from wizard.clock import seconds_words
+
+    assert seconds_words(0.249) == "less than a second" and seconds_words(0) == "less than a second"
+    assert seconds_words(1.0) == "1 s" and seconds_words(2.2) == "3 s" and seconds_words(12) == "12 s"
 
 
 def test_cli_apply_after_a_dropped_grant_exits_5_then_the_rerun_finishes(capsys, clock, monkeypatch):
@@ -285,6 +295,14 @@ def test_cli_rerun_of_apply_on_the_same_tenant_changes_nothing(capsys, clock, mo
     assert any("already has a valid client secret until" in n and "m365-wizard rotate" in n for n in data["notes"])
     assert data["token_test"]["skipped"] is True and commands.SECRET_ENV in data["token_test"]["reason"]
     assert "secret" not in {s["id"] for s in data["steps"]}
+    # The kept secret's row is the placeholder as is, never masked into "(th…(hidden)" (issue 17 item 7).
+    (row,) = [r for r in data["snippet"]["rows"] if "secret" in r["label"].lower()]
+    assert row["value"] == commands.STORED_PLACEHOLDER and "hidden" not in out
+    code, out, err = run(capsys, "--demo", "apply", *args)
+    assert code == EXIT_OK, err
+    assert commands.STORED_PLACEHOLDER in out and "…(hidden)" not in out
+    # Nothing to write: said so, not "Applying 0 step(s)".
+    assert "Applying 0" not in out + err and "Nothing to change" in out + err
 
 
 def test_cli_rerun_of_apply_tests_the_token_with_the_secret_from_the_environment(capsys, clock, monkeypatch, tmp_path):

@@ -50,6 +50,9 @@ def test_lifetime_policy_steps_down_and_says_so(clock, tmp_path):
     assert secret.months == 6  # 24 and 18 and 12 refused, 6 months = 180 days allowed
     assert any("does not allow a 24-month secret" in p.detail for p in seen if p.state == "retrying")
     assert "policy" in secret.notes[0]
+    # The note names what was asked (24), not the last lifetime refused on the way down (12).
+    assert secret.notes == ("Your organisation's policy does not allow a 24-month secret; "
+                            "the wizard created one valid 6 months instead.",)
     assert len(sim.state.applications[applied.object_id]["passwordCredentials"]) == 1
     done = [p for p in seen if p.state == "done"]
     assert done and "valid 6 months" in done[-1].sentence and "valid 24 months" not in done[-1].sentence
