@@ -285,6 +285,10 @@ class WizardApp(App[int]):
             return
         if isinstance(self.screen, ConfirmScreen):  # another question is open: answer it first
             return
+        if self.step_id == "result":  # everything is done: leaving here is finishing
+            self.session.finish()
+            self.exit(EXIT_OK)
+            return
         if not self.something_to_lose():
             self.session.forget_secret()
             self.exit(EXIT_INTERRUPTED)
@@ -339,4 +343,15 @@ def run_app(args) -> int:
     app = WizardApp(session, vendor=args.vendor)
     code = app.run()
     session.save_signin()  # --remember: tokens refreshed during the run are kept too
+    print_summary(session)
     return code if isinstance(code, int) else EXIT_OK
+
+
+def print_summary(session: WizardSession, out=None) -> None:
+    """After the app has given the terminal back: what was set up and where the settings were
+    saved (`Run.exit_summary`, which never holds a secret), so the terminal is not left empty."""
+    import sys
+
+    lines = session.exit_summary()
+    if lines:
+        print("\n".join(lines), file=out or sys.stdout, flush=True)

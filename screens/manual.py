@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from textual import work
@@ -242,16 +243,14 @@ class ManualScreen(Screen):
         name = self.checklist.suggested_filename(self.session.profile.id, fmt)
 
         def chosen(path) -> None:
-            if path is None:
-                return
-            try:
-                written = self.checklist.save(path, fmt)
-            except OSError as exc:
-                self.status(f"Could not save: {exc.strerror or exc}", "-failed")
-            else:
-                self.status(f"Saved to {written}", "-passed")
+            if path is not None:
+                self.status(f"Saved to {path}", "-passed")
 
-        self.app.push_screen(SavePrompt(default_save_dir() / name, "The checklist holds no secret."), chosen)
+        def write(path, overwrite: bool):
+            return self.checklist.save(path, fmt, overwrite=overwrite)
+
+        self.app.push_screen(SavePrompt(default_save_dir() / name, "The checklist holds no secret.",
+                                        write=write), chosen)
 
     def action_values(self) -> None:
         self.show_part("values")
@@ -348,7 +347,8 @@ class ManualScreen(Screen):
                             for line in report.not_checked])
         self.result = ManualResult(pasted.tenant_id, pasted.client_id, report.ok, report)
         if snippet is not None:
-            view = SnippetView(snippet, title=f"Settings for {self.session.short_vendor_name}")
+            view = SnippetView(snippet, title=f"Settings for {self.session.short_vendor_name}",
+                               save=partial(self.session.save_settings, snippet))
             await self.query_one("#mn-snippet", Vertical).mount(view)
             self.status("The values work. v shows the secret, c copies, s saves; Enter finishes.", "-passed")
             self.query_one("#mn-secret", Input).value = ""  # our copy of the secret is in the snippet only
@@ -380,6 +380,8 @@ class ManualScreen(Screen):
 
     def action_finish(self) -> None:
         if self.part == "values" and self.result is not None and not self.running:
+            if self.result.ok:  # the summary after the app names these ids (never the secret)
+                self.session.manual_done(self.result.tenant_id, self.result.client_id)
             self.dismiss(self.result)
 
 

@@ -1,15 +1,19 @@
 """Step "Result": what to type into the vendor's console, and what is left to do there.
 
-`ResultScreen(session)` shows the vendor's settings block in a `SnippetView`
-(labels exactly as the vendor's console names them; c copies, s saves, f
-switches text / JSON / .env). The secret was shown once on its own step and
-forgotten after the token test, so its row says "<the client secret VALUE you
-stored>" (if the session still has it, it is masked and v shows it). Then
-the remaining steps in the vendor's console, numbered (`profile.followup`),
-and the notes (`profile.notes`, then the engine's `Run.result_notes`). Enter or q finishes.
+`ResultScreen(session)` shows the vendor's settings block (`Run.settings()`) in a
+`SnippetView` (labels exactly as the vendor's console names them; c copies, p the
+plain view with one field at a time, s saves, f switches text / JSON / .env).
+While the run still holds the client secret it made, the block carries the value,
+shown, so it can be pasted as is; finishing (Enter or q: `Run.finish`) forgets it.
+A kept secret's row says "<the client secret VALUE you stored>". Then the
+remaining steps in the vendor's console, numbered (`profile.followup`), and the
+notes (`profile.notes`, then the engine's `Run.result_notes`). Files saved here
+(`Run.save_settings`) are named again in the terminal after the app closes.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,10 +40,6 @@ class ResultScreen(Screen[None]):
         super().__init__()
         self.session = session
 
-    def _snippet(self):
-        """The vendor's block; once the secret is forgotten, its row says where it went."""
-        return self.session.snippet()
-
     def compose(self) -> ComposeResult:
         profile = self.session.profile
         report = self.session.report
@@ -53,8 +53,13 @@ class ResultScreen(Screen[None]):
                     "the settings below are still right.",
                     id="result-warning",
                 )
-            yield SnippetView(self._snippet(), title=f"Settings for {self.session.short_vendor_name}",
-                              id="result-snippet")
+            block = self.session.settings()
+            if block.holds_secret:
+                yield Static("The block holds the new client secret until you finish here; then the "
+                             "wizard forgets it.", id="result-secret-note", markup=False)
+            yield SnippetView(block.snippet, title=f"Settings for {self.session.short_vendor_name}",
+                              show_secret=block.holds_secret,
+                              save=partial(self.session.save_settings, block.snippet), id="result-snippet")
             followup = _followup(profile, self.session.answers)
             if followup:
                 heading = self.session.followup_intro() or f"Then, in the {profile.name} console:"
@@ -72,6 +77,7 @@ class ResultScreen(Screen[None]):
         self.query_one(SnippetView).focus()
 
     def action_done(self) -> None:
+        self.session.finish()  # the secret is forgotten; the summary after the app names what was saved
         self.dismiss(None)
 
 

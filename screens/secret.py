@@ -187,10 +187,10 @@ class SecretScreen(Screen[bool]):
             if path is not None:
                 self.notify(f"Saved to {path} (readable by you only).")
 
-        def write(path: Path):
+        def write(path: Path, overwrite: bool):
             if self.secret is None:
                 raise ValueError("the secret is no longer here")
-            return self.secret.save_to_file(path)
+            return self.secret.save_to_file(path, overwrite=overwrite)
 
         self.app.push_screen(SavePrompt(default, "The file will contain the client secret VALUE; "
                                         "it is written readable by you only (0600).",

@@ -9,8 +9,8 @@ in plain words. Enter returns the `TokenTestReport`; `r` runs it again. When
 there is no secret value to test with (a re-run that kept the app's secret), the
 engine says why the test was skipped and the screen shows that.
 
-When the screen is left, the session forgets the secret value: the admin has
-confirmed storing it on the previous step, and nothing after this needs it.
+The secret value stays with the run until the result step is finished
+(`Run.finish`): the settings block there carries it, so it can be pasted as is.
 """
 
 from __future__ import annotations
@@ -181,7 +181,6 @@ class TokenTestScreen(Screen):
 
     def action_continue(self) -> None:
         if not self.running:
-            self.session.forget_secret()  # stored (previous step) and tested: nothing after needs it
             self.dismiss(self.report)
 
     def action_retry(self) -> None:

@@ -20,14 +20,54 @@ import os
 import secrets
 from pathlib import Path
 
+from wizard.errors import EXIT_BAD_INPUT, WizardError
+
 PRIVATE_MODE = 0o600
 
 
-def write_private(path: str | os.PathLike[str], data: str | bytes) -> Path:
+class SaveFailed(WizardError):
+    """A file the user asked for could not be written; the message names the path and why."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class FileExists(SaveFailed):
+    """The path names a file that is there already: it is replaced only when the user says so."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"{path} exists already; nothing was written",
+                         next_step="choose another file name, or confirm that it may be replaced")
+
+
+def save_private(path: str | os.PathLike[str], data: str | bytes, *, overwrite: bool = False) -> Path:
+    """A file the user asked for: the folder is made (0700) if missing, the file written atomically
+    with mode 0600, an existing file kept unless `overwrite` (`FileExists`). Any other failure is a
+    `SaveFailed` naming the path in plain words ("Permission denied", "is a folder")."""
+    target = Path(path).expanduser()
+    try:
+        if target.is_dir():
+            raise SaveFailed(f"{target} is a folder", next_step="add a file name, e.g. "
+                             f"{target / 'settings.txt'}")
+        if not overwrite and (target.exists() or target.is_symlink()):
+            raise FileExists(target)
+        private_dir(target.parent)
+        return write_private(target, data, replace=overwrite)
+    except FileExistsError:  # made by someone else between the check and the write
+        raise FileExists(target) from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SaveFailed(f"cannot write {target}: {reason}",
+                         next_step="choose a folder you can write to (e.g. your home folder)") from None
+
+
+def write_private(path: str | os.PathLike[str], data: str | bytes, *, replace: bool = True) -> Path:
     """Write `data` to `path` atomically with mode 0600; return the final path.
 
     `str` data is encoded as UTF-8. The parent directory must exist. An existing file at
-    `path` is replaced (its old permissions do not carry over: the new file is 0600).
+    `path` is replaced (its old permissions do not carry over: the new file is 0600), unless
+    `replace=False`: then the finished file is hard-linked into place, which fails with
+    `FileExistsError` if anything is at `path` (no check-then-write race).
     """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
@@ -46,7 +86,10 @@ def write_private(path: str | os.PathLike[str], data: str | bytes) -> Path:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        if replace:
+            os.replace(tmp, target)
+        else:
+            _link_new(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -55,6 +98,20 @@ def write_private(path: str | os.PathLike[str], data: str | bytes) -> Path:
         raise
     _fsync_dir(directory)
     return target
+
+
+def _link_new(tmp: Path, target: Path) -> None:
+    """Put `tmp` at `target` only if nothing is there (`FileExistsError` otherwise)."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename
+        if target.exists() or target.is_symlink():
+            raise FileExistsError(str(target)) from None
+        os.replace(tmp, target)
+        return
+    os.unlink(tmp)
 
 
 PRIVATE_DIR_MODE = 0o700

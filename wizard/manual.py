@@ -116,15 +116,12 @@ class Checklist:
     def suggested_filename(self, vendor_id: str, fmt: str = "text") -> str:
         return f"m365-wizard-{vendor_id}-checklist.{'md' if fmt in ('markdown', 'md') else 'txt'}"
 
-    def save(self, path: Any, fmt: str = "text") -> Any:
-        """Write the checklist (no secret in it) atomically; creates the folder (0700) if needed."""
-        from pathlib import Path
+    def save(self, path: Any, fmt: str = "text", *, overwrite: bool = True) -> Any:
+        """Write the checklist (no secret in it) atomically; creates the folder (0700) if needed.
+        `overwrite=False` (the TUI, before asking) keeps an existing file (`files.FileExists`)."""
+        from wizard.files import save_private
 
-        from wizard.files import private_dir, write_private
-
-        target = Path(path).expanduser()
-        private_dir(target.parent)
-        return write_private(target, self.render(fmt))
+        return save_private(path, self.render(fmt), overwrite=overwrite)
 
 
 def _md_code(value: str) -> str:

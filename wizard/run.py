@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from wizard.clock import Clock
 from wizard.errors import EXIT_BAD_INPUT, InputError, RoleError, WizardError
+from wizard.settings import STORED_PLACEHOLDER, Outcome, SavedFile, SettingsBlock, exit_summary
 
 if TYPE_CHECKING:
     from wizard.apply import Applied, StepProgress
@@ -73,9 +74,6 @@ STEPS: tuple[tuple[str, str], ...] = (
 #: The secret choice on a re-run whose app already has a valid client secret.
 KEEP = "keep"  # the vendor already has it: no new secret (the default)
 NEW = "new"  # create another one (the old one keeps working until it is removed)
-
-#: What the settings block says where a kept secret's value goes (it is never shown again).
-STORED_PLACEHOLDER = "<the client secret VALUE you stored>"
 
 Progress = Callable[["StepProgress"], None]
 
@@ -257,6 +255,9 @@ class Run:
     secret_file: Any = None  # where create_secret(deliver_to=…) wrote it
     removed_undelivered: list[str] = field(default_factory=list)  # keyIds of earlier undelivered secrets removed
     report: TokenTestReport | None = None
+    saved_settings: list[SavedFile] = field(default_factory=list)  # files the person asked for
+    finished: bool = False  # the person finished the result (or the manual checklist's test)
+    manual_ids: tuple[str, str] | None = None  # manual mode: (tenant ID, client ID) that passed the test
 
     _demo_state: Any = field(default=None, repr=False)
     _last: Any = field(default=None, repr=False)  # this run's LastRun record (wizard.resume)
@@ -892,6 +893,59 @@ class Run:
     def forget_secret(self) -> None:
         """The secret was delivered (and tested): drop our copy so nothing can show it again."""
         self.secret = None
+
+    # -- the settings as the person gets them (wizard/settings.py) -------------------
+
+    def settings(self) -> SettingsBlock:
+        """The block for the result step. While this run holds the secret it made, the block
+        carries the value, shown, so it can be pasted as is; `finish()` drops it."""
+        snippet = self.snippet()
+        return SettingsBlock(snippet, holds_secret=snippet.has_secret)
+
+    def save_settings(self, snippet: Snippet, path: Any, fmt: str = "text", *, mask: bool,
+                      overwrite: bool = False) -> Any:
+        """Write the block the person asked to save (0600; an existing file only with `overwrite`,
+        else `files.FileExists`); the summary after the app names it."""
+        written = snippet.save(path, fmt, mask=mask, overwrite=overwrite)
+        saved = SavedFile(written, holds_secret=snippet.has_secret and not mask)
+        self.saved_settings = [f for f in self.saved_settings if f.path != written] + [saved]
+        return written
+
+    def manual_done(self, tenant_id: str, client_id: str) -> None:
+        """Manual mode: the pasted values passed the token test and the person finished."""
+        self.manual_ids = (tenant_id, client_id)
+        self.finished = True
+
+    def finish(self) -> None:
+        """The person leaves the result: the secret is forgotten (the block shows the placeholder
+        from now on) and the run counts as finished for the summary."""
+        self.forget_secret()
+        self.finished = True
+
+    def outcome(self) -> Outcome | None:
+        """What a finished run ended with (ids and names, never a secret); None before that."""
+        if not self.finished or self.profile is None:
+            return None
+        if self.applied is not None:
+            tenant_id, client_id = self.applied.tenant_id, self.applied.client_id
+        elif self.manual_ids is not None:
+            tenant_id, client_id = self.manual_ids
+        else:
+            return None
+        domain = ""
+        if self.who is not None and "@" in self.who.username:
+            domain = self.who.username.split("@", 1)[1]
+        elif self.sim is not None:
+            domain = self.sim.domain
+        tenant = f"{domain} (tenant ID {tenant_id})" if domain and tenant_id else (domain or tenant_id)
+        steps = self.profile.followup_steps(self.answers or {})
+        name = self.profile.name.split(" — ")[0].split(" (")[0]
+        return Outcome(vendor=self.profile.name, tenant=tenant, client_id=client_id,
+                       next_step=steps[0] if steps else "", console=f"the {name} console", demo=self.demo)
+
+    def exit_summary(self) -> list[str]:
+        """The lines to print after the app exits ([] when there is nothing to say)."""
+        return exit_summary(self.outcome(), self.saved_settings)
 
 
 def current_secret(plan: Plan, now: float) -> SecretFacts | None:

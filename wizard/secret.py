@@ -73,10 +73,14 @@ class NewSecret:
         keyring.set_password(service, client_id, self.value)
         return f"OS keyring, service '{service}', account '{client_id}'"
 
-    def save_to_file(self, path: Any) -> Any:
-        """Write the VALUE to `path` with mode 0600 (only when the user asks)."""
-        from wizard.files import write_private
+    def save_to_file(self, path: Any, *, overwrite: bool = True) -> Any:
+        """Write the VALUE to `path` with mode 0600 (only when the user asks). `overwrite=False`
+        (the TUI, before the person agreed): a missing folder is made (0700) and an existing file
+        is kept (`wizard.files.FileExists`)."""
+        from wizard.files import save_private, write_private
 
+        if not overwrite:
+            return save_private(path, self.value + "\n", overwrite=False)
         return write_private(path, self.value + "\n")
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from wizard import files
 
-FORMATS = ("text", "json", "env")
-_EXTENSIONS = {"text": "txt", "json": "json", "env": "env"}
+FORMATS = ("text", "json", "env", "plain")
+_EXTENSIONS = {"text": "txt", "json": "json", "env": "env", "plain": "txt"}
 _HIDDEN = "…(hidden)"
 _ENV_SAFE = re.compile(r"^[A-Za-z0-9_./:@+-]*$")
 
@@ -70,6 +70,15 @@ class Snippet:
         width = max((len(r.label) for r in self.rows), default=0)
         return "".join(f"{r.label.ljust(width)} : {r.shown(mask)}\n" for r in self.rows)
 
+    def as_plain(self, mask: bool = True) -> str:
+        """`Label: value` lines, one per row, nothing between: no alignment padding, no frame, and a
+        value is never wrapped (what a hand copy from the terminal must bring along, and nothing more)."""
+        return "".join(f"{r.label}: {r.shown(mask)}\n" for r in self.rows)
+
+    def fields(self, mask: bool = True) -> list[tuple[str, str]]:
+        """(label, value) of each row in the vendor's order: what "copy one field" offers."""
+        return [(r.label, r.shown(mask)) for r in self.rows]
+
     def as_json(self, mask: bool = True) -> str:
         """`{"vendor": …, "settings": {label: value, …}}`, pretty-printed, order kept."""
         settings = {r.label: r.shown(mask) for r in self.rows}
@@ -97,19 +106,27 @@ class Snippet:
     def render(self, fmt: str, mask: bool = True) -> str:
         if fmt not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-        return {"text": self.as_text, "json": self.as_json, "env": self.as_env}[fmt](mask=mask)
+        renderings = {"text": self.as_text, "json": self.as_json, "env": self.as_env, "plain": self.as_plain}
+        return renderings[fmt](mask=mask)
 
     # ------------------------------------------------------------- saving
 
     def suggested_filename(self, fmt: str = "text") -> str:
         return f"{self.vendor}-settings.{_EXTENSIONS[fmt]}"
 
-    def save(self, path: str | os.PathLike[str], fmt: str = "text", mask: bool = False) -> Path:
-        """Write the snippet to `path` atomically with mode 0600 (it may hold the secret).
+    def holds_secret(self, mask: bool) -> bool:
+        """Does this rendering carry a secret value (unmasked)?"""
+        return self.has_secret and not mask
+
+    def save(self, path: str | os.PathLike[str], fmt: str = "text", mask: bool = False, *,
+             overwrite: bool = False) -> Path:
+        """Write the snippet to `path` atomically with mode 0600 (it may hold the secret); a missing
+        folder is made (0700). An existing file is kept (`files.FileExists`) unless `overwrite`;
+        other failures are `files.SaveFailed`, naming the path.
 
         The user asked for this file; nothing saves a secret otherwise.
         """
-        return files.write_private(path, self.render(fmt, mask=mask))
+        return files.save_private(path, self.render(fmt, mask=mask), overwrite=overwrite)
 
 
 def env_name(vendor: str, label: str) -> str:

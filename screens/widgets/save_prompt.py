@@ -1,11 +1,14 @@
 """A small dialog that asks where to save a file; returns the path or None.
 
 The screens never write files themselves: the caller passes an engine function
-(`Snippet.save`, `NewSecret.save_to_file` …) as `write`, which writes the file
-atomically and 0600 when it holds a secret. The dialog first creates a missing
-folder (0700: the default, Documents/m365-wizard, usually does not exist yet on
-a fresh server) and, when writing fails, says why and stays open with the path
-as typed, so it can be corrected instead of typed again.
+(`Run.save_settings`, `NewSecret.save_to_file` …) as `write(path, overwrite)`,
+which makes a missing folder (0700: the default, Documents/m365-wizard, usually
+does not exist yet on a fresh server) and writes the file atomically, 0600.
+An existing file is never replaced without asking: the engine refuses
+(`wizard.files.FileExists`), the dialog says so and a second Enter on the same
+path replaces it. When writing fails, the dialog names the path and the reason
+and stays open with the path as typed, so it can be corrected instead of typed
+again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from screens.widgets.field_input import FieldInput
+from wizard.errors import WizardError
+from wizard.files import FileExists
 
 
 class SavePrompt(ModalScreen[Path | None]):
@@ -51,13 +56,15 @@ class SavePrompt(ModalScreen[Path | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, default_path: Path | str, note: str = "", title: str = "Save to a file",
-                 write: Callable[[Path], object] | None = None) -> None:
-        """`write(path)` saves the file (an engine function); its result, or the path, is returned."""
+                 write: Callable[[Path, bool], object] | None = None) -> None:
+        """`write(path, overwrite)` saves the file (an engine function); its result, or the path,
+        is returned."""
         super().__init__()
         self.default_path = str(default_path)
         self.note = note
         self.title_text = title
         self.write = write
+        self.replace_ok: Path | None = None  # the existing file the person agreed to replace
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -79,11 +86,20 @@ class SavePrompt(ModalScreen[Path | None]):
             self.dismiss(path)
             return
         try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            written = self.write(path)
-        except Exception as error:  # noqa: BLE001 - OSError, a bad path, an engine refusal: say it, stay open
-            reason = getattr(error, "strerror", "") or str(error) or type(error).__name__
-            self.show_error(f"Could not save there: {reason}. Correct the path and press Enter, or Esc.")
+            written = self.write(path, path == self.replace_ok)
+        except FileExists as exists:
+            self.replace_ok = path
+            self.show_error(f"{exists.path} exists already. Enter again replaces it; "
+                            "or change the name, or Esc.")
+            return
+        except WizardError as error:  # the engine's words name the path and the reason
+            self.replace_ok = None
+            self.show_error(f"Could not save: {error.message}. Correct the path and press Enter, or Esc.")
+            return
+        except (OSError, ValueError) as error:  # ValueError: e.g. "the secret is no longer here"
+            self.replace_ok = None
+            reason = (error.strerror if isinstance(error, OSError) else str(error)) or type(error).__name__
+            self.show_error(f"Could not save to {path}: {reason}. Correct the path and press Enter, or Esc.")
             return
         self.dismiss(Path(written) if isinstance(written, (str, Path)) else path)
 

@@ -1,18 +1,23 @@
 """The vendor's settings block: labels exactly as the vendor's console shows them.
 
-`SnippetView(snippet)` shows a `wizard.snippet.Snippet` in one of three
-formats (`f` switches text → JSON → .env). The client secret is masked unless
-the admin reveals it (`v`); what is shown is what `c` copies (OSC 52) and what
-`s` saves, so a masked copy never carries the secret. Saving asks for a path
-(default in `wizard.snippet.default_save_dir()`) and lets the engine write the
-file (0600 when it holds the secret).
+`SnippetView(snippet, show_secret=…, save=…)` shows a `wizard.snippet.Snippet`
+in one of three formats (`f` switches text → JSON → .env). The client secret is
+shown when the engine says so (`Run.settings()`: while the run still holds the
+secret it made), else masked; `v` shows or hides it. What is shown is what `c`
+copies (OSC 52) and what `s` saves, so a masked copy never carries the secret.
+`p` opens the plain view (`PlainSettingsScreen`): one `Label: value` line per
+setting, no frame, nothing wrapped, for a hand copy where OSC 52 does nothing;
+there ↑/↓ pick one setting and `c` copies just its value. Saving asks for a
+path (default in `wizard.snippet.default_save_dir()`) and lets the engine
+write the file (`save`, e.g. `Run.save_settings`: 0600, an existing file only
+replaced after asking).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+from pathlib import Path
+from typing import Protocol
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -133,15 +138,19 @@ class SnippetBody(Widget):
 
 def default_save_dir() -> Path:
     """Where saved settings go unless the admin names another place."""
-    try:
-        from wizard.snippet import default_save_dir as engine_default
-    except ImportError:  # the engine function is optional; fall back to the cwd
-        return Path.cwd()
+    from wizard.snippet import default_save_dir as engine_default
+
     return Path(engine_default())
 
 
+class SaveSettings(Protocol):
+    """The engine function that writes the block (`Run.save_settings` bound to the snippet)."""
+
+    def __call__(self, path: Path, fmt: str, *, mask: bool, overwrite: bool) -> Path: ...
+
+
 class SnippetView(Vertical, can_focus=True):
-    """The settings block with keys: v reveal, c copy, s save, f format."""
+    """The settings block with keys: v show/hide the secret, c copy, p plain view, s save, f format."""
 
     DEFAULT_CSS = """
     SnippetView {
@@ -157,20 +166,28 @@ class SnippetView(Vertical, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("v", "toggle_reveal", "Show secret"),
-        Binding("c", "copy", "Copy"),
+        Binding("v", "toggle_reveal", "Show/hide secret", show=False),  # the frame's subtitle says v
+        Binding("c", "copy", "Copy all"),
+        Binding("p", "plain", "Plain, one field"),
         Binding("s", "save", "Save"),
-        Binding("f", "next_format", "Format"),
+        Binding("f", "next_format", "Format", show=False),
     ]
 
     revealed: reactive[bool] = reactive(False)
     fmt: reactive[str] = reactive("text")
 
-    def __init__(self, snippet, title: str = "", **kwargs) -> None:
-        """`title` names the block (default: "Settings for <vendor>")."""
+    def __init__(self, snippet, title: str = "", *, show_secret: bool = False,
+                 save: SaveSettings | None = None, **kwargs) -> None:
+        """`title` names the block (default: "Settings for <vendor>"); `show_secret`: the engine's
+        word that the secret is shown; `save` writes the file (default: `Snippet.save`)."""
         super().__init__(**kwargs)
         self.snippet = snippet
         self.title = title or f"Settings for {snippet.vendor}"
+        self.set_reactive(SnippetView.revealed, bool(show_secret) and self.has_secret)
+        self.save_file: SaveSettings = save or self._engine_save
+
+    def _engine_save(self, path: Path, fmt: str, *, mask: bool, overwrite: bool) -> Path:
+        return self.snippet.save(path, fmt, mask=mask, overwrite=overwrite)
 
     @property
     def has_secret(self) -> bool:
@@ -193,10 +210,10 @@ class SnippetView(Vertical, can_focus=True):
 
     def _retitle(self) -> None:
         self.border_title = f"{self.title} ({FORMAT_NAMES[self.fmt]})"
-        keys = "v show secret · " if self.has_secret and not self.revealed else ""
-        if self.revealed:
-            keys = "v hide secret · "
-        self.border_subtitle = f"{keys}c copy · s save · f format"
+        keys = ""
+        if self.has_secret:
+            keys = "v hide secret · " if self.revealed else "v show secret · "
+        self.border_subtitle = f"{keys}c copy · p plain / one field · s save · f format"
 
     def _redraw(self) -> None:
         if self.is_mounted:
@@ -227,10 +244,20 @@ class SnippetView(Vertical, can_focus=True):
         if self.has_secret and not self.revealed:
             self.notify("Copied, with the secret MASKED. Press v first to copy it with the secret.")
         else:
-            self.notify("Copied with OSC 52 (if your terminal ignores it, select and copy by hand).")
+            self.notify("Copied with OSC 52. If your terminal ignores it, p shows lines to select by hand.")
+
+    def action_plain(self) -> None:
+        """The plain view: one line per setting, nothing wrapped; ↑/↓ and c copy one value."""
+        from screens.plain_settings import PlainSettingsScreen
+
+        def back(revealed: bool | None) -> None:
+            if revealed is not None and self.has_secret:
+                self.revealed = revealed
+
+        self.app.push_screen(PlainSettingsScreen(self.snippet, title=self.title, revealed=self.revealed), back)
 
     def action_save(self) -> None:
-        """Ask for a path, then let the engine write the file (0600 with a secret)."""
+        """Ask for a path, then let the engine write the file (0600; replacing a file only after asking)."""
         fmt, mask = self.fmt, not self.revealed
         name = f"{self.snippet.vendor.lower().replace(' ', '-')}-settings.{EXTENSIONS[fmt]}"
         if self.has_secret and not mask:
@@ -242,9 +269,9 @@ class SnippetView(Vertical, can_focus=True):
 
         def saved(path: Path | None) -> None:
             if path is not None:
-                self.notify(f"Saved to {path}")
+                self.notify(f"Saved to {path}.")
 
-        def write(path: Path):
-            return self.snippet.save(path, fmt, mask=mask)
+        def write(path: Path, overwrite: bool) -> Path:
+            return self.save_file(path, fmt, mask=mask, overwrite=overwrite)
 
         self.app.push_screen(SavePrompt(default_save_dir() / name, note, write=write), saved)

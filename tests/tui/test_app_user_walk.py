@@ -109,6 +109,13 @@ async def test_save_creates_the_missing_folder_0600_and_masks_the_secret(tmp_pat
         await pilot.press("v", "s")
         await wait_for(pilot, lambda: isinstance(app.screen, SavePrompt), "the save prompt")
         await pilot.press("enter")
+        await pilot.pause()
+        # The file is there: nothing is replaced before the person says so (Enter again).
+        assert isinstance(app.screen, SavePrompt)
+        said = str(app.screen.query_one("#sp-error").render())
+        assert f"{path} exists already" in said and "Enter again replaces it" in said
+        assert SECRET not in path.read_text()
+        await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, SavePrompt), "the prompt to close")
         assert SECRET in path.read_text() and path.stat().st_mode & 0o777 == 0o600
 
@@ -125,7 +132,8 @@ async def test_a_path_that_cannot_be_written_keeps_the_prompt_and_what_was_typed
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, SavePrompt)  # still open, with the reason and the path
-        assert "Could not save there" in str(app.screen.query_one("#sp-error").render())
+        said = str(app.screen.query_one("#sp-error").render())
+        assert "Could not save" in said and f"{blocker}/pexip-settings.txt" in said  # the path, named
         assert app.screen.query_one("#sp-path", Input).value == typed
         field = app.screen.query_one("#sp-path", Input)
         field.value = str(tmp_path / "ok" / "settings.txt")

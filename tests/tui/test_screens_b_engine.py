@@ -104,12 +104,15 @@ async def test_syncsign_from_plan_to_result_over_the_simulated_tenant(sim, targe
         await pilot.press("enter")
         await settle(pilot)
 
-        assert session.secret is None  # forgotten after the token test
+        # The result's block carries the secret while it is on screen, so it can be pasted as is …
         assert isinstance(app.screen, ResultScreen)
         body = app.screen.query_one(SnippetView).body()
-        assert applied.client_id in body and value not in body
+        assert applied.client_id in body and f"Client Secret : {value}" in body
         await pilot.press("enter")
         assert app.results["done"] is True
+        # … and finishing forgets it: the block now names where the value went.
+        assert session.secret is None and session.finished
+        assert value not in session.snippet().as_plain(mask=False)
 
 
 async def test_innovaphone_plan_and_result_say_who_consents_and_the_ews_allow_list(sim, target, clock, admin, tmp_path):

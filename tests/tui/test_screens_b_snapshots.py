@@ -14,6 +14,7 @@ from test_screens_b_flow import (
 )
 from screens.plan import PlanScreen
 from screens.result import ResultScreen
+from wizard.run import STORED_PLACEHOLDER
 
 SIZE = (80, 24)
 
@@ -120,13 +121,19 @@ async def test_masked_secret_screen_svg_has_no_secret():
 
 
 @pytest.mark.anyio
-async def test_result_svg_has_no_secret_when_session_still_holds_it():
+async def test_result_shows_the_secret_while_the_run_holds_it_and_v_hides_it():
+    """While the run holds the new secret, the block shows it (so it can be pasted as is);
+    v hides it; finishing forgets it and the block shows only the placeholder."""
     session = fake_engine_session()
     session.applied = APPLIED
     session.secret = NewSecret(SECRET_VALUE, "kid", "2027-03-14", "Qm7")
     app = ScreenApp(session, ResultScreen, step_id="result")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "SeCrEtVaLuE" not in app.export_screenshot()
-        await pilot.press("v")
         assert "SeCrEtVaLuE" in app.export_screenshot()
+        await pilot.press("v")
+        assert "SeCrEtVaLuE" not in app.export_screenshot()
+        await pilot.press("enter")
+        assert session.secret is None and session.finished
+        assert SECRET_VALUE not in session.snippet().as_plain(mask=False)
+        assert STORED_PLACEHOLDER in session.snippet().as_plain(mask=False)
