@@ -18,6 +18,7 @@ when the person goes back with Esc from the checklist.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from functools import partial
@@ -48,6 +49,55 @@ class ManualResult:
     client_id: str
     ok: bool
     report: Any  # wizard.tokentest.TokenTestReport
+
+
+def word_spans(text: str, width: int) -> list[tuple[int, int]]:
+    """(start, end) of each line of `text` wrapped at spaces only, never inside a word: a word
+    longer than the line (a URL, a GUID path) gets a line of its own, whole."""
+    width = max(1, width)
+    spans: list[tuple[int, int]] = []
+    start = end = 0
+    for word in re.finditer(r"\S+", text):
+        if end > start and word.end() - start > width:
+            spans.append((start, end))
+            start = word.start()
+        elif end == start:
+            start = word.start()
+        end = word.end()
+    spans.append((start, end))
+    return spans
+
+
+class WholeWords(Static):
+    """Text wrapped at spaces only (`word_spans`). A word longer than the line stays whole and
+    uncut in the checklist's data (c copies the link; t / m save it): on screen its line ends in
+    "…" at the edge rather than going on, broken, on the next line."""
+
+    DEFAULT_CSS = """
+    WholeWords {
+        height: auto;
+    }
+    """
+
+    def __init__(self, content: Content, **kwargs) -> None:
+        super().__init__(content, **kwargs)
+        self.content_text = content
+
+    def lines(self, width: int) -> list[Content]:
+        out = []
+        for a, b in word_spans(self.content_text.plain, width):
+            line = self.content_text[a:b]
+            out.append(line[:max(0, width - 1)] + Content("…") if len(line.plain) > width else line)
+        return out
+
+    def get_content_width(self, container, viewport) -> int:
+        return len(self.content_text.plain)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self.lines(width))
+
+    def render(self) -> Content:
+        return Content("\n").join(self.lines(self.size.width))
 
 
 class ChecklistRow(Vertical, can_focus=True):
@@ -99,11 +149,11 @@ class ChecklistRow(Vertical, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(self.title_text(), classes="cl-title", markup=False)
         if self.item.help:
-            yield Static(self.item.help, classes="cl-detail", markup=False)
+            yield WholeWords(Content(self.item.help), classes="cl-detail")
         for label, value in self.item.values:
-            yield Static(Content.assemble((f"{label}: ", "bold"), value), classes="cl-detail")
+            yield WholeWords(Content.assemble((f"{label}: ", "bold"), value), classes="cl-detail")
         if self.item.link:
-            yield Static(self.item.link, classes="cl-detail cl-link", markup=False)
+            yield WholeWords(Content(self.item.link), classes="cl-detail cl-link")
 
     def toggle(self) -> None:
         self.done = not self.done
@@ -147,7 +197,8 @@ class ManualScreen(Screen):
         yield Static("", id="mn-title")
         with VerticalScroll(id="mn-list"):
             yield Static("Do these steps in the Microsoft Entra admin center, or hand the list to the "
-                         "tenant's admin (t / m save it; it holds no secret).", id="mn-intro", markup=False)
+                         "tenant's admin (t / m save it; it holds no secret). A line ending in … is longer than "
+                         "the screen: c copies the link, t / m save every value whole.", id="mn-intro", markup=False)
             for number, item in enumerate(self.checklist.items, start=1):
                 yield ChecklistRow(number, item, classes="mn-item")
         with VerticalScroll(id="mn-values"):

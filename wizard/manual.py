@@ -64,6 +64,19 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------------------- the checklist
 
+#: The text checklist's line width: it is printed, mailed and read at 80-column terminals.
+TEXT_WIDTH = 80
+
+
+def _wrap(text: str, width: int | None, first: str, rest: str) -> list[str]:
+    """`text` wrapped at spaces only: a word longer than the line (a URL) stays whole."""
+    if width is None:
+        return [first + text]
+    import textwrap
+
+    return textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest, break_long_words=False,
+                         break_on_hyphens=False) or [first.rstrip()]
+
 
 @dataclass
 class Checklist:
@@ -73,22 +86,38 @@ class Checklist:
     items: list[ChecklistItem]
     notes: list[str] = field(default_factory=list)
 
-    def as_text(self) -> str:
-        """Plain text, numbered, for a printer, a mail or a terminal."""
-        lines = [f"Microsoft Entra admin center checklist: {self.vendor}", ""]
+    def as_text(self, width: int | None = TEXT_WIDTH) -> str:
+        """Plain text, numbered, for a printer, a mail or a terminal.
+
+        Prose (titles, what to click, notes) wraps at spaces to `width` columns with a hanging
+        indent; a URL or a value is never broken: a value that does not fit beside its label goes
+        on its own line under it, and a link longer than the line stays whole on its own line
+        (a terminal wraps it softly, so a copy brings it in one piece). `width=None`: no wrapping.
+        """
+        def wrap(text: str, first: str, rest: str) -> list[str]:
+            return _wrap(text, width, first, rest)
+
+        lines = wrap(f"Microsoft Entra admin center checklist: {self.vendor}", "", "") + [""]
         for number, item in enumerate(self.items, start=1):
-            lines.append(f"[ ] {number}. {item.title}")
+            head = f"[ ] {number}. "
+            lines += wrap(item.title, head, " " * len(head))
             if item.help:
-                lines.append(f"      {item.help}")
-            width = max((len(label) for label, _ in item.values), default=0)
+                lines += wrap(item.help, "      ", "      ")
+            label_width = max((len(label) for label, _ in item.values), default=0)
             for label, value in item.values:
-                lines.append(f"      {label.ljust(width)} : {value}")
+                line = f"      {label.ljust(label_width)} : {value}"
+                if width is None or len(line) <= width:
+                    lines.append(line)
+                else:  # the value whole, on its own line under the label
+                    lines += [f"      {label.ljust(label_width)} :", f"          {value}"]
             if item.link:
-                lines.append(f"      Link: {item.link}")
+                line = f"      Link: {item.link}"
+                lines += [line] if width is None or len(line) <= width else ["      Link:", f"      {item.link}"]
             lines.append("")
         if self.notes:
             lines.append("Notes:")
-            lines.extend(f"  - {note}" for note in self.notes)
+            for note in self.notes:
+                lines += wrap(note, "  - ", "    ")
             lines.append("")
         return "\n".join(lines)
 

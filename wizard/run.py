@@ -704,9 +704,13 @@ class Run:
         return replace(record, answers=answers, mode=record.mode if record.mode in ("create", "verify") else "create")
 
     def finish(self) -> None:
-        """The run went to its end: nothing is offered next time."""
+        """The run went to its end (the person left the result): nothing is offered next time, the
+        secret is forgotten (the settings block shows the placeholder from now on) and the summary
+        after the app (`exit_summary`) tells what was set up."""
         from wizard.resume import FINISHED
 
+        self.forget_secret()
+        self.finished = True
         self._record_stage(FINISHED)
 
     def stop_summary(self) -> str:
@@ -914,12 +918,6 @@ class Run:
     def manual_done(self, tenant_id: str, client_id: str) -> None:
         """Manual mode: the pasted values passed the token test and the person finished."""
         self.manual_ids = (tenant_id, client_id)
-        self.finished = True
-
-    def finish(self) -> None:
-        """The person leaves the result: the secret is forgotten (the block shows the placeholder
-        from now on) and the run counts as finished for the summary."""
-        self.forget_secret()
         self.finished = True
 
     def outcome(self) -> Outcome | None:

@@ -113,7 +113,7 @@ def test_loopmeeting_checklist_assigns_service_accounts_and_has_no_secret():
 @pytest.mark.parametrize("vendor", sorted(load_profiles()))
 def test_text_and_markdown_have_every_item_and_no_secret(vendor):
     _, cl = checklist(vendor, tenant="contoso.onmicrosoft.com", client_id=CLIENT)
-    text, md = cl.as_text(), cl.as_markdown()
+    text, md = cl.as_text(width=None), cl.as_markdown()  # unwrapped: a long title is one line
     for number, item in enumerate(cl.items, start=1):
         assert f"[ ] {number}. {item.title}" in text
         assert f"- [ ] **{number}." in md
@@ -276,3 +276,17 @@ def test_a_wrong_pasted_secret_is_named_within_15_seconds_and_keep_waiting_waits
     report = manual.run_token_test(target, http, clock, profile, pasted, keep_waiting=True)
     assert not report.ok and clock.now() - started > 30
     http.close()
+
+
+@pytest.mark.parametrize("vendor", sorted(load_profiles()))
+def test_text_wraps_prose_at_80_and_never_breaks_a_url_or_value(vendor):
+    _, cl = checklist(vendor, tenant="contoso.onmicrosoft.com", client_id=CLIENT)
+    lines = cl.as_text().split("\n")
+    for line in lines:
+        assert len(line) <= 80 or len(line.split()) == 1 or line.startswith("          "), line
+    for item in cl.items:
+        if item.link:
+            assert any(line.strip() in (item.link, f"Link: {item.link}") for line in lines), item.link
+        for _, value in item.values:
+            assert any(line.rstrip().endswith(value) for line in lines), value  # whole, on one line
+    assert cl.as_text(width=None).count("\n") < len(lines)  # it did wrap something

@@ -208,3 +208,28 @@ async def test_checklist_tenant_is_never_the_headers_placeholder(given, hint, ex
     assert "after sign-in" not in checklist.as_text()
     tenants = [value for item in checklist.items for label, value in item.values if label == "Tenant"]
     assert tenants == ([expected] if expected else [])
+
+
+async def test_checklist_never_breaks_a_url_or_value_inside_a_word(sim, target, clock):
+    """At 80 columns every checklist line holds whole words: a URL longer than the line is on a
+    line of its own, ending in '…' at the edge (c copies it whole), never carried on broken."""
+    from screens.manual import ChecklistRow, WholeWords
+
+    app = ScreenApp(manual_session(sim, target, clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        seen_cut = False
+        for row in app.screen.query(ChecklistRow):
+            for widget in row.query(WholeWords):
+                words = set(widget.content_text.plain.split())
+                lines = [line.plain for line in widget.lines(widget.size.width)]
+                assert len(lines) == widget.size.height and widget.size.width <= SIZE[0]
+                for line in lines:
+                    assert len(line) <= widget.size.width
+                    for word in line.split():
+                        if word.endswith("…") and word not in words:  # one long word, cut at the edge
+                            assert line.strip() == word and any(w.startswith(word[:-1]) for w in words)
+                            seen_cut = True
+                        else:
+                            assert word in words, (word, line)
+        assert seen_cut  # the portal's deep links are longer than 80 columns
