@@ -106,8 +106,9 @@ def encrypted_persistence(location: Path) -> tuple[Any | None, str]:
         except PersistenceNotFound:
             pass
     except Exception as exc:  # ImportError (no gi / libsecret), OSError, keychain errors, RuntimeError
+        log.info("no encrypted store: %s", type(exc).__name__)  # the class name only in the debug log
         return None, ("this machine has no encrypted store for it (Windows DPAPI, macOS Keychain or a Linux "
-                      f"Secret Service; common on servers and SSH sessions: {type(exc).__name__})")
+                      "Secret Service; common on servers and SSH sessions)")
     return persistence, ""
 
 
@@ -139,7 +140,7 @@ class CacheStore:
             return False
         if self._guard.failed:
             self.persistent = False
-            self.note = (f"The sign-in could not be remembered: the encrypted store refused it ({self._guard.failed})."
+            self.note = ("The sign-in could not be remembered: the encrypted store refused it."
                          " The wizard continues; you will sign in again next time.")
             return False
         return self._guard.saves > 0
@@ -176,5 +177,5 @@ def open_cache(target: Any, persistence: Any = None) -> CacheStore:
     except Exception as exc:
         log.info("ignoring an unreadable remembered sign-in: %s", type(exc).__name__)
         return CacheStore(msal.SerializableTokenCache(), key, persistent=False,
-                          note=f"The remembered sign-in could not be read ({type(exc).__name__}); sign in again.")
+                          note="The remembered sign-in could not be read; sign in again.")
     return CacheStore(cache, key, persistent=True, note=note, _guard=guard)
