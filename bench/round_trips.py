@@ -91,6 +91,8 @@ def run(vendor: str, latency: float) -> dict:
     setup.check_roles()
     applied = setup.apply(setup.plan())
     secret = setup.create_secret(applied) if profile.secret_needed else None
+    if secret is not None:
+        setup.secret_delivered(secret)  # as the wizard does once the value is shown or written
     report = setup.test_token(applied.client_id, secret.value if secret else None)
     wall = time.perf_counter() - start
     create_requests, create_writes = graph.requests - requests0, graph.writes - writes0
