@@ -267,7 +267,8 @@ class WizardApp(App[int]):
         screen = ConfirmScreen(question, yes="Leave", no="Stay")
         self.leave_question = screen
         try:
-            return bool(await self.push_screen_wait(screen))
+            leave: bool = await self.push_screen_wait(screen)
+            return leave
         finally:
             self.leave_question = None
 
