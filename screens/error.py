@@ -9,6 +9,8 @@ nothing here can leak one.
 
 from __future__ import annotations
 
+import logging
+
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from wizard.errors import WizardError
+from wizard.explain import plain_cause
+
+log = logging.getLogger("wizard.screens")
 
 
 def unexpected(exc: BaseException) -> WizardError:
@@ -27,8 +32,9 @@ def unexpected(exc: BaseException) -> WizardError:
     """
     if isinstance(exc, WizardError):
         return exc
+    log.warning("unexpected %s shown on the error screen", type(exc).__name__)  # the debug log, for support
     return WizardError(
-        f"Something unexpected went wrong ({type(exc).__name__}). Nothing more was changed.",
+        f"Something went wrong: {plain_cause(exc)}. Nothing more was changed.",
         next_step="Run the wizard again: it continues where it stopped. "
         "If it keeps happening, run `m365-wizard --manual` for the manual checklist.",
     )

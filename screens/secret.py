@@ -17,6 +17,7 @@ Coming back to this screen does not create a second secret: the session's
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,10 @@ from screens.widgets.save_prompt import SavePrompt
 from screens.widgets.secret_reveal import SecretReveal
 from screens.widgets.snippet_view import default_save_dir
 from screens.widgets.footer import WizardFooter
+
+from wizard.explain import plain_cause
+
+log = logging.getLogger("wizard.screens")
 
 if TYPE_CHECKING:
     from wizard.secret import NewSecret
@@ -174,7 +179,8 @@ class SecretScreen(Screen[bool]):
                 raise ValueError("the secret is no longer here")
             where = self.secret.save_to_keyring(self.applied.client_id)
         except Exception as error:  # noqa: BLE001 - no keyring backend, locked, refused…
-            self.notify(f"Could not save to the keyring ({type(error).__name__}). "
+            log.warning("keyring save failed: %s", type(error).__name__)  # the debug log, for support
+            self.notify(f"Could not save to the keyring ({plain_cause(error)}). "
                         "Copy the value instead.", severity="error")
             return
         self.notify(f"Saved to the system keyring{f': {where}' if where else ''}.")

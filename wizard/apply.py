@@ -63,8 +63,10 @@ class Applied:
 
 
 def failure_words(exc: BaseException) -> str:
-    """A failed step's detail: the wizard's plain message, else the exception's name."""
-    return (exc.message if isinstance(exc, WizardError) else "") or type(exc).__name__
+    """A failed step's detail: the wizard's plain message, else the cause in plain words."""
+    from wizard.explain import plain_cause
+
+    return (exc.message if isinstance(exc, WizardError) else "") or plain_cause(exc)
 
 
 class Frame(Protocol):

@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from wizard.errors import MicrosoftError
+from wizard.explain import plain_cause
 
 PROTOCOL = "AutodiscoverV1"
 TIMEOUT_SECONDS = 10.0
@@ -83,7 +84,7 @@ def lookup(http: Any, email: str, exchange_url: str, timeout: float = TIMEOUT_SE
         raise AutodiscoverError(f"{host} did not answer within {timeout:g} seconds.",
                                 next_step=next_step) from None
     except httpx.HTTPError as exc:
-        raise AutodiscoverError(f"{host} could not be reached ({type(exc).__name__}).",
+        raise AutodiscoverError(f"{host} could not be reached ({plain_cause(exc)}).",
                                 next_step="Check the network connection and proxy, then run the wizard again.") from None
     status = response.status_code
     if status in (301, 302, 303, 307, 308):
@@ -132,7 +133,7 @@ def run_lookups(profile: Any, answers: Any, exchange_url: str, http: Any) -> dic
         except AutodiscoverError as exc:
             results[lk.value] = exc
         except Exception as exc:  # noqa: BLE001 - a lookup must never stop the wizard
-            results[lk.value] = AutodiscoverError(f"the lookup failed ({type(exc).__name__}).")
+            results[lk.value] = AutodiscoverError(f"the lookup failed ({plain_cause(exc)}).")
     return results
 
 

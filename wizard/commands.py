@@ -22,6 +22,7 @@ Conventions:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import threading
@@ -734,8 +735,11 @@ def run_guarded(args: Any, body: Callable[["Context"], tuple[int, Callable[[], N
                     ctx.report if ctx else None)
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: say so plainly, without a traceback or any value
-        first_line = (str(exc).splitlines() or [""])[0][:200]
-        _say(f"m365-wizard: unexpected internal error ({type(exc).__name__}: {first_line}). Please report it.")
+        from wizard.explain import plain_cause
+
+        logging.getLogger("wizard.commands").error("internal error %s", type(exc).__name__)  # debug log, for support
+        _say(f"m365-wizard: unexpected internal error ({plain_cause(exc)}). Please report it"
+             " (run again with --debug-log PATH for the details).")
         return EXIT_INTERNAL
     finally:
         if ctx is not None:

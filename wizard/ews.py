@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
+from wizard.explain import plain_cause
+
 BLOCKING_SINCE = "1 October 2026"
 EWS_ENDS = "1 April 2027"
 POLICY_DISABLED = "EWS is disabled for this user or tenant"
@@ -143,7 +145,7 @@ def get_calendar(http: Any, exchange_url: str, token: str, mailbox: str, *, app_
             "Accept": "text/xml",
         })
     except httpx.HTTPError as exc:
-        return EwsAnswer(False, 0, "network", f"EWS at {url} could not be reached ({type(exc).__name__}).")
+        return EwsAnswer(False, 0, "network", f"EWS at {url} could not be reached ({plain_cause(exc)}).")
     return read_answer(response, mailbox, app_id, ews_enabled)
 
 

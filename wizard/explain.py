@@ -239,3 +239,60 @@ def explain_graph(status: int, code: str, message: str = "") -> tuple[str, str]:
     if message and code not in GRAPH:
         plain = f"{plain} Microsoft says: {message}"
     return plain, next_step
+
+
+def plain_cause(exc: BaseException) -> str:
+    """Why something failed, in plain words: never a Python class name.
+
+    For transport failures (httpx, ssl, sockets), keyring failures, Ctrl+C and
+    file errors; anything else is "an unexpected error" (the class name belongs
+    in the debug log, not in front of the user).
+    """
+    import ssl
+
+    text = str(exc)
+    module = type(exc).__module__ or ""
+    if isinstance(exc, KeyboardInterrupt):
+        return "stopped with Ctrl+C"
+    if module.startswith("keyring"):
+        return "no password store (keyring) on this machine"
+    if (isinstance(exc, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in text
+            or "certificate verify failed" in text.lower()):
+        return "the server's certificate was not trusted"
+    if module.startswith("httpx"):
+        import httpx
+
+        where = f" to {host}" if (host := _host_of(exc)) else ""
+        if isinstance(exc, httpx.TimeoutException):
+            return f"no answer in time{where.replace(' to ', ' from ')}"
+        if isinstance(exc, httpx.ConnectError):
+            return f"could not connect{where}"
+        if isinstance(exc, httpx.ProxyError):
+            return "the proxy refused the connection"
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            return "the address is not an https:// URL"
+        if isinstance(exc, (httpx.RemoteProtocolError, httpx.NetworkError)):
+            return f"the connection{where} broke off"
+        return f"the connection{where} failed"
+    if isinstance(exc, ssl.SSLError):
+        return "the secure (TLS) connection failed"
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, (ConnectionError, EOFError)):
+        return "the connection broke off"
+    if isinstance(exc, OSError):
+        words = exc.strerror or "a file or system error"
+        return f"{words}: {exc.filename}" if exc.filename else words
+    return "an unexpected error"
+
+
+def _host_of(exc: BaseException) -> str:
+    """The host of the request an httpx error belongs to, when it is known."""
+    import httpx
+
+    if not isinstance(exc, httpx.RequestError):
+        return ""
+    try:
+        return exc.request.url.host
+    except RuntimeError:  # httpx: "The .request property has not been set."
+        return ""

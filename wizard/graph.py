@@ -38,6 +38,7 @@ import httpx
 
 from wizard.clock import Clock
 from wizard.errors import MicrosoftError
+from wizard.explain import plain_cause
 
 log = logging.getLogger("wizard.graph")
 
@@ -286,7 +287,7 @@ class GraphClient:
                 if not can_repeat or attempt >= self.max_attempts or waited + wait > self.max_total_wait:
                     raise ConnectionLost(
                         f"The connection to Microsoft Graph dropped during {method} {self._short(path)}"
-                        f" ({type(exc).__name__}).",
+                        f" ({plain_cause(exc)}).",
                         next_step=(
                             "Check the network, then run the wizard again: it checks what was already done before acting."
                         ),

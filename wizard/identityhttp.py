@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 from wizard.clock import Clock
+from wizard.explain import plain_cause
 from wizard.untrusted import clean
 
 # A Retry-After longer than this is reported, not waited out (the admin is at the terminal).
@@ -59,12 +60,12 @@ def describe_transport_error(exc: Exception, what: str) -> tuple[str, str, str]:
                 f"The TLS certificate of {what} was not trusted ({clean(text, limit=160)}).",
                 "A TLS-inspecting proxy needs its CA file: pass --ca-bundle PATH. Otherwise check the address.")
     if isinstance(exc, httpx.TimeoutException):
-        return ("timeout", f"{what} did not answer in time ({type(exc).__name__}).",
+        return ("timeout", f"{what} did not answer in time.",
                 "Try again in a few minutes; check the network or proxy if it repeats.")
     if isinstance(exc, httpx.UnsupportedProtocol):
         return ("scheme", f"The address of {what} is not an https:// URL ({clean(text, limit=120)}).",
                 "Use an https:// address.")
-    return ("connection", f"{what} could not be reached ({type(exc).__name__}).",
+    return ("connection", f"{what} could not be reached ({plain_cause(exc)}).",
             "Check the network or proxy (a TLS-inspecting proxy needs --ca-bundle).")
 
 

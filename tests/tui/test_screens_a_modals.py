@@ -78,10 +78,20 @@ async def test_error_screen_shows_code_ids_and_copies_them():
 
 def test_unexpected_errors_hide_their_text():
     error = unexpected(KeyError("token=eyJ0eXAiOi"))
-    assert "KeyError" in error.message
+    assert "KeyError" not in error.message
+    assert "an unexpected error" in error.message
     assert "eyJ" not in str(error)
     original = WizardError("plain", next_step="x")
     assert unexpected(original) is original
+
+
+async def test_error_screen_names_no_python_class():
+    app = Host(ErrorScreen(ConnectionResetError(104, "Connection reset by peer")))
+    async with app.run_test(size=(80, 24)):
+        text = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "the connection broke off" in text
+        assert "ConnectionResetError" not in text
+        assert "Error" not in text.replace("error", "")
 
 
 def test_every_step_has_help():
