@@ -294,14 +294,21 @@ class WizardApp(App[int]):
             self.session.forget_secret()
             self.exit(EXIT_INTERRUPTED)
             return
-        if self.change_under_way():
-            question = "A change is under way. Leave the wizard now?"
-            if self.session.secret is not None:
-                question += " The client secret will not be shown again."
-            question += " Run the wizard again later: it continues where it stopped."
-        else:
-            question = "Leave the wizard now?"
-        self.ask_and_leave(question)
+        self.ask_and_leave(self.leave_words())
+
+    def leave_words(self) -> str:
+        """The "leave?" question, naming what is really at stake at this step."""
+        if not self.change_under_way():
+            return "Leave the wizard now?"
+        s = self.session
+        if self.step_id == "apply" and s.applied is None:
+            return ("A change is under way. Leave the wizard now? "
+                    "Run the wizard again later: it continues where it stopped.")
+        if s.secret is not None:
+            return ("The changes are made. Leave the wizard now? The client secret will not be "
+                    "shown again (run the wizard again later for a new one).")
+        return ("The changes are made but not yet tested. Leave the wizard now? "
+                "Run the wizard again later to test them.")
 
     @work(exclusive=True, exit_on_error=False, group="leave")
     async def ask_and_leave(self, question: str) -> None:

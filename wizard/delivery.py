@@ -31,6 +31,14 @@ FIELD = "--secret-file"
 def check_secret_file(path: str | os.PathLike, force: bool = False) -> Path:
     """The output path for a new secret, if it can take one; else InputError (nothing done yet)."""
     target = Path(path).expanduser()
+    try:
+        return _check_secret_target(target, force)
+    except OSError as exc:  # e.g. a name too long for the file system, a folder one may not read
+        raise InputError(FIELD, f"{target} cannot be used: {exc.strerror or 'the system refused it'}",
+                         example="--secret-file ./pexip-secret.txt") from None
+
+
+def _check_secret_target(target: Path, force: bool) -> Path:
     if target.is_symlink():
         raise InputError(FIELD, f"{target} is a symbolic link; the secret is never written through one",
                          example="--secret-file ./pexip-secret.txt")

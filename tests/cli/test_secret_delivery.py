@@ -55,10 +55,11 @@ def cli_env(tmp_path, monkeypatch):
     return sim
 
 
-@pytest.mark.parametrize("where", ["missing-folder", "folder", "symlink", "existing"])
+@pytest.mark.parametrize("where", ["missing-folder", "folder", "symlink", "existing", "name-too-long"])
 def test_a_secret_file_that_cannot_take_the_secret_is_exit_2_before_sign_in(cli_env, capsys, tmp_path, where):
     target = {"missing-folder": tmp_path / "nonexistent" / "dir" / "s.txt", "folder": tmp_path,
-              "symlink": tmp_path / "link.txt", "existing": tmp_path / "old.txt"}[where]
+              "symlink": tmp_path / "link.txt", "existing": tmp_path / "old.txt",
+              "name-too-long": tmp_path / ("a" * 300)}[where]
     if where == "symlink":
         (tmp_path / "elsewhere.txt").write_text("")
         target.symlink_to(tmp_path / "elsewhere.txt")

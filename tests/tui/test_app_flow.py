@@ -150,6 +150,27 @@ async def test_leaving_while_a_change_is_under_way_asks_first():
     assert app.return_value == 130
 
 
+async def test_after_the_changes_are_made_the_question_says_so_not_under_way():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_questions(pilot, app)
+        app.step_id = "apply"
+        app.session.applied = object()  # type: ignore[assignment]  # the apply step has finished
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        text = text_of(app.screen)
+        assert "under way" not in text and "The changes are made but not yet tested" in text
+        await pilot.press("n")
+        await pilot.pause()
+        app.step_id = "secret"
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question again")
+        assert "under way" not in text_of(app.screen)
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.return_value == 130
+
+
 async def test_escape_on_the_vendor_list_asks_before_leaving():
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
