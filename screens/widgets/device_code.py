@@ -2,7 +2,7 @@
 
 Device-code sign-in shows a short code and a URL; the admin opens the URL on
 any device (a phone is fine), types the code and signs in there. This panel
-shows the code in large spaced type, the URL, a QR code of the URL beside them
+shows the code in bold, exactly as Microsoft gives it, the URL, a QR code of the URL beside them
 and a live countdown. Everything fits an 80x24 terminal; when the space given
 to the panel is too small for the QR code (16 lines, 33 columns), the QR code
 is hidden and `o` shows it full-screen instead (the sign-in screen's key; `q` is
@@ -25,9 +25,9 @@ from textual.widgets import Static
 from screens.widgets.qr import QrCode, QrScreen, qr_lines
 
 
-def spaced_code(user_code: str) -> str:
-    """`GQLD7VRKC` → `G Q L D 7 V R K C`: easier to read aloud and to type."""
-    return " ".join(user_code.replace(" ", ""))
+def shown_code(user_code: str) -> str:
+    """The code exactly as Microsoft gives it (`GQLD7VRKC`): no spaces added, so none get typed."""
+    return user_code.strip()
 
 
 def countdown_text(seconds_left: float) -> str:
@@ -117,7 +117,7 @@ class DeviceCodePanel(Vertical, can_focus=True):
                 yield Static(self.verification_uri, id="dc-url", markup=False)
                 yield Static("(or scan the QR code)", id="dc-scan")
                 yield Static("2. Enter this code:", classes="dc-step")
-                yield Static(spaced_code(self.user_code), id="dc-code", markup=False)
+                yield Static(shown_code(self.user_code), id="dc-code", markup=False)
                 yield Static(self._countdown(), id="dc-countdown")
             yield QrCode(self.verification_uri, id="dc-qr")
 

@@ -12,7 +12,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Footer
 
-from screens.widgets.device_code import DeviceCodePanel, countdown_text, spaced_code
+from screens.widgets.device_code import DeviceCodePanel, countdown_text, shown_code
 from screens.widgets.qr import QrCode, QrScreen, qr_lines
 from screens.widgets.secret_reveal import SecretReveal
 from screens.widgets.snippet_view import SnippetView
@@ -76,8 +76,10 @@ def test_qr_lines_decode_back_to_the_matrix():
 # --- device code -----------------------------------------------------------
 
 
-def test_spaced_code_and_countdown_words():
-    assert spaced_code("GQLD7VRKC") == "G Q L D 7 V R K C"
+def test_shown_code_and_countdown_words():
+    # Shown exactly as Microsoft gives it: spaces on screen get typed into the sign-in page.
+    assert shown_code("GQLD7VRKC") == "GQLD7VRKC"
+    assert " " not in shown_code(" GQLD7VRKC ")
     assert countdown_text(14 * 60 + 32.7) == "expires in 14:32"
     assert countdown_text(5) == "expires in 0:05"
     assert "expired" in countdown_text(0)
