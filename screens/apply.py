@@ -52,6 +52,8 @@ class ApplyScreen(Screen):
         self.state = "working"  # working | stopping | stopped | failed | done
         self.cancel = threading.Event()
         self.error: BaseException | None = None
+        self.wait_started: dict[str, float] = {}  # step id → when it began waiting (session clock)
+        self.waiting: set[str] = set()  # the steps waiting now (retrying, or a wait step running)
 
     def compose(self) -> ComposeResult:
         yield WizardHeader()
@@ -67,6 +69,7 @@ class ApplyScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#apply-action", Static).border_title = "Your turn"
         self._set_state("working")
+        self.set_interval(1.0, self.refresh_wait)
         self.run_apply()
 
     def on_unmount(self) -> None:
@@ -100,8 +103,26 @@ class ApplyScreen(Screen):
 
     def on_step(self, progress) -> None:
         self.query_one(StepList).update_step(progress)
+        kind = self.kinds.get(progress.step_id, "")
+        waiting = progress.state == "retrying" or (progress.state == "running" and kind.startswith("wait"))
+        if waiting:
+            self.waiting.add(progress.step_id)
+            self.wait_started.setdefault(progress.step_id, self.session.clock.monotonic())
+        else:
+            self.waiting.discard(progress.step_id)
+            if progress.state != "running":  # done, failed, skipped: a later wait starts again at 0
+                self.wait_started.pop(progress.step_id, None)
+        self.refresh_wait()
         if self.kinds.get(progress.step_id) == "wait_enterprise_app":
             self.show_action(progress.state in ("pending", "running", "retrying"))
+
+    def refresh_wait(self) -> None:
+        """'retrying: … · 12 s' on each waiting step, by the session clock (a timer calls it every second)."""
+        steps = self.query_one(StepList)
+        now = self.session.clock.monotonic()
+        for step_id, started in self.wait_started.items():
+            waiting = step_id in self.waiting and self.state == "working"
+            steps.show_waited(step_id, int(now - started) if waiting else None)
 
     def show_action(self, waiting: bool) -> None:
         """The vendor-console instruction, shown only while the wizard waits for the vendor's app."""
@@ -126,6 +147,10 @@ class ApplyScreen(Screen):
         self.state = state
         if state != "working":
             self.show_action(False)
+        else:  # a new run (or r after a stop): its waits count from their own start
+            self.wait_started.clear()
+            self.waiting.clear()
+        self.refresh_wait()
         summary = self.session.stop_summary() if state in ("stopped", "failed") else ""
         made = f"{summary} " if summary else ""  # what the engine says was really made
         status = self.query_one("#apply-status", Static)

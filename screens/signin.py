@@ -80,9 +80,21 @@ class SignInScreen(Screen):
         super().__init__()
         self.session = session
         self.cancel = threading.Event()
-        self.state = "starting"  # starting | waiting | failed | paste | checking | done | no_role
+        self.wait_started = session.clock.monotonic()
+        self._state = "starting"  # starting | waiting | failed | paste | checking | done | no_role
         self.who = None
         self.role_error: WizardError | None = None
+
+    @property
+    def state(self) -> str:
+        """starting | waiting | failed | paste | checking | done | no_role"""
+        return self._state
+
+    @state.setter
+    def state(self, state: str) -> None:
+        self._state = state
+        if self.is_mounted:
+            self.refresh_wait()  # the elapsed time shows only while waiting for the sign-in
 
     def compose(self) -> ComposeResult:
         yield WizardHeader()
@@ -91,9 +103,11 @@ class SignInScreen(Screen):
             yield Static("", id="note", markup=False)
             yield Vertical(id="code-area")
             yield Static("Asking Microsoft for a sign-in code…", id="status")
+            yield Static("", id="signin-wait")
         yield WizardFooter()
 
     def on_mount(self) -> None:
+        self.set_interval(1.0, self.refresh_wait)
         if self.session.auth in ("paste", "browser") and self.session.who is None:
             self.start_paste()  # --auth paste (or browser: here the link, which Esc can cancel)
         else:
@@ -168,15 +182,26 @@ class SignInScreen(Screen):
         area = self.query_one("#code-area", Vertical)
         area.remove_children()
         area.mount(DeviceCodePanel(code.user_code, code.verification_uri, code.expires_at, self.session.clock))
+        self.wait_started = self.session.clock.monotonic()
         self.state = "waiting"
         self.query_one(WizardHeader).refresh()  # the tenant is known now (demo)
         self.query_one("#status", Static).update(self.waiting_text())
         self.refresh_bindings()
 
+    def refresh_wait(self) -> None:
+        """'waiting for you to sign in… 12 s', by the session clock (a timer calls it every second)."""
+        wait = self.query_one("#signin-wait", Static)
+        wait.display = self.state == "waiting"
+        if self.state == "waiting":
+            seconds = int(self.session.clock.monotonic() - self.wait_started)
+            wait.update(f"waiting for you to sign in… {seconds} s")
+
     def waiting_text(self) -> str:
-        text = "3. Sign in there. This screen continues by itself.  [b]c[/b] copies the code."
+        # The key comes first, so a narrow terminal never wraps it away from its words.
+        text = "3. Sign in there ([b]c[/b] copies the code). This screen continues by itself."
         if self.session.can_approve:
-            text += "\n   Demo tenant: nothing to open. Press [b]a[/b] to approve the code as the\n   demo admin"
+            # No hard line breaks: the text wraps to the terminal's width (60 columns too).
+            text += "\nDemo tenant: nothing to open. Press [b]a[/b] to approve the code as the demo admin"
             if self.session.sim is not None and self.session.sim.auto_approve_after is not None:
                 text += ", or wait a few seconds: the demo approves it by itself."
             else:

@@ -50,6 +50,7 @@ class StepRow:
     sentence: str
     state: str = "pending"
     detail: str = ""
+    waited: int | None = None  # seconds this step has been waiting (retrying, replication), shown after the detail
 
 
 class StepLine(HangingRow):
@@ -78,6 +79,8 @@ class StepLine(HangingRow):
         detail = row.detail
         if row.state == "retrying" and not detail.lower().startswith("retrying"):
             detail = f"retrying: {detail}" if detail else "retrying…"
+        if row.waited is not None:
+            detail = f"{detail} · {row.waited} s" if detail else f"waiting… {row.waited} s"
         if detail:
             parts += ["\n", (detail, "italic" if row.state != "failed" else "")]
         return Content.styled(icon, STATE_STYLES.get(row.state, "")), Content.assemble(*parts)
@@ -146,6 +149,13 @@ class StepList(VerticalScroll):
                 self._timer.resume()
             else:
                 self._timer.pause()
+
+    def show_waited(self, step_id: str, seconds: int | None) -> None:
+        """Show how long a step has been waiting (`None`: not waiting), redrawn only when it changed."""
+        line = self._rows.get(step_id)
+        if line is not None and line.row.waited != seconds:
+            line.row.waited = seconds
+            line.redraw()
 
     def _any_running(self) -> bool:
         return any(line.row.state == "running" for line in self._rows.values())

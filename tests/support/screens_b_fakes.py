@@ -52,7 +52,7 @@ class FakeSetup:
 
     nothing_to_do: bool = False
     fail_at: str = ""            # step id where apply raises MicrosoftError
-    hold_at: str = ""            # step id where apply waits for `release` (or cancel)
+    hold_at: str = ""            # step id where apply waits for `release` (or cancel); "replication": while retrying
     token_ok: bool = True
     clock: FakeClock = field(default_factory=FakeClock)
     release: threading.Event = field(default_factory=threading.Event)
@@ -87,6 +87,13 @@ class FakeSetup:
             return Plan([], PERMISSIONS, nothing_to_do=True, consent_by=CONSENT_BY)
         return Plan(list(STEPS), PERMISSIONS, nothing_to_do=False, consent_by=CONSENT_BY, needs_secret=True)
 
+    def _hold(self, cancel) -> None:
+        self.holding.set()
+        deadline = time.monotonic() + 10  # never hang a test run
+        while not self.release.is_set() and time.monotonic() < deadline:
+            if cancel.wait(0.01):
+                raise Cancelled()
+
     def apply(self, plan, on_progress, cancel):
         for step in plan.steps:
             on_progress(StepProgress(step.id, step.sentence, "running"))
@@ -95,14 +102,12 @@ class FakeSetup:
                     on_progress(StepProgress(step.id, step.sentence, "retrying",
                                              "retrying: Microsoft is still replicating the new app "
                                              f"(attempt {attempt})"))
+                    if self.hold_at == "replication" and attempt == 3:
+                        self._hold(cancel)  # pinned while "retrying": the screen shows the wait
                     self.clock.sleep(5, cancel)
                 on_progress(StepProgress(step.id, step.sentence, "running"))
             if step.id == self.hold_at:
-                self.holding.set()
-                deadline = time.monotonic() + 10  # never hang a test run
-                while not self.release.is_set() and time.monotonic() < deadline:
-                    if cancel.wait(0.01):
-                        raise Cancelled()
+                self._hold(cancel)
             if step.id == self.fail_at:
                 on_progress(StepProgress(step.id, step.sentence, "failed",
                                          "Microsoft refused: your account may not grant consent. "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from app_helpers import APP_CSS
+from app_helpers import APP_CSS, wait_for
 from textual.app import App
 
 from screens.apply import ApplyScreen
@@ -168,6 +168,25 @@ async def test_apply_escape_cancels_safely():
         assert "continues where it stopped" in str(screen.query_one("#apply-status").render())
         await pilot.press("escape")
         assert app.result is None
+
+
+async def test_apply_retrying_step_shows_the_elapsed_seconds_by_the_session_clock():
+    app = apply_app(hold_at="replication")
+    async with app.run_test(size=(80, 24)) as pilot:
+        # never block the event loop here: the worker's progress calls wait for it
+        await wait_for(pilot, lambda: app.session.setup.holding.is_set(), "the replication wait")
+        await pilot.pause()
+        steps = app.screen.query_one(StepList)
+        line = lambda: steps.query("StepLine")[2].render_text()  # create_sp
+        assert "retrying: Microsoft is still replicating the new app (attempt 3)" in line()
+        assert line().endswith("· 5 s")  # attempt 2 waited 5 s on the fake clock, attempt 3 now
+        app.session.setup.clock.advance(12)
+        # the screen's own once-a-second timer picks it up (no call from the test)
+        await wait_for(pilot, lambda: line().endswith("· 17 s"), "the elapsed time to move on")
+        app.session.setup.release.set()
+        await settle(pilot)
+        assert app.screen.state == "done"
+        assert "·" not in line() and "waiting" not in line()  # done: no elapsed time left behind
 
 
 # --- secret --------------------------------------------------------------------

@@ -143,3 +143,19 @@ def test_footer_keeps_the_essential_keys_and_whole_labels():
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_snapshot_signin_code_at_each_size(snap_compare, size):
     assert snap_compare(make_app(make_session(), vendor="pexip"), terminal_size=size, run_before=code_shown)
+
+
+async def test_waiting_for_the_sign_in_shows_the_elapsed_seconds_by_the_session_clock():
+    session = make_session()
+    app = make_app(session, vendor="pexip")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await code_on_screen(pilot)
+        wait = lambda: str(app.screen.query_one("#signin-wait").render())
+        assert wait() == "waiting for you to sign in… 0 s"
+        session.clock.advance(12)  # the poll is held: only the test moves the clock
+        # the screen's own once-a-second timer picks it up (no call from the test)
+        await wait_for(pilot, lambda: wait() == "waiting for you to sign in… 12 s", "the elapsed time")
+        session.clock.advance(30)
+        await wait_for(pilot, lambda: wait().endswith("… 42 s"), "the elapsed time to move on")
+        await pilot.press("escape")  # back: no longer waiting
+        await wait_for(pilot, lambda: not showing(app, SignInScreen), "the previous screen")
