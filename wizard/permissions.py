@@ -64,23 +64,23 @@ def _type_of(perm: Any) -> str:
 def _resource_key(perm: Any) -> str:
     """The catalog key of a profile permission ("graph"), by key or by appId; for any other API its appId."""
     app_id = str(getattr(perm, "resource_app_id", "") or "")
-    wanted = app_id or str(getattr(perm, "resource"))
-    res = catalog.find(wanted)
-    if res is not None:
-        return res.key
-    if catalog.is_app_id(wanted):
-        return wanted.strip().lower()
-    return catalog.resource(wanted).key  # raises: not a known API
+    return _known(app_id or str(getattr(perm, "resource")))[0]
 
 
 def _app_id(resource: str) -> str:
     """A resource's appId: the catalogue's for a bundled API, else the appId itself."""
+    return _known(resource)[1]
+
+
+def _known(resource: str) -> tuple[str, str]:
+    """(catalogue key, appId) of a resource named by key or appId; an API the catalogue does not
+    bundle is its appId twice. Anything else raises (not a known API)."""
     res = catalog.find(resource)
-    if res is not None:
-        return res.app_id
-    if catalog.is_app_id(resource):
-        return resource.strip().lower()
-    return catalog.resource(resource).app_id  # raises: not a known API
+    if res is None and catalog.is_app_id(resource):
+        app_id = resource.strip().lower()
+        return app_id, app_id
+    res = res or catalog.resource(resource)
+    return res.key, res.app_id
 
 
 class ResourceMissing(WizardError):
