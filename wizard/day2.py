@@ -63,17 +63,23 @@ def verify(setup: Setup, client_id: str | None = None) -> Verification:
 
     Every step of the repair plan is a difference; its kind (`wizard.steps`) words what is
     wrong, the step's sentence is the fix. Read-back steps (verify consent) are not listed."""
-    found = setup.find_existing(client_id)
+    candidates = setup.find_existing(client_id)
     if client_id:
-        found = [a for a in found if a.client_id.lower() == client_id.lower()]
+        found = [a for a in candidates if a.client_id.lower() == client_id.lower()]
     else:
         # Without an id only the wizard's own registration is unambiguous.
-        found = [a for a in found if a.match in ("uniqueName", "journal", "enterprise_app")]
+        found = [a for a in candidates if a.match in ("uniqueName", "journal", "enterprise_app")]
     if not found:
         what = f"with the Application (client) ID {client_id}" if client_id else f"made by the wizard for {setup.profile.name}"
         next_step = ("Pass --client-id-app with the Application (client) ID from the app's Overview page, "
                      "or create it with `m365-wizard apply`.")
-        if setup.target.demo:  # the demo tenant of an earlier `--demo apply` is gone
+        same_name = [a for a in candidates if a.match == "displayName"] if not client_id else []
+        if same_name:  # e.g. made by the wizard with other answers (another FQDN), or by hand
+            named = ", ".join(f"'{a.display_name}' (client ID {a.client_id})" for a in same_name[:3])
+            what += " with these answers"
+            next_step = (f"This tenant has {named} with the same name, made with other answers or by hand. "
+                         f"To compare it with these answers: --client-id-app {same_name[0].client_id}.")
+        elif setup.target.demo:  # the demo tenant of an earlier `--demo apply` is gone
             next_step = ("The --demo tenant is new for every command, so it holds nothing an earlier `--demo apply` "
                          "made. For a tenant that persists between commands: `m365-wizard simtenant serve` in another "
                          "terminal, then `--simtenant URL --ca-bundle FILE` (as it prints them) on both commands.")

@@ -186,6 +186,16 @@ def test_verify_finds_nothing(cli_sim, capsys):
     assert code == 5 and "No app registration made by the wizard" in capsys.readouterr().err
 
 
+def test_verify_with_other_answers_names_the_same_name_registration(cli_sim, graph, who, target, clock, tmp_path, capsys):
+    from conftest import run_vendor
+
+    _, applied, _ = run_vendor("pexip", {"addin_fqdn": "px01.example.com"}, graph, who, target, clock, tmp_path)
+    code, _ = run(day2.run_verify, args("verify", set=["addin_fqdn=px02.example.com"]))
+    err = capsys.readouterr().err
+    assert code == 5 and "with these answers" in err
+    assert f"--client-id-app {applied.client_id}" in err and "Pexip Scheduling Personal VMRs" in err
+
+
 def test_verify_sees_an_expiring_secret_and_points_to_rotate(cli_sim, graph, who, target, clock, tmp_path):
     applied = make_app(graph, who, target, clock, tmp_path)
     add_secret(graph, applied.object_id, clock, 10)
