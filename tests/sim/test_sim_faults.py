@@ -11,16 +11,10 @@ import httpx
 import jwt
 import pytest
 
-from wizard.clock import FakeClock
 from wizard.simtenant import FaultPlan, FaultRule, SimTenant, catalog, scenarios
 from wizard.simtenant.testing import app_token, graph_client, sign_in
 
 GRAPH_SP = "/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')"
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 def tenant(clock, **faults):

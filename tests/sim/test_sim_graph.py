@@ -17,11 +17,6 @@ GRAPH_SP = "/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')"
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
 def sim(clock):
     return SimTenant(clock=clock, faults=FaultPlan())
 

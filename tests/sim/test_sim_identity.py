@@ -22,11 +22,6 @@ SCOPES = ["https://graph.microsoft.com/Application.ReadWrite.All", "https://grap
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
 def sim(clock):
     return SimTenant(clock=clock, faults=FaultPlan())
 

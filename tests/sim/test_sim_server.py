@@ -14,7 +14,6 @@ import jwt
 import msal
 import pytest
 
-from wizard.clock import FakeClock
 from wizard.simtenant import FaultPlan, FaultRule, SimTenant, catalog
 from wizard.simtenant.server import main as serve_main
 from wizard.simtenant.server import serve
@@ -22,11 +21,6 @@ from wizard.simtenant.server import serve
 
 def trust(ca_path: str) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=ca_path)
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 @pytest.fixture
