@@ -111,7 +111,8 @@ class ApplyScreen(Screen):
         else:
             self.waiting.discard(progress.step_id)
             if progress.state != "running":  # done, failed, skipped: a later wait starts again at 0
-                self.wait_started.pop(progress.step_id, None)
+                if self.wait_started.pop(progress.step_id, None) is not None:
+                    self.query_one(StepList).show_waited(progress.step_id, None)
         self.refresh_wait()
         if self.kinds.get(progress.step_id) == "wait_enterprise_app":
             self.show_action(progress.state in ("pending", "running", "retrying"))

@@ -105,7 +105,7 @@ class FakeSetup:
                     if self.hold_at == "replication" and attempt == 3:
                         self._hold(cancel)  # pinned while "retrying": the screen shows the wait
                     self.clock.sleep(5, cancel)
-                on_progress(StepProgress(step.id, step.sentence, "running"))
+                # as the real engine: a retried step goes from "retrying" straight to "done"
             if step.id == self.hold_at:
                 self._hold(cancel)
             if step.id == self.fail_at:
