@@ -20,7 +20,9 @@ from textual.containers import ScrollableContainer
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from screens.widgets.footer import WizardFooter
 
 
 class PlainLines(Widget, can_focus=True):
@@ -101,7 +103,7 @@ class PlainSettingsScreen(Screen[bool]):
         with ScrollableContainer(id="plain-scroll"):
             yield PlainLines(self._lines(), id="plain-lines")
         yield Static("", id="plain-status", markup=False)
-        yield Footer()
+        yield WizardFooter()
 
     def on_mount(self) -> None:
         self.query_one(PlainLines).focus()

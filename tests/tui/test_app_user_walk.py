@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from textual.app import App
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from screens.apply import ApplyScreen
 from screens.pick_app import PickAppScreen
@@ -21,6 +21,7 @@ from screens.questions import ModeButton, QuestionsScreen
 from screens.result import ResultScreen
 from screens.signin import SignInScreen
 from screens.tokentest import TokenTestScreen
+from screens.widgets.footer import WizardFooter
 from screens.widgets.save_prompt import SavePrompt
 from screens.widgets.snippet_view import SnippetView
 from app_helpers import make_app, make_session, showing, text_of, wait_for
@@ -55,7 +56,7 @@ async def test_pick_app_key_hint_is_above_the_footer_not_behind_it():
         await wait_for(pilot, lambda: showing(app, PickAppScreen) and bool(app.screen.apps), "the list")
         await pilot.pause()
         keys = app.screen.query_one("#pa-keys").region
-        footer = app.screen.query_one(Footer).region
+        footer = app.screen.query_one(WizardFooter).region
         assert keys.height >= 1 and not keys.overlaps(footer)
         assert keys.bottom <= footer.y
 

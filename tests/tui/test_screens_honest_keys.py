@@ -136,7 +136,7 @@ async def test_secret_footer_fits_80_columns_with_help_still_visible():
         await settle(pilot)
         keys = footer_keys(app)
         assert "r" not in keys and "c" not in keys
-        footer = app.screen.query_one("Footer")
+        footer = app.screen.query_one("WizardFooter")
         width = sum(len(app.get_key_display(app.screen.active_bindings[k].binding)) + len(label) + 3
                     for k, label in keys.items())
         assert width + len(" f1 Help  ^q Quit ") <= footer.size.width

@@ -14,9 +14,8 @@ from screens.confirm import ConfirmScreen
 from screens.help import HelpScreen
 from screens.questions import QuestionsScreen
 from screens.signin import SignInScreen
-from screens.widgets.footer import WizardFooter, fitting
+from screens.widgets.footer import WizardFooter, fitting, key_width
 from screens.widgets.qr import QrScreen
-from textual.widgets._footer import FooterKey
 
 from app_helpers import make_app, make_session, showing, wait_for
 from test_screens_a_snapshots import code_shown
@@ -28,13 +27,13 @@ SIZES = [(60, 20), (80, 24), (120, 40)]
 
 def footer_labels(app) -> dict[str, str]:
     """Key → label of each key the footer shows now (whole keys only)."""
-    return {key.key: key.description for key in app.screen.query_one(WizardFooter).query(FooterKey)}
+    return {entry.key: entry.description for entry in app.screen.query_one(WizardFooter).entries()}
 
 
 def footer_fits(app) -> bool:
     footer = app.screen.query_one(WizardFooter)
-    keys = list(footer.query(FooterKey))
-    return bool(keys) and all(k.region.right <= footer.region.right and k.region.width > 0 for k in keys)
+    keys = footer.entries()
+    return bool(keys) and sum(key_width(k.display, k.description) for k in keys) <= footer.size.width
 
 
 def scan_hint(app) -> str:
