@@ -40,7 +40,10 @@ CHANGING = ("apply", "secret", "tokentest")
 class WizardApp(App[int]):
     """Connect a vendor product to Microsoft 365, one screen per step."""
 
-    CSS_PATH = "app.tcss"
+    #: The first screen's styles come with the app's: a screen with a CSS_PATH of its own makes
+    #: Textual parse every style sheet again and restyle every widget when it is first shown
+    #: (`App._load_screen_css`), which the first frame would wait for. Later screens keep theirs.
+    CSS_PATH = ["app.tcss", "vendor.tcss"]
     TITLE = "m365-wizard"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
@@ -91,7 +94,7 @@ class WizardApp(App[int]):
                 self.step_id = step
 
                 if step == "vendor":
-                    vendor = await self.push_screen_wait(VendorScreen(s.profile.id if s.profile else None))
+                    vendor = await self.push_screen_wait(VendorScreen(s.vendor_choices(), s.profile.id if s.profile else None))
                     if vendor is None:  # Esc on the first step: leave, but never without asking
                         if await self.ask_to_leave("Leave the wizard?"):
                             self.exit(EXIT_OK)

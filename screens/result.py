@@ -25,7 +25,7 @@ from screens.header import WizardHeader
 from screens.widgets.hanging import HangingRow
 from screens.widgets.snippet_view import SnippetView
 from screens.widgets.footer import WizardFooter
-from wizard.run import STORED_PLACEHOLDER  # noqa: F401 (tests read it from here)
+from wizard.settings import STORED_PLACEHOLDER  # noqa: F401 (tests read it from here)
 
 
 class ResultScreen(Screen[None]):

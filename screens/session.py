@@ -11,7 +11,7 @@ workers, never from the event loop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Any
 
 from wizard.run import STEPS as RUN_STEPS
 from wizard.run import Run
@@ -20,13 +20,15 @@ from wizard.run import Run
 STEPS = RUN_STEPS
 
 
-@dataclass
 class WizardSession(Run):
-    """The run, plus what the screens show about it."""
+    """The run, plus what the screens show about it. Takes `Run`'s keyword arguments and
+    `tenant_hint` (not a dataclass of its own: that would generate `Run`'s `__init__` again)."""
 
-    tenant_hint: str = ""  # what the header shows before sign-in
-    drafts: dict[str, dict] = field(default_factory=dict)  # vendor id -> raw text typed
-    offered: set[str] = field(default_factory=set)  # vendors whose last run was offered already
+    def __init__(self, *, tenant_hint: str = "", **run: Any) -> None:
+        super().__init__(**run)
+        self.tenant_hint = tenant_hint  # what the header shows before sign-in
+        self.drafts: dict[str, dict] = {}  # vendor id -> raw text typed
+        self.offered: set[str] = set()  # vendors whose last run was offered already
 
     # -- what the header shows -------------------------------------------
 

@@ -131,11 +131,11 @@ def run_vendor(vendor: str, raw: dict, graph, who, target, clock, state_dir):
 def _own_profiles_folder(tmp_path_factory, monkeypatch):
     """No test sees the machine's own profiles folder nor another test's `--profile` files: the
     user's profiles folder is an empty folder of the test's own (`user_profiles_dir()`)."""
-    from wizard import profiles
+    from wizard import profile_files
 
     folder = tmp_path_factory.mktemp("config") / "m365-wizard" / "profiles"
-    monkeypatch.setattr(profiles, "user_profiles_dir", lambda: folder)
-    monkeypatch.setattr(profiles, "_profile_files", ())
+    monkeypatch.setattr(profile_files, "user_profiles_dir", lambda: folder)
+    monkeypatch.setattr(profile_files, "_extra", ())
     return folder
 
 

@@ -26,8 +26,8 @@ from wizard.errors import (
 
 
 def vendor_ids() -> tuple[str, ...]:
-    """The `--vendor` choices: bundled and the user's profiles folder (wizard.profiles decides)."""
-    from wizard.profiles import vendor_ids as ids
+    """The `--vendor` choices: bundled and the user's profiles folder (file names only)."""
+    from wizard.profile_files import vendor_ids as ids
 
     return ids()
 
@@ -160,11 +160,14 @@ def _add_command_options(sub: argparse.ArgumentParser, name: str, vendor: bool =
         sub.add_argument("--markdown", action="store_true", help="the checklist as Markdown instead of plain text")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     """The argument parser; kept free of heavy imports.
 
     Global options come before the command: `m365-wizard --demo apply --vendor pexip …`.
     Without a command the interactive wizard starts (`m365-wizard --demo --vendor pexip`).
+    `commands=False`: the global options only (`command` is None), for a command line that
+    cannot name a command (`may_name_command`): the commands' parsers are a fifth of the
+    interactive wizard's start-up work before Textual.
     """
     ids = vendor_ids()  # once: it lists the profile folders
     parser = argparse.ArgumentParser(
@@ -177,12 +180,15 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_global_options(parser, ids)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands (headless, for scripts)")
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands (headless, for scripts)")
     for name, text in COMMAND_HELP.items():
-        sub = commands.add_parser(name, help=text, description=text)
+        sub = subparsers.add_parser(name, help=text, description=text)
         _add_command_options(sub, name, ids=ids)
         _add_global_copies(sub, name)
-    prof = commands.add_parser(
+    prof = subparsers.add_parser(
         "profile", help="check FILE | new [FILE] | list: vendor profile files of your own (docs/profiles.md)",
         description="Vendor profiles outside the package: check one, start one, list them all.")
     prof_commands = prof.add_subparsers(dest="profile_command", metavar="SUBCOMMAND", required=True)
@@ -191,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     prof_commands.add_parser("new", help="write a commented starter profile (default ./myproduct.toml; "
                              "never overwrites)").add_argument("path", metavar="FILE", nargs="?", default=None)
     prof_commands.add_parser("list", help="the bundled vendors and your local ones (profiles folder)")
-    sim = commands.add_parser(
+    sim = subparsers.add_parser(
         "simtenant", help="serve [--port N] [--scenario NAME] [--seed N] [--ca-dir DIR] [--no-auto-approve]: "
                           "run the simulated tenant on loopback TLS",
         description="the simulated tenant")
@@ -199,6 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sim_commands.add_parser("serve", help="run the simulated tenant on loopback TLS", add_help=False)
     serve.set_defaults(serve_args=[])  # its options are passed through to wizard.simtenant.server.main
     return parser
+
+
+def may_name_command(argv: list[str]) -> bool:
+    """False when `argv` holds options only (each word starts with "-", as in `--demo`): no word
+    of it can be a command, so the parser without the commands parses it alike. Help (`-h`,
+    `--help` or an abbreviation of it) lists the commands: True."""
+    return any(not word.startswith("-") or word == "-h" or word.startswith("--h") for word in argv)
 
 
 def build_manual_parser() -> argparse.ArgumentParser:
@@ -285,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = _debug_log_before_command(sys.argv[1:] if argv is None else list(argv))
     if "--manual" in argv:
         return _main_manual(argv)
-    parser = build_parser()
+    parser = build_parser(commands=may_name_command(argv))
     # Known-args parsing only so that `simtenant serve` can pass its own options through.
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "simtenant":
@@ -413,11 +426,17 @@ def _global_checks(args: argparse.Namespace) -> int | None:
     """Global option checks and the debug log; an exit code when they stop the run."""
     from wizard.errors import WizardError
 
-    from wizard.profiles import vendor_from_options
-
     try:
         check_global_options(args)
-        args.vendor = vendor_from_options(getattr(args, "vendor", None), getattr(args, "profile", None))
+        profile = getattr(args, "profile", None)
+        if profile:  # the file joins the catalogue: parsed and checked now
+            from wizard.profiles import vendor_from_options
+
+            args.vendor = vendor_from_options(getattr(args, "vendor", None), profile)
+        else:  # no file of this run (profiles stay unparsed until a vendor is chosen)
+            from wizard.profile_files import set_extra_files
+
+            set_extra_files(())
         _maybe_debug_log(args)
     except WizardError as exc:
         _print_bad_input(exc, bool(getattr(args, "json", False)))

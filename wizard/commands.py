@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, overload
 from wizard.answers import as_guid
 from wizard.clock import Cancelled, Clock
 from wizard.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_TOKEN_TEST, InputError, WizardError
-from wizard.run import STORED_PLACEHOLDER, SameNameExists  # noqa: F401 (SameNameExists: part of this API)
+from wizard.run import SameNameExists  # noqa: F401 (part of this API)
+from wizard.settings import STORED_PLACEHOLDER
 
 if TYPE_CHECKING:
     from wizard.apply import StepProgress

@@ -222,7 +222,8 @@ def run_check(path: str, out: TextIO, err: TextIO) -> int:
 
 def run_list(out: TextIO) -> int:
     """`profile list`: every vendor, bundled and local, and the profiles folder."""
-    from wizard.profiles import BUNDLED, catalogue, user_profiles_dir
+    from wizard.profile_files import user_profiles_dir
+    from wizard.profiles import BUNDLED, catalogue
 
     entries = catalogue()
     width = max((len(e.id) for e in entries), default=2)

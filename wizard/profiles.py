@@ -48,11 +48,11 @@ import os
 import string
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
 from wizard import answers as answers_mod
+from wizard import profile_files as _files
 from wizard import catalog
 from wizard import profile_format as _format
 from wizard.errors import EXIT_BAD_INPUT, InputError, WizardError
@@ -761,14 +761,12 @@ def _check_template(source: str, key: str, template: str, allowed: set[str]) -> 
 @functools.cache
 def load_profiles() -> dict[str, Profile]:
     """Every bundled profile, id → Profile, in the wizard's order (loaded once)."""
-    folder = resources.files("wizard").joinpath("profiles")
     loaded = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".toml"):
-            profile = parse_profile(entry.read_text("utf-8"), f"wizard/profiles/{entry.name}")
-            if entry.name != f"{profile.id}.toml":
-                raise _fail(profile.source, "id", f"'{profile.id}' must match the file name")
-            loaded.append(profile)
+    for entry in _files.bundled_files():
+        profile = parse_profile(entry.read_text("utf-8"), f"wizard/profiles/{entry.name}")
+        if entry.name != f"{profile.id}.toml":
+            raise _fail(profile.source, "id", f"'{profile.id}' must match the file name")
+        loaded.append(profile)
     loaded.sort(key=lambda p: (p.order, p.id))
     return {p.id: p for p in loaded}
 
@@ -796,21 +794,13 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
 # --------------------------------------------------------------------------- the catalogue
 #
 # Where vendors come from, decided here for both front ends: the bundled files (wizard/profiles/),
-# the user's profiles folder (platformdirs' user config dir, `m365-wizard/profiles/ID.toml`) and
-# the files named with `--profile PATH` in this run (`use_profile_files`). A local profile never
-# replaces a bundled one: the same id in two places is refused with a message naming both files.
+# the user's profiles folder and the files named with `--profile PATH` in this run
+# (`use_profile_files`); `wizard.profile_files` finds them. A local profile never replaces a
+# bundled one: the same id in two places is refused with a message naming both files.
 
-BUNDLED = "bundled"
-LOCAL = "local"
-FILE = "file"
-_profile_files: tuple[Path, ...] = ()  # --profile PATH of this run
-
-
-def user_profiles_dir() -> Path:
-    """The user's profiles folder, e.g. ~/.config/m365-wizard/profiles on Linux."""
-    import platformdirs  # lazy: keeps `import wizard.profiles` cheap
-
-    return Path(platformdirs.user_config_dir("m365-wizard", appauthor=False)) / "profiles"
+BUNDLED, LOCAL, FILE = _files.BUNDLED, _files.LOCAL, _files.FILE
+user_profiles_dir = _files.user_profiles_dir
+vendor_ids = _files.vendor_ids
 
 
 @dataclass(frozen=True)
@@ -822,14 +812,6 @@ class Entry:
     path: str  # the file, for messages
     profile: Profile | None = None
     problem: str = ""  # why it cannot be used (malformed, or the id is taken), in words
-
-
-def _local_files() -> list[Path]:
-    folder = user_profiles_dir()
-    try:
-        return sorted(p for p in folder.iterdir() if p.suffix == ".toml" and not p.name.startswith("."))
-    except OSError:  # no folder (the usual case), or unreadable
-        return []
 
 
 def _bundled_file(profile_id: str) -> str:
@@ -866,7 +848,7 @@ def catalogue() -> list[Entry]:
     --profile files. Entries with a `problem` are listed too (so the admin learns why)."""
     entries = [Entry(p.id, BUNDLED, p.source, p) for p in load_profiles().values()]
     taken = {e.id: e.path for e in entries}
-    local_files = _local_files()
+    local_files = _files.local_files()
     for path in local_files:
         if path.stem.lower() in load_profiles():  # never a silent shadow: neither is used
             problem = (f"Two profiles have the id '{path.stem}': the bundled {_bundled_file(path.stem)} and the "
@@ -879,7 +861,7 @@ def catalogue() -> list[Entry]:
         entry = _load_extra(path, LOCAL, taken)
         entries.append(entry)
         taken.setdefault(entry.id, entry.path)
-    for path in _profile_files:
+    for path in _files.extra_files():
         if any(_same_file(path, local) for local in local_files):
             continue  # --profile naming a file of the folder: that entry already
         entry = _load_extra(path, FILE, taken)
@@ -888,21 +870,13 @@ def catalogue() -> list[Entry]:
     return entries
 
 
-def vendor_ids() -> tuple[str, ...]:
-    """The ids `--vendor` accepts, from file names only (nothing parsed, `--help` stays fast)."""
-    folder = resources.files("wizard").joinpath("profiles")
-    bundled = sorted(e.name[:-5] for e in folder.iterdir() if e.name.endswith(".toml") and not e.name.startswith("."))
-    local = [p.stem for p in _local_files() if p.stem not in bundled]
-    return tuple(bundled + local)
-
-
 def get_profile(profile_id: str) -> Profile:
     """The profile of one vendor, bundled, local or from --profile; `InputError` listing the known
     ids when there is none, `ProfileError` (exit 2) when that vendor's file cannot be used (its
     problem, e.g. a local file with a bundled vendor's id: both files named)."""
     wanted = str(profile_id).strip().lower()
     bundled = load_profiles()
-    if wanted in bundled and not any(p.stem.lower() == wanted for p in _local_files()):
+    if wanted in bundled and not any(p.stem.lower() == wanted for p in _files.local_files()):
         return bundled[wanted]  # the usual case: no local file parsed
     entries = catalogue()
     for entry in entries:
@@ -921,18 +895,18 @@ def get_profile(profile_id: str) -> Profile:
 def use_profile_files(paths: "list[str | os.PathLike[str]] | tuple" = ()) -> list[Profile]:
     """`--profile PATH`: these files join the catalogue for this run (replacing earlier ones);
     each is loaded and checked now, so a broken file or a taken id stops the run at once."""
-    global _profile_files
-    _profile_files = tuple(Path(p) for p in paths)
-    if not _profile_files:
+    files = tuple(Path(p) for p in paths)
+    _files.set_extra_files(files)
+    if not files:
         return []
-    wanted = {str(p) for p in _profile_files}
+    wanted = {str(p) for p in files}
     loaded = []
     for entry in catalogue():
         if entry.origin == BUNDLED:
             continue
-        if entry.path in wanted or any(_same_file(Path(entry.path), p) for p in _profile_files):
+        if entry.path in wanted or any(_same_file(Path(entry.path), p) for p in files):
             if entry.profile is None:
-                _profile_files = ()
+                _files.set_extra_files(())
                 err = ProfileError(entry.problem, next_step="Correct the file named by --profile and try again "
                                    f"(`m365-wizard profile check {entry.path}` names the line).", source=entry.path)
                 err.exit_code = EXIT_BAD_INPUT

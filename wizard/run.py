@@ -42,11 +42,12 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from wizard.clock import Clock
 from wizard.errors import EXIT_BAD_INPUT, InputError, RoleError, WizardError
-from wizard.settings import STORED_PLACEHOLDER, Outcome, SavedFile, SettingsBlock, exit_summary
 
 if TYPE_CHECKING:
     from wizard.apply import Applied, StepProgress
     from wizard.plan import Plan
+    from wizard.profile_files import VendorChoice
+    from wizard.settings import Outcome, SavedFile, SettingsBlock
     from wizard.profiles import Profile
     from wizard.secret import NewSecret
     from wizard.setup import AppSummary, Setup
@@ -205,10 +206,14 @@ class PlanView:
 # --------------------------------------------------------------------------- the run
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Run:
     """One wizard run: where Microsoft is, the vendor and answers, the sign-in, the plan and
     its choices, what was applied, the new secret (until delivered) and the token test.
+
+    A run is a thing with a state, not a value: two runs are never equal unless they are the
+    same run, and its repr does not list its state (the secret, the tokens). No generated
+    `__eq__`/`__repr__` also keeps `import wizard.run` cheap for the TUI's first frame.
 
     `connect` builds `(target, sim)` on first need (the composition root passes it, so heavy
     imports happen in a worker). Tests pass `target` and `sim` directly instead.
@@ -264,6 +269,13 @@ class Run:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # -- vendor and answers -----------------------------------------------------
+
+    def vendor_choices(self) -> list[VendorChoice]:
+        """The vendors to offer (bundled, then local and `--profile` files; those that cannot be
+        used with the reason): `wizard.profile_files.vendor_choices`, cheap with the bundled ones only."""
+        from wizard.profile_files import vendor_choices
+
+        return vendor_choices()
 
     def choose_vendor(self, vendor_id: str) -> None:
         """Pick a vendor; switching vendors forgets what depended on the old one."""
@@ -886,6 +898,8 @@ class Run:
         """The vendor's settings block (the new secret while it is here, else a placeholder)."""
         if self.applied is None:
             raise RuntimeError("snippet() before apply()")
+        from wizard.settings import STORED_PLACEHOLDER
+
         value = self.secret_value(secret_value)
         snippet = self.make_setup().snippet(self.applied.client_id, value or STORED_PLACEHOLDER)
         if self.secret_needed and value is None:  # the placeholder is no secret: never masked
@@ -903,6 +917,8 @@ class Run:
     def settings(self) -> SettingsBlock:
         """The block for the result step. While this run holds the secret it made, the block
         carries the value, shown, so it can be pasted as is; `finish()` drops it."""
+        from wizard.settings import SettingsBlock
+
         snippet = self.snippet()
         return SettingsBlock(snippet, holds_secret=snippet.has_secret)
 
@@ -910,6 +926,8 @@ class Run:
                       overwrite: bool = False) -> Any:
         """Write the block the person asked to save (0600; an existing file only with `overwrite`,
         else `files.FileExists`); the summary after the app names it."""
+        from wizard.settings import SavedFile
+
         written = snippet.save(path, fmt, mask=mask, overwrite=overwrite)
         saved = SavedFile(written, holds_secret=snippet.has_secret and not mask)
         self.saved_settings = [f for f in self.saved_settings if f.path != written] + [saved]
@@ -922,6 +940,8 @@ class Run:
 
     def outcome(self) -> Outcome | None:
         """What a finished run ended with (ids and names, never a secret); None before that."""
+        from wizard.settings import Outcome
+
         if not self.finished or self.profile is None:
             return None
         if self.applied is not None:
@@ -943,6 +963,8 @@ class Run:
 
     def exit_summary(self) -> list[str]:
         """The lines to print after the app exits ([] when there is nothing to say)."""
+        from wizard.settings import exit_summary
+
         return exit_summary(self.outcome(), self.saved_settings)
 
 

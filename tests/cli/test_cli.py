@@ -251,3 +251,32 @@ def test_client_id_after_the_command_is_the_app_before_it_the_sign_in_client(com
     sub = parser._subparsers._group_actions[0].choices[command]
     assert "--client-id" in sub.format_help() and "--client-id is the same" in " ".join(sub.format_help().split())
     assert "verify --client-id ID" in parser.format_help()
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["--demo"], ["--demo", "--remember"], ["--tenant=contoso.com"], ["--auth=paste", "--demo"],
+    ["--vendor=pexip", "--cloud=usgov"], ["--client-id=11111111-2222-3333-4444-555555555555", "--debug-log"],
+    ["--simtenant=https://127.0.0.1:8443", "--ca-bundle=/tmp/ca.pem", "--simtenant-remote"], ["--dem"],
+    ["--demo", "--no-such-option"],
+])
+def test_an_options_only_command_line_parses_alike_without_the_commands_parsers(argv):
+    """`m365-wizard --demo` builds the parser without the commands' parsers (start-up): the
+    result must be the one of the full parser, unknown options included."""
+    assert cli.may_name_command(argv) is False
+    lean = cli.build_parser(commands=False).parse_known_args(argv)
+    full = cli.build_parser().parse_known_args(argv)
+    assert (vars(lean[0]), lean[1]) == (vars(full[0]), full[1])
+
+
+@pytest.mark.parametrize("argv", [
+    ["test"], ["--tenant", "contoso.com"], ["-h"], ["--help"], ["--he"], ["--demo", "apply", "--vendor", "pexip"],
+])
+def test_a_command_line_that_may_name_a_command_or_asks_for_help_gets_the_full_parser(argv):
+    assert cli.may_name_command(argv) is True
+
+
+def test_the_help_still_lists_the_commands(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert "apply" in out and "verify" in out and "simtenant" in out

@@ -18,7 +18,7 @@ from wizard.clock import Cancelled, FakeClock
 
 #: The wizard's shared styles (focus marks, scroll-bar gap): test apps that host one screen use
 #: them too, so their snapshots look like the real app.
-APP_CSS = str(Path(sys.modules[WizardApp.__module__].__file__).with_name("app.tcss"))
+APP_CSS = [str(Path(sys.modules[WizardApp.__module__].__file__).with_name(name)) for name in WizardApp.CSS_PATH]
 
 
 class GateClock(FakeClock):

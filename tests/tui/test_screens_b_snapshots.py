@@ -14,7 +14,7 @@ from test_screens_b_flow import (
 )
 from screens.plan import PlanScreen
 from screens.result import ResultScreen
-from wizard.run import STORED_PLACEHOLDER
+from wizard.settings import STORED_PLACEHOLDER
 
 SIZE = (80, 24)
 

@@ -16,22 +16,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Not needed before the vendor screen is painted: sign-in, HTTP, TLS, QR code, the simulated
-#: tenant, and the screens of later steps.
+#: tenant, the screens of later steps, and the parsed and checked profiles (the list shows the
+#: bundled files' head lines: `wizard.profile_files`) with their permission catalogue.
 NOT_AT_FIRST_FRAME = (
     "msal", "httpx", "qrcode", "cryptography", "jwt", "keyring", "trustme", "msal_extensions",
     "wizard.simtenant", "wizard.signin", "wizard.graph", "wizard.setup", "wizard.identityhttp",
     "wizard.target", "wizard.tokentest", "screens.questions", "screens.signin", "screens.plan",
     "screens.apply", "screens.widgets.qr",
+    "wizard.profiles", "wizard.catalog", "wizard.answers", "wizard.profile_format", "wizard.settings", "tomllib",
 )
 
 FIRST_FRAME = textwrap.dedent(
     """
     import gc, json, sys
     import screens.app as app_module
+    from textual.css.stylesheet import Stylesheet
     from wizard import cli
 
-    seen = {}
+    seen = {"reparses": 0}
     run = app_module.WizardApp.run
+    reparse = Stylesheet.reparse
+
+    def counted_reparse(self):
+        seen["reparses"] += 1
+        return reparse(self)
+
+    Stylesheet.reparse = counted_reparse
 
     async def at_first_frame(pilot):
         app = pilot.app
@@ -42,6 +52,8 @@ FIRST_FRAME = textwrap.dedent(
         await pilot.pause()
         seen["screen"] = type(app.screen).__name__
         seen["vendors"] = app.screen.query_one("#vendors").option_count
+        seen["reparses_at_first_frame"] = seen["reparses"]
+        seen["footer"] = [entry.description for entry in app.screen.query_one("WizardFooter").entries()]
         seen["collecting"] = gc.isenabled()
         seen["modules"] = sorted(sys.modules)
         app.exit(0)
@@ -58,9 +70,17 @@ FIRST_FRAME = textwrap.dedent(
 )
 
 
-def first_frame(*argv: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", FIRST_FRAME, *argv], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+def first_frame(*argv: str, env: dict[str, str] | None = None) -> dict:
+    """Run the CLI in a fresh interpreter until the vendor screen is shown; with a home and config
+    folder of its own (no profiles of this machine's user) unless `env` names others."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="m365-first-frame-") as home:
+        own = {"HOME": home, "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+               "XDG_STATE_HOME": os.path.join(home, ".state")}
+        out = subprocess.run([sys.executable, "-c", FIRST_FRAME, *argv], cwd=ROOT, capture_output=True, text=True,
+                             timeout=120, env={**os.environ, **own, **(env or {})})
     lines = [line for line in out.stdout.splitlines() if line.startswith("SEEN")]
     assert lines, out.stdout[-2000:] + out.stderr[-2000:]
     return json.loads(lines[-1][4:])
@@ -77,6 +97,21 @@ def test_the_demo_paints_its_vendor_screen_before_sign_in_http_tls_or_the_simula
     assert loaded(seen["modules"], NOT_AT_FIRST_FRAME) == []
     # The CLI pauses garbage collection for start-up; by the first frame it is on again.
     assert seen["collecting"] is True and seen["collecting_after"] is True
+    # No style sheet parsed twice for it: a first screen with a CSS_PATH of its own makes Textual
+    # parse every style sheet again and restyle every widget (its styles come with the app's).
+    assert seen["reparses_at_first_frame"] == 0
+    assert {"Leave", "Help", "Quit"} <= set(seen["footer"])  # drawn with the first frame
+
+
+def test_a_local_profile_file_is_listed_on_the_first_screen_with_its_problem(tmp_path):
+    """With a file in the profiles folder the list is the full catalogue (parsed and checked)."""
+    folder = tmp_path / "config" / "m365-wizard" / "profiles"
+    folder.mkdir(parents=True)
+    (folder / "roomsign.toml").write_text('id = "roomsign"\nname = "RoomSign"\n', encoding="utf-8")
+    seen = first_frame("--demo", env={"XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)})
+    assert seen["screen"] == "VendorScreen"
+    assert seen["vendors"] == 6  # the five bundled ones and the broken local file, greyed
+    assert "wizard.profiles" in seen["modules"]
 
 
 def test_a_real_tenant_start_paints_before_msal_and_httpx_too():
