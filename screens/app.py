@@ -86,10 +86,10 @@ class WizardApp(App[int]):
         s = self.session
         problem = None  # an answer the plan found wrong (AnswerProblem): shown on the questions
         step = "vendor"
-        if self.start_vendor:
-            s.choose_vendor(self.start_vendor)
-            step = "questions"
         try:
+            if self.start_vendor:  # --vendor: a local file that cannot be used is explained, not a blank screen
+                s.choose_vendor(self.start_vendor)
+                step = "questions"
             while step != "done":
                 self.step_id = step
 
@@ -355,7 +355,9 @@ def run_app(args) -> int:
     code = app.run()
     session.save_signin()  # --remember: tokens refreshed during the run are kept too
     print_summary(session)
-    return code if isinstance(code, int) else EXIT_OK
+    # Every way the wizard ends gives its code (`App.exit(code)`); none means it was stopped from
+    # outside (SIGINT from `kill -INT`: Textual ends the app without one): interrupted, not done.
+    return code if isinstance(code, int) else EXIT_INTERRUPTED
 
 
 def print_summary(session: WizardSession, out=None) -> None:

@@ -160,7 +160,7 @@ class ApplyScreen(Screen):
             "working": "Working… Esc stops safely: a re-run continues where it stopped.",
             "stopping": "Stopping at the next safe point…",
             "stopped": f"Stopped. {made}Running the wizard again "
-                       "continues where it stopped. r continues now, Esc goes back to the plan "
+                       "continues where it stopped. r tries again now, Esc goes back to the plan "
                        "(read again from Microsoft).",
             # The reason itself, here: a role failure comes before any step row could show one.
             "failed": f"Failed: {escape(self._reason())} {made}Fix what it says, then press r "

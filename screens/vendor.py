@@ -25,6 +25,18 @@ from screens.widgets.footer import WizardFooter
 from wizard.profile_files import BUNDLED, VendorChoice
 
 
+class FilterInput(FieldInput):
+    """The filter box: Enter picks the highlighted vendor, and the footer says so."""
+
+    BINDINGS = [Binding("enter", "submit", "Pick")]
+
+
+class VendorList(OptionList):
+    """The vendors: Enter picks the highlighted one, and the footer says so."""
+
+    BINDINGS = [Binding("enter", "select", "Pick")]
+
+
 def matches(choice: VendorChoice, words: str) -> bool:
     """True when every typed word appears in the vendor's id, name or summary."""
     haystack = f"{choice.id} {choice.name} {choice.summary}".lower()
@@ -59,8 +71,8 @@ class VendorScreen(Screen[str | None]):
         with Vertical(id="body"):
             yield Static("Which product are you connecting to Microsoft 365?", id="prompt")
             yield Static("Type to filter · Up/Down move · Enter picks · F1 help", id="keys")
-            yield FieldInput(placeholder="Type to filter, e.g. pexip", id="filter", compact=True)
-            yield OptionList(*options, id="vendors")
+            yield FilterInput(placeholder="Type to filter, e.g. pexip", id="filter", compact=True)
+            yield VendorList(*options, id="vendors")
             yield Static(self.nothing, id="nothing", markup=False)
             yield Static(Text(self.detail), id="detail")
         yield WizardFooter()
@@ -153,15 +165,26 @@ class VendorScreen(Screen[str | None]):
         self.dismiss(event.option.id)
 
     def action_move(self, delta: int) -> None:
+        """Up/Down from the filter box: to the next vendor that can be picked (a file that cannot
+        be used is listed, greyed, but never highlighted)."""
         options = self.query_one("#vendors", OptionList)
-        if options.option_count:
-            current = options.highlighted or 0
-            options.highlighted = max(0, min(options.option_count - 1, current + delta))
+        current = options.highlighted
+        if current is None:
+            return
+        index = current + delta
+        while 0 <= index < options.option_count:
+            if not options.get_option_at_index(index).disabled:
+                options.highlighted = index
+                return
+            index += delta
 
     def action_pick(self) -> None:
         vendor = self.highlighted_id()
         if vendor is None:
-            self.notify("Nothing to pick: no product matches the filter.", severity="warning")
+            self.notify("Nothing to pick: no product matches the filter." if not self.profiles or
+                        not any(matches(p, self.words) for p in self.profiles) else
+                        "That profile cannot be used: its reason is in the list. Pick another one.",
+                        severity="warning")
             return
         self.dismiss(vendor)
 

@@ -214,6 +214,26 @@ def may_name_command(argv: list[str]) -> bool:
     return any(not word.startswith("-") or word == "-h" or word.startswith("--h") for word in argv)
 
 
+def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str], argparse.ArgumentParser]:
+    """Parse with known args only (so `simtenant serve` can pass its own options through). An
+    options-only line is tried without the commands' parsers first; anything it does not parse
+    cleanly is parsed again by the full parser, so every error reads the same (its usage line
+    names the commands)."""
+    if not may_name_command(argv):
+        lean = build_parser(commands=False)
+        lean.exit_on_error = False
+        try:
+            args, extra = lean.parse_known_args(argv)
+        except argparse.ArgumentError:
+            pass
+        else:
+            if not extra:
+                return args, extra, lean
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    return args, extra, parser
+
+
 def build_manual_parser() -> argparse.ArgumentParser:
     """`m365-wizard --manual [options]`: the global options plus those of the `manual` command,
     in any order (no command may follow: manual mode is a mode of its own)."""
@@ -298,9 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = _debug_log_before_command(sys.argv[1:] if argv is None else list(argv))
     if "--manual" in argv:
         return _main_manual(argv)
-    parser = build_parser(commands=may_name_command(argv))
-    # Known-args parsing only so that `simtenant serve` can pass its own options through.
-    args, extra = parser.parse_known_args(argv)
+    args, extra, parser = _parse(argv)
     if extra and args.command != "simtenant":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     _install_sigterm()

@@ -369,6 +369,11 @@ def docs_text() -> str:
         "",
         "## Top-level keys",
         "",
+        "A bundled profile (one added to `wizard/profiles/`) writes `id`, `order`, `name` and `summary` as plain",
+        "one-line keys above the first table: the vendor list is drawn from those lines before any profile is",
+        "parsed (`wizard.profile_files`), and `tests/engine/test_profile_files.py` fails otherwise. Files of",
+        "your own are always parsed in full; any layout TOML allows works there.",
+        "",
         *_doc_rows(fmt.TOP),
     ]
     headings = {"question": "`[[questions]]`", "permission": "`[[permissions]]`", "snippet": "`[[snippet]]`",

@@ -781,7 +781,8 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
     try:
         text = file.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise InputError("profile file", f"'{file}' cannot be read as a UTF-8 TOML file: {err}") from None
+        raise InputError("profile file", f"'{file}' cannot be read as a UTF-8 TOML file: {err}",
+                         next_step=f"Check the path {file} (an existing, readable TOML file) and try again.") from None
     try:
         return parse_profile(text, str(file))
     except ProfileError as err:  # the file is the user's, not a packaging bug
@@ -812,6 +813,7 @@ class Entry:
     path: str  # the file, for messages
     profile: Profile | None = None
     problem: str = ""  # why it cannot be used (malformed, or the id is taken), in words
+    fix: str = ""  # what to do about it, when it is not "correct the file" (a next step)
 
 
 def _bundled_file(profile_id: str) -> str:
@@ -829,17 +831,21 @@ def _load_extra(path: Path, origin: str, taken: dict[str, str]) -> Entry:
     """A local or --profile file as an Entry: its problem in words rather than an exception."""
     try:
         profile = load_profile(path)
+    except InputError as err:  # the file cannot be read: its own next step (nothing to "correct" in it)
+        return Entry(path.stem, origin, str(path), None, err.message, fix=err.next_step)
     except WizardError as err:
         return Entry(path.stem, origin, str(path), None, err.message)
     if origin == LOCAL and profile.id != path.stem:
         return Entry(path.stem, origin, str(path), None,
                      f"Vendor profile {path}: key 'id' is '{profile.id}'; in the profiles folder it must "
-                     f"match the file name ('{path.stem}')")
+                     f"match the file name ('{path.stem}')",
+                     fix=f"Rename {path.name} to {profile.id}.toml, or set id = \"{path.stem}\" in it.")
     if profile.id in taken:
         return Entry(profile.id, origin, str(path), None,
                      f"The {'local ' if origin == LOCAL else ''}profile {path} has the id '{profile.id}' of "
                      f"{taken[profile.id]}; a profile cannot replace another one. Give it an id (and file "
-                     f"name) of its own")
+                     f"name) of its own", fix=f"Give {path} an id of its own (and, in the profiles folder, "
+                                              f"the file name to match), or delete it.")
     return Entry(profile.id, origin, str(path), profile)
 
 
@@ -854,9 +860,10 @@ def catalogue() -> list[Entry]:
             problem = (f"Two profiles have the id '{path.stem}': the bundled {_bundled_file(path.stem)} and the "
                        f"local {path}. A local profile cannot replace a bundled one: rename the local file "
                        f"and the id in it (or delete it)")
-            entries = [Entry(e.id, e.origin, e.path, None, problem) if e.id == path.stem.lower() else e
+            fix = f"Rename {path} and the id in it, or delete it (the bundled {path.stem.lower()} stays)."
+            entries = [Entry(e.id, e.origin, e.path, None, problem, fix) if e.id == path.stem.lower() else e
                        for e in entries]
-            entries.append(Entry(path.stem, LOCAL, str(path), None, problem))
+            entries.append(Entry(path.stem, LOCAL, str(path), None, problem, fix))
             continue
         entry = _load_extra(path, LOCAL, taken)
         entries.append(entry)
@@ -879,14 +886,16 @@ def get_profile(profile_id: str) -> Profile:
     if wanted in bundled and not any(p.stem.lower() == wanted for p in _files.local_files()):
         return bundled[wanted]  # the usual case: no local file parsed
     entries = catalogue()
-    for entry in entries:
-        if entry.id.lower() == wanted:
-            if entry.profile is None:
-                err = ProfileError(entry.problem, next_step=f"Correct {Path(entry.path).name} "
-                                   f"(`m365-wizard profile check {entry.path}` names the line).", source=entry.path)
-                err.exit_code = EXIT_BAD_INPUT
-                raise err
+    found = [e for e in entries if e.id.lower() == wanted]
+    for entry in found:
+        if entry.profile is not None:
             return entry.profile
+    if found:  # the file to name is the user's own one, not the bundled one it collides with
+        entry = next((e for e in found if e.origin != BUNDLED), found[0])
+        err = ProfileError(entry.problem, next_step=entry.fix or f"Correct {Path(entry.path).name} "
+                           f"(`m365-wizard profile check {entry.path}` names the line).", source=entry.path)
+        err.exit_code = EXIT_BAD_INPUT
+        raise err
     known = [e.id for e in entries if e.profile is not None]
     raise InputError("vendor", f"'{str(profile_id)[:40]}' is not known; choose one of: "
                      f"{', '.join(known)}", example=next(iter(known), ""))
@@ -907,8 +916,9 @@ def use_profile_files(paths: "list[str | os.PathLike[str]] | tuple" = ()) -> lis
         if entry.path in wanted or any(_same_file(Path(entry.path), p) for p in files):
             if entry.profile is None:
                 _files.set_extra_files(())
-                err = ProfileError(entry.problem, next_step="Correct the file named by --profile and try again "
-                                   f"(`m365-wizard profile check {entry.path}` names the line).", source=entry.path)
+                err = ProfileError(entry.problem, next_step=entry.fix or "Correct the file named by --profile and "
+                                   f"try again (`m365-wizard profile check {entry.path}` names the line).",
+                                   source=entry.path)
                 err.exit_code = EXIT_BAD_INPUT
                 raise err
             loaded.append(entry.profile)

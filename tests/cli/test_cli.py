@@ -280,3 +280,15 @@ def test_the_help_still_lists_the_commands(capsys):
         cli.main(["--help"])
     out = capsys.readouterr().out
     assert "apply" in out and "verify" in out and "simtenant" in out
+
+
+def test_an_options_only_line_with_an_error_gets_the_full_usage_line(capsys):
+    """`--demo --vendor=pexip --json` (the command forgotten): the usage names the commands."""
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--demo", "--vendor=pexip", "--json"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "unrecognized arguments: --json" in err and "COMMAND" in err
+    with pytest.raises(SystemExit):
+        cli.main(["--cloud=mars"])
+    err = capsys.readouterr().err
+    assert "invalid choice: 'mars'" in err and "COMMAND" in err

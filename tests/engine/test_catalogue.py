@@ -139,3 +139,18 @@ def test_the_tui_starts_with_the_profile_files_vendor_picked(tmp_path, monkeypat
     assert cli.main(["--demo", "--profile", str(path)]) == 0
     assert seen["vendor"] == "roomsign" and seen["profile"].source == str(path)
     assert [e.origin for e in profiles.catalogue() if e.id == "roomsign"] == [profiles.FILE]
+
+
+def test_a_local_file_with_a_bundled_id_names_the_local_file_to_rename(_own_profiles_folder):
+    path = write(_own_profiles_folder, "pexip.toml", ROOMSIGN.replace('id = "roomsign"', 'id = "pexip"'))
+    with pytest.raises(ProfileError) as err:
+        profiles.get_profile("pexip")
+    assert str(path) in err.value.next_step and "Rename" in err.value.next_step
+    assert "profile check wizard/profiles/pexip.toml" not in err.value.next_step
+
+
+def test_a_missing_profile_file_says_to_check_the_path_not_to_correct_a_line(tmp_path):
+    missing = tmp_path / "missing.toml"
+    with pytest.raises(ProfileError) as err:
+        profiles.use_profile_files([missing])
+    assert str(missing) in err.value.next_step and "names the line" not in err.value.next_step
