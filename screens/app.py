@@ -20,7 +20,8 @@ No single letter both leaves and does something else: `q` is never bound by a sc
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING
+import sys
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
@@ -28,7 +29,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 from screens.session import WizardSession
-from wizard.errors import EXIT_INTERRUPTED, EXIT_OK
+from wizard.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
 
 if TYPE_CHECKING:
     from screens.confirm import ConfirmScreen
@@ -64,6 +65,13 @@ class WizardApp(App[int]):
         super().__init__()
         self.session = session
         self.start_vendor = vendor
+
+    def run(self, *, headless: bool = False, **options: Any) -> int | None:
+        """Run the app, at a terminal only: on a pipe or /dev/null it would wait for keys nobody
+        can press, with a screen nobody sees (`NotATerminal`; `run_app` says what to do instead)."""
+        if not headless and not at_terminal():
+            raise NotATerminal
+        return super().run(headless=headless, **options)
 
     def on_mount(self) -> None:
         if not gc.isenabled():  # paused for start-up by the CLI: back on after the first step's frame
@@ -348,11 +356,34 @@ def session_from_args(args) -> WizardSession:
                          manual=bool(args.manual), remember=bool(args.remember), auth=args.auth or "device")
 
 
+class NotATerminal(Exception):
+    """Standard input or output is not a terminal (a pipe, a file, /dev/null)."""
+
+
+def at_terminal() -> bool:
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or replaced
+        return False
+
+
+NOT_A_TERMINAL = (
+    "m365-wizard: the interactive wizard needs a terminal (its input and output are a pipe or a file "
+    "here).\nNext step: run it in a terminal, or use a headless command, e.g. "
+    "`m365-wizard --demo apply --vendor pexip --set addin_fqdn=px01.example.com` "
+    "(`m365-wizard --help` lists them; `--manual` prints the checklist)."
+)
+
+
 def run_app(args) -> int:
     """Run the interactive wizard; returns the process exit code."""
     session = session_from_args(args)
     app = WizardApp(session, vendor=args.vendor)
-    code = app.run()
+    try:
+        code = app.run()
+    except NotATerminal:
+        print(NOT_A_TERMINAL, file=sys.stderr)
+        return EXIT_BAD_INPUT
     session.save_signin()  # --remember: tokens refreshed during the run are kept too
     print_summary(session)
     # Every way the wizard ends gives its code (`App.exit(code)`); none means it was stopped from
@@ -363,8 +394,6 @@ def run_app(args) -> int:
 def print_summary(session: WizardSession, out=None) -> None:
     """After the app has given the terminal back: what was set up and where the settings were
     saved (`Run.exit_summary`, which never holds a secret), so the terminal is not left empty."""
-    import sys
-
     lines = session.exit_summary()
     if lines:
         print("\n".join(lines), file=out or sys.stdout, flush=True)
