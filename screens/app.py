@@ -371,7 +371,8 @@ NOT_A_TERMINAL = (
     "m365-wizard: the interactive wizard needs a terminal (its input and output are a pipe or a file "
     "here).\nNext step: run it in a terminal, or use a headless command, e.g. "
     "`m365-wizard --demo apply --vendor pexip --set addin_fqdn=px01.example.com` "
-    "(`m365-wizard --help` lists them; `--manual` prints the checklist)."
+    "(`m365-wizard --help` lists them; `m365-wizard --manual --vendor pexip --set addin_fqdn=…` prints "
+    "the checklist for the Entra admin center)."
 )
 
 
