@@ -13,6 +13,15 @@ from test_tui_paths import walk
 pytestmark = pytest.mark.anyio
 
 
+async def signed_in_as_admin(pilot, app, session) -> None:
+    """On the sign-in screen: the demo admin approves the code shown, and the flow goes on."""
+    from screens.signin import SignInScreen
+
+    await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "waiting", "the code")
+    session.sim.approve_device_code(session.device_code.user_code, as_user="admin@contoso.onmicrosoft.com")
+    session.clock.gate.set()
+
+
 def option_texts(screen) -> list[str]:
     from textual.widgets import OptionList
 
@@ -35,11 +44,7 @@ async def test_a_local_profile_is_listed_marked_and_reaches_its_snippet(_own_pro
         await pilot.press("enter")
         await wait_for(pilot, lambda: showing(app, QuestionsScreen), "the questions")
         await pilot.press("ctrl+s")
-        from screens.signin import SignInScreen
-
-        await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "waiting", "the code")
-        session.sim.approve_device_code(session.device_code.user_code, as_user="admin@contoso.onmicrosoft.com")
-        session.clock.gate.set()
+        await signed_in_as_admin(pilot, app, session)
         await walk(pilot, app, session, until=lambda name: name == "ResultScreen")
         await pilot.pause(0.1)
         from screens.widgets.snippet_view import SnippetView
@@ -79,11 +84,7 @@ async def test_a_profile_file_in_tmp_path_runs_through_the_tui_to_its_snippet(tm
         await wait_for(pilot, lambda: showing(app, QuestionsScreen), "the questions")
         assert session.profile.source == str(path)
         await pilot.press("ctrl+s")
-        from screens.signin import SignInScreen
-
-        await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "waiting", "the code")
-        session.sim.approve_device_code(session.device_code.user_code, as_user="admin@contoso.onmicrosoft.com")
-        session.clock.gate.set()
+        await signed_in_as_admin(pilot, app, session)
         await walk(pilot, app, session, until=lambda name: name == "ResultScreen")
         await pilot.pause(0.1)
         from screens.widgets.snippet_view import SnippetView
@@ -110,11 +111,7 @@ async def test_a_profile_for_another_api_shows_its_name_on_the_plan_and_passes_t
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: showing(app, QuestionsScreen), "the questions")
         await pilot.press("ctrl+s")
-        from screens.signin import SignInScreen
-
-        await wait_for(pilot, lambda: showing(app, SignInScreen) and app.screen.state == "waiting", "the code")
-        session.sim.approve_device_code(session.device_code.user_code, as_user="admin@contoso.onmicrosoft.com")
-        session.clock.gate.set()
+        await signed_in_as_admin(pilot, app, session)
         await walk(pilot, app, session, until=lambda name: name == "PlanScreen")
         await wait_for(pilot, lambda: "Rooms.Read.All" in text_of(app.screen), "the plan's permissions")
         shown = text_of(app.screen)
